@@ -1,0 +1,45 @@
+# Thin wrapper: meson is the build system; this only enters the Debian 13
+# root (tools/devroot.sh) when the host lacks the dependencies.
+#   make check      build and run the whole test suite
+#   make demo       colorize a sample (or INPUT=photo.jpg MODE=nir|gray OUTPUT=out.png)
+#   make sanitize   the test suite under ASan + UBSan
+#   make bench      benchmarks (DEVICE=cpu|opencl)
+#   make shell      a shell with the build dependencies
+#   make format     clang-format the C sources
+RUN := tools/devroot.sh
+BUILD ?= build/main
+ASAN_BUILD ?= build/asan
+PREFIX ?= $(CURDIR)/build/prefix
+, := ,
+MESON_SETUP = [ -f $(1)/build.ninja ] || meson setup $(1) --prefix=$(PREFIX) $(2)
+
+.PHONY: all build check demo sanitize bench shell format install clean
+
+all: build
+
+build:
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD)'
+
+check:
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && meson test -C $(BUILD) --print-errorlogs'
+
+install:
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson install -C $(BUILD) --quiet'
+
+demo:
+	tools/demo.sh
+
+sanitize:
+	$(RUN) sh -c '$(call MESON_SETUP,$(ASAN_BUILD),-Db_sanitize=address$(,)undefined -Db_lundef=false) && meson compile -C $(ASAN_BUILD) && meson test -C $(ASAN_BUILD) --print-errorlogs'
+
+bench:
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && DEVICE=$(or $(DEVICE),cpu) meson test -C $(BUILD) --benchmark --verbose'
+
+shell:
+	$(RUN) --shell
+
+format:
+	$(RUN) sh -c 'git ls-files "*.c" "*.h" | xargs clang-format -i'
+
+clean:
+	rm -rf build

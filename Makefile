@@ -11,7 +11,10 @@ BUILD ?= build/main
 ASAN_BUILD ?= build/asan
 PREFIX ?= $(CURDIR)/build/prefix
 , := ,
-MESON_SETUP = [ -f $(1)/build.ninja ] || meson setup $(1) --prefix=$(PREFIX) $(2)
+# The private prefix keeps GEGL's and GIMP's layout so that XDG_DATA_HOME and
+# GIMP3_DIRECTORY can point the applications at it without touching the system.
+PRIVATE_DIRS = -Dgegl-plugindir=$(PREFIX)/share/gegl-0.4/plug-ins -Dgimp-plugindir=$(PREFIX)/gimp3/plug-ins
+MESON_SETUP = [ -f $(1)/build.ninja ] || meson setup $(1) --prefix=$(PREFIX) $(PRIVATE_DIRS) $(2)
 
 .PHONY: all build check demo sanitize bench shell format install clean
 
@@ -27,7 +30,7 @@ install:
 	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson install -C $(BUILD) --quiet'
 
 demo:
-	tools/demo.sh
+	BUILD=$(BUILD) PREFIX=$(PREFIX) INPUT='$(INPUT)' MODE='$(MODE)' OUTPUT='$(OUTPUT)' tools/demo.sh
 
 sanitize:
 	$(RUN) sh -c '$(call MESON_SETUP,$(ASAN_BUILD),-Db_sanitize=address$(,)undefined -Db_lundef=false) && meson compile -C $(ASAN_BUILD) && meson test -C $(ASAN_BUILD) --print-errorlogs'

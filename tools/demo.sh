@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make demo: build, install into a private prefix and colorize a picture
+# through the GEGL op with the gegl CLI.
+#   INPUT   picture to colorize (default: a CC0 photo shipped by Debian's
+#           python3-skimage, coffee.png by Rachel Michetti)
+#   MODE    nir or gray (default: gray for the sample, nir for your own file)
+#   OUTPUT  PNG to write (default: build/demo/<name>-<mode>.png)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+checkout=$PWD
+BUILD=${BUILD:-build/main}
+PREFIX=${PREFIX:-$checkout/build/prefix}
+sample=/usr/lib/python3/dist-packages/skimage/data/coffee.png
+
+die() { printf 'make demo: %s\n' "$*" >&2; exit 2; }
+
+if [ "${1:-}" = --in-root ]; then
+  # Second half, with the build dependencies at hand.
+  input=$2 mode=$3 output=$4
+  if [ -z "$input" ]; then
+    [ -f "$sample" ] || die "no sample photo at $sample (install Debian's python3-skimage) and no INPUT= given"
+    input=$sample
+  fi
+  make --no-print-directory BUILD="$BUILD" PREFIX="$PREFIX" RUN= install >/dev/null
+  export XDG_DATA_HOME=$PREFIX/share XDG_CACHE_HOME=$checkout/build/demo/cache
+  missing=()
+  model=$PREFIX/share/cocolor/models/cocolor-$mode.safetensors
+  gegl --exists cocolor:colorize ||
+    missing+=("the GEGL operation cocolor:colorize (ops/colorize.c, not built yet)")
+  [ -f "$model" ] ||
+    missing+=("the trained $mode model ($model, from models/cocolor-$mode.safetensors)")
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf 'make demo: cannot colorize yet; missing:\n' >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    printf 'No output was written.\n' >&2
+    exit 2
+  fi
+  mkdir -p "$(dirname "$output")"
+  gegl "$input" -o "$output" -- cocolor:colorize mode="$mode"
+  [ -s "$output" ] || die "gegl wrote no output"
+  exit 0
+fi
+
+# First half, on the host: stage the user's file where the build root sees it.
+mode=${MODE:-}
+input=${INPUT:-}
+mkdir -p build/demo
+if [ -n "$input" ]; then
+  [ -f "$input" ] || die "INPUT '$input' is not a readable file"
+  mode=${mode:-nir}
+  name=$(basename "${input%.*}")
+  staged=build/demo/input-$(basename "$input")
+  cp -f -- "$input" "$staged"
+  input=$checkout/$staged
+else
+  mode=${mode:-gray}
+  name=coffee
+fi
+case $mode in nir | gray) ;; *) die "MODE must be nir or gray, not '$mode'" ;; esac
+output=${OUTPUT:-build/demo/$name-$mode.png}
+case $output in /*) final=$output ;; *) final=$checkout/$output ;; esac
+inner=$checkout/build/demo/$name-$mode.out.png
+
+tools/devroot.sh tools/demo.sh --in-root "$input" "$mode" "$inner"
+if [ "$inner" != "$final" ]; then
+  mkdir -p "$(dirname "$final")"
+  mv -f "$inner" "$final"
+fi
+echo "make demo: colorized ($mode) -> $final"

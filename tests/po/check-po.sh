@@ -15,9 +15,10 @@ while read -r f; do
 done < "$tmp/listed"
 
 # Files that call _() / N_() but are not listed.
-git ls-files '*.c' '*.h' 2>/dev/null > "$tmp/sources" || find ops opencl plug-in -name '*.[ch]' > "$tmp/sources"
+for d in ops opencl plug-in; do
+  [ -d "$d" ] && find "$d" -name '*.[ch]'
+done | sort > "$tmp/sources"
 while read -r f; do
-  case $f in tests/*) continue ;; esac
   if grep -qE '(^|[^A-Za-z0-9_])N?_ ?\("' "$f" && ! grep -qxF "$f" "$tmp/listed"; then
     echo "$f has translatable strings but is not in po/POTFILES"
     status=1

@@ -1,0 +1,555 @@
+/* CoColor inference core: CPU backend kernels (see cc-cpu.h).
+ *
+ * Convolution: im2col over a tile of output rows (sized by the plan to stay
+ * in L2) then one cblas_sgemm per tile, bias and activation applied to the
+ * tile while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on
+ * the input as it is.  Everything else: plain loops the compiler
+ * vectorises, split over channels. */
+#include "config.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "cc-cpu.h"
+
+struct _CcCpu
+{
+  int n_threads;
+  GThreadPool *pool; /* n_threads - 1 helpers; the caller is the last worker */
+};
+
+/* ---- parallel for: items handed out one at a time to the workers ---- */
+
+typedef void (*ItemFunc) (int item, int worker, gpointer data);
+
+typedef struct
+{
+  ItemFunc func;
+  gpointer data;
+  int n_items;
+  gint next_item;
+  GMutex lock;
+  GCond finished;
+  int helpers_running;
+} Job;
+
+typedef struct
+{
+  Job *job;
+  int worker;
+} Helper;
+
+static void
+run_items (Job *job, int worker)
+{
+  int item;
+
+  while ((item = g_atomic_int_add (&job->next_item, 1)) < job->n_items)
+    job->func (item, worker, job->data);
+}
+
+static void
+helper_main (gpointer data, gpointer user_data)
+{
+  Helper *helper = data;
+  Job *job = helper->job;
+
+  (void) user_data;
+  run_items (job, helper->worker);
+  g_mutex_lock (&job->lock);
+  job->helpers_running--;
+  g_cond_signal (&job->finished);
+  g_mutex_unlock (&job->lock);
+}
+
+static void
+parallel_for (CcCpu *cpu, int n_items, ItemFunc func, gpointer data)
+{
+  Job job = { func, data, n_items, 0, { 0 }, { 0 }, 0 };
+  Helper helpers[64];
+  int n_helpers = MIN (MIN (cpu->n_threads, n_items) - 1, (int) G_N_ELEMENTS (helpers));
+
+  if (n_helpers <= 0 || cpu->pool == NULL)
+    {
+      for (int i = 0; i < n_items; i++)
+        func (i, 0, data);
+      return;
+    }
+
+  g_mutex_init (&job.lock);
+  g_cond_init (&job.finished);
+  job.helpers_running = n_helpers;
+  for (int h = 0; h < n_helpers; h++)
+    {
+      helpers[h] = (Helper){ &job, h + 1 };
+      /* Exclusive pool threads already exist: pushing cannot fail. */
+      g_thread_pool_push (cpu->pool, &helpers[h], NULL);
+    }
+  run_items (&job, 0);
+  g_mutex_lock (&job.lock);
+  while (job.helpers_running > 0)
+    g_cond_wait (&job.finished, &job.lock);
+  g_mutex_unlock (&job.lock);
+  g_mutex_clear (&job.lock);
+  g_cond_clear (&job.finished);
+}
+
+CcCpu *
+cc_cpu_new (int n_threads, GError **error)
+{
+  g_autoptr (CcCpu) cpu = g_new0 (CcCpu, 1);
+
+  if (n_threads <= 0)
+    n_threads = (int) g_get_num_processors ();
+  cpu->n_threads = CLAMP (n_threads, 1, 64);
+  /* Our threads split the work; OpenBLAS must not add threads of its own. */
+  openblas_set_num_threads (1);
+  if (cpu->n_threads > 1)
+    {
+      cpu->pool = g_thread_pool_new (helper_main, NULL, cpu->n_threads - 1, TRUE, error);
+      if (cpu->pool == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&cpu);
+}
+
+void
+cc_cpu_free (CcCpu *cpu)
+{
+  if (cpu == NULL)
+    return;
+  if (cpu->pool)
+    g_thread_pool_free (cpu->pool, FALSE, TRUE);
+  g_free (cpu);
+}
+
+int
+cc_cpu_get_n_threads (const CcCpu *cpu)
+{
+  return cpu->n_threads;
+}
+
+/* ---- activations ---- */
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+/* x[i] = act (x[i] + bias): one pass, one loop per case so each vectorises. */
+static void
+bias_activation (float *restrict x, gsize n, float bias, CcActivation act, float alpha)
+{
+  switch (act)
+    {
+    case CC_ACT_NONE:
+      if (bias != 0.0f)
+        for (gsize i = 0; i < n; i++)
+          x[i] += bias;
+      break;
+    case CC_ACT_RELU:
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = x[i] + bias;
+          x[i] = v > 0.0f ? v : 0.0f;
+        }
+      break;
+    case CC_ACT_LEAKY_RELU:
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = x[i] + bias;
+          x[i] = v > 0.0f ? v : v * alpha;
+        }
+      break;
+    case CC_ACT_SILU:
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = x[i] + bias;
+          x[i] = v * sigmoidf (v);
+        }
+      break;
+    case CC_ACT_SIGMOID:
+      for (gsize i = 0; i < n; i++)
+        x[i] = sigmoidf (x[i] + bias);
+      break;
+    case CC_ACT_TANH:
+      for (gsize i = 0; i < n; i++)
+        x[i] = tanhf (x[i] + bias);
+      break;
+    }
+}
+
+/* ---- convolution ---- */
+
+typedef struct
+{
+  const CcNode *node;
+  const CcPlanConv *tiling;
+  const float *in;
+  CcShape is, os;
+  float *out;
+  float *scratch;
+} ConvJob;
+
+/* Columns of output rows [oy0, oy0 + rows): col[(ci, ky, kx)][(r, ox)]. */
+static void
+im2col_rows (const float *in, CcShape is, const CcNode *node, int oy0, int rows, int wo, float *col)
+{
+  int k = node->kernel, s = node->stride, p = node->padding;
+  gsize n = (gsize) rows * wo;
+
+  for (int ci = 0; ci < is.c; ci++)
+    for (int ky = 0; ky < k; ky++)
+      for (int kx = 0; kx < k; kx++)
+        {
+          float *dst = col + ((gsize) (ci * k + ky) * k + kx) * n;
+          /* Output columns whose input column lies inside the image. */
+          int ox_lo = MIN (wo, MAX (0, (p - kx + s - 1) / s));
+          int ox_hi = MAX (ox_lo, MIN (wo, (is.w + p - kx + s - 1) / s));
+
+          for (int r = 0; r < rows; r++, dst += wo)
+            {
+              int iy = (oy0 + r) * s - p + ky;
+              const float *src;
+
+              if (iy < 0 || iy >= is.h)
+                {
+                  memset (dst, 0, wo * sizeof (float));
+                  continue;
+                }
+              src = in + ((gsize) ci * is.h + iy) * is.w;
+              for (int ox = 0; ox < ox_lo; ox++)
+                dst[ox] = 0.0f;
+              if (s == 1)
+                memcpy (dst + ox_lo, src + ox_lo - p + kx, (ox_hi - ox_lo) * sizeof (float));
+              else
+                for (int ox = ox_lo; ox < ox_hi; ox++)
+                  dst[ox] = src[ox * s - p + kx];
+              for (int ox = ox_hi; ox < wo; ox++)
+                dst[ox] = 0.0f;
+            }
+        }
+}
+
+static void
+conv_tile (int tile, int worker, gpointer data)
+{
+  ConvJob *j = data;
+  const CcNode *node = j->node;
+  int oy0 = tile * j->tiling->tile_rows;
+  int rows = MIN (j->tiling->tile_rows, j->os.h - oy0);
+  gsize plane = (gsize) j->os.h * j->os.w;
+  gsize col0 = (gsize) oy0 * j->os.w;
+  int n = rows * j->os.w;
+  int k = node->in_channels * node->kernel * node->kernel;
+  const float *b;
+  int ldb;
+
+  if (j->tiling->tile_bytes == 0)
+    {
+      /* 1x1, stride 1, no padding: the input is the column matrix. */
+      b = j->in + col0;
+      ldb = (int) plane;
+    }
+  else
+    {
+      float *col = j->scratch + (gsize) worker * (j->tiling->tile_bytes / sizeof (float));
+      im2col_rows (j->in, j->is, node, oy0, rows, j->os.w, col);
+      b = col;
+      ldb = n;
+    }
+
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, node->out_channels, n, k, 1.0f,
+               node->weight->data, k, b, ldb, 0.0f, j->out + col0, (int) plane);
+
+  for (int co = 0; co < node->out_channels; co++)
+    bias_activation (j->out + co * plane + col0, n, node->bias ? node->bias->data[co] : 0.0f,
+                     node->act, node->alpha);
+}
+
+void
+cc_cpu_conv2d (CcCpu *cpu,
+               const CcNode *node,
+               const CcPlanConv *tiling,
+               const float *in,
+               CcShape in_shape,
+               float *out,
+               CcShape out_shape,
+               float *scratch)
+{
+  ConvJob job = { node, tiling, in, in_shape, out_shape, out, scratch };
+  int n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows;
+
+  parallel_for (cpu, n_tiles, conv_tile, &job);
+}
+
+/* ---- elementwise: split into chunks ---- */
+
+#define CHUNK (64 * 1024)
+
+typedef struct
+{
+  CcActivation act;
+  float alpha;
+  const float *a, *b;
+  float *out;
+  gsize n;
+  gsize plane; /* mul broadcast: elements per channel */
+} EltJob;
+
+static gsize
+chunk_len (const EltJob *j, int item, gsize *start)
+{
+  *start = (gsize) item * CHUNK;
+  return MIN ((gsize) CHUNK, j->n - *start);
+}
+
+static void
+activation_chunk (int item, int worker, gpointer data)
+{
+  EltJob *j = data;
+  gsize start, n = chunk_len (j, item, &start);
+
+  (void) worker;
+  if (j->out != j->a)
+    memcpy (j->out + start, j->a + start, n * sizeof (float));
+  bias_activation (j->out + start, n, 0.0f, j->act, j->alpha);
+}
+
+static int
+n_chunks (gsize n)
+{
+  return (int) ((n + CHUNK - 1) / CHUNK);
+}
+
+void
+cc_cpu_activation (CcCpu *cpu, CcActivation act, float alpha, const float *in, float *out, gsize n)
+{
+  EltJob job = { act, alpha, in, NULL, out, n, 0 };
+
+  parallel_for (cpu, n_chunks (n), activation_chunk, &job);
+}
+
+static void
+add_chunk (int item, int worker, gpointer data)
+{
+  EltJob *j = data;
+  gsize start, n = chunk_len (j, item, &start);
+  const float *a = j->a + start, *b = j->b + start;
+  float *out = j->out + start;
+
+  (void) worker;
+  for (gsize i = 0; i < n; i++)
+    out[i] = a[i] + b[i];
+}
+
+void
+cc_cpu_add (CcCpu *cpu, const float *a, const float *b, float *out, gsize n)
+{
+  EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, n, 0 };
+
+  parallel_for (cpu, n_chunks (n), add_chunk, &job);
+}
+
+static void
+mul_chunk (int item, int worker, gpointer data)
+{
+  EltJob *j = data;
+  gsize start, n = chunk_len (j, item, &start);
+  const float *a = j->a + start, *b = j->b + start;
+  float *out = j->out + start;
+
+  (void) worker;
+  for (gsize i = 0; i < n; i++)
+    out[i] = a[i] * b[i];
+}
+
+/* One channel times its factor. */
+static void
+mul_channel (int c, int worker, gpointer data)
+{
+  EltJob *j = data;
+  const float *a = j->a + c * j->plane;
+  float *out = j->out + c * j->plane;
+  float f = j->b[c];
+
+  (void) worker;
+  for (gsize i = 0; i < j->plane; i++)
+    out[i] = a[i] * f;
+}
+
+void
+cc_cpu_mul (CcCpu *cpu, const float *a, CcShape as, const float *b, CcShape bs, float *out)
+{
+  gsize an = (gsize) as.c * as.h * as.w, bn = (gsize) bs.c * bs.h * bs.w;
+
+  if (an == bn)
+    {
+      EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, an, 0 };
+      parallel_for (cpu, n_chunks (an), mul_chunk, &job);
+    }
+  else if (bn < an)
+    {
+      EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, an, (gsize) as.h * as.w };
+      parallel_for (cpu, as.c, mul_channel, &job);
+    }
+  else
+    {
+      EltJob job = { CC_ACT_NONE, 0.0f, b, a, out, bn, (gsize) bs.h * bs.w };
+      parallel_for (cpu, bs.c, mul_channel, &job);
+    }
+}
+
+static void
+copy_chunk (int item, int worker, gpointer data)
+{
+  EltJob *j = data;
+  gsize start, n = chunk_len (j, item, &start);
+
+  (void) worker;
+  memcpy (j->out + start, j->a + start, n * sizeof (float));
+}
+
+void
+cc_cpu_copy (CcCpu *cpu, const float *in, float *out, gsize n)
+{
+  EltJob job = { CC_ACT_NONE, 0.0f, in, NULL, out, n, 0 };
+
+  if (in != out)
+    parallel_for (cpu, n_chunks (n), copy_chunk, &job);
+}
+
+/* ---- resampling: one channel per item ---- */
+
+typedef struct
+{
+  const float *in;
+  CcShape is;
+  float *out;
+} ResampleJob;
+
+static void
+upsample_nearest_channel (int c, int worker, gpointer data)
+{
+  ResampleJob *j = data;
+  int w = j->is.w, h = j->is.h;
+  const float *in = j->in + (gsize) c * h * w;
+  float *out = j->out + (gsize) c * 4 * h * w;
+
+  (void) worker;
+  for (int y = 0; y < h; y++)
+    {
+      float *row = out + (gsize) 2 * y * 2 * w;
+      for (int x = 0; x < w; x++)
+        row[2 * x] = row[2 * x + 1] = in[(gsize) y * w + x];
+      memcpy (row + 2 * w, row, 2 * w * sizeof (float));
+    }
+}
+
+void
+cc_cpu_upsample_nearest (CcCpu *cpu, const float *in, CcShape is, float *out)
+{
+  ResampleJob job = { in, is, out };
+
+  parallel_for (cpu, is.c, upsample_nearest_channel, &job);
+}
+
+/* PyTorch's align_corners=False source coordinate for output index o. */
+static inline void
+bilinear_source (int o, int size, int *i0, int *i1, float *l1)
+{
+  float src = ((float) o + 0.5f) * 0.5f - 0.5f;
+
+  if (src < 0.0f)
+    src = 0.0f;
+  *i0 = (int) src;
+  *i1 = *i0 + (*i0 < size - 1 ? 1 : 0);
+  *l1 = src - (float) *i0;
+}
+
+static void
+upsample_bilinear_channel (int c, int worker, gpointer data)
+{
+  ResampleJob *j = data;
+  int w = j->is.w, h = j->is.h, wo = 2 * w, ho = 2 * h;
+  const float *in = j->in + (gsize) c * h * w;
+  float *out = j->out + (gsize) c * ho * wo;
+
+  (void) worker;
+  for (int oy = 0; oy < ho; oy++)
+    {
+      int y0, y1;
+      float ly1;
+      const float *r0, *r1;
+
+      bilinear_source (oy, h, &y0, &y1, &ly1);
+      r0 = in + (gsize) y0 * w;
+      r1 = in + (gsize) y1 * w;
+      for (int ox = 0; ox < wo; ox++)
+        {
+          int x0, x1;
+          float lx1;
+          bilinear_source (ox, w, &x0, &x1, &lx1);
+          out[(gsize) oy * wo + ox] = (1.0f - ly1) * ((1.0f - lx1) * r0[x0] + lx1 * r0[x1])
+                                      + ly1 * ((1.0f - lx1) * r1[x0] + lx1 * r1[x1]);
+        }
+    }
+}
+
+void
+cc_cpu_upsample_bilinear (CcCpu *cpu, const float *in, CcShape is, float *out)
+{
+  ResampleJob job = { in, is, out };
+
+  parallel_for (cpu, is.c, upsample_bilinear_channel, &job);
+}
+
+static void
+avgpool2_channel (int c, int worker, gpointer data)
+{
+  ResampleJob *j = data;
+  int w = j->is.w, h = j->is.h, wo = w / 2, ho = h / 2;
+  const float *in = j->in + (gsize) c * h * w;
+  float *out = j->out + (gsize) c * ho * wo;
+
+  (void) worker;
+  for (int y = 0; y < ho; y++)
+    {
+      const float *r0 = in + (gsize) 2 * y * w, *r1 = r0 + w;
+      for (int x = 0; x < wo; x++)
+        /* PyTorch's order: sum the window row by row, then divide. */
+        out[(gsize) y * wo + x] = (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1]) / 4.0f;
+    }
+}
+
+void
+cc_cpu_avgpool2 (CcCpu *cpu, const float *in, CcShape is, float *out)
+{
+  ResampleJob job = { in, is, out };
+
+  parallel_for (cpu, is.c, avgpool2_channel, &job);
+}
+
+static void
+global_avgpool_channel (int c, int worker, gpointer data)
+{
+  ResampleJob *j = data;
+  gsize n = (gsize) j->is.h * j->is.w;
+  const float *in = j->in + c * n;
+  double sum = 0.0;
+
+  (void) worker;
+  for (gsize i = 0; i < n; i++)
+    sum += in[i];
+  j->out[c] = (float) (sum / (double) n);
+}
+
+void
+cc_cpu_global_avgpool (CcCpu *cpu, const float *in, CcShape is, float *out)
+{
+  ResampleJob job = { in, is, out };
+
+  parallel_for (cpu, is.c, global_avgpool_channel, &job);
+}

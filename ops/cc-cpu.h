@@ -1,0 +1,56 @@
+/* CoColor inference core: CPU backend kernels.
+ *
+ * Tensors are plain NCHW float arrays (N = 1) inside the plan's arena.
+ * Threads: a GLib thread pool shares each layer's work (row tiles of a
+ * convolution, channels of the other layers); OpenBLAS itself runs one
+ * thread per call, so the two never compete for the cores.  Every output
+ * element is computed by the same code in the same order whatever thread
+ * runs it: results are identical run to run. */
+#pragma once
+
+#include "cc-plan.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CcCpu CcCpu;
+
+/* n_threads <= 0: as many as the machine has cores. */
+CcCpu *cc_cpu_new (int n_threads, GError **error);
+void cc_cpu_free (CcCpu *cpu);
+int cc_cpu_get_n_threads (const CcCpu *cpu);
+
+/* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
+void cc_cpu_conv2d (CcCpu *cpu,
+                    const CcNode *node,
+                    const CcPlanConv *tiling,
+                    const float *in,
+                    CcShape in_shape,
+                    float *out,
+                    CcShape out_shape,
+                    float *scratch);
+
+/* out may equal in. */
+void cc_cpu_activation (CcCpu *cpu,
+                        CcActivation act,
+                        float alpha,
+                        const float *in,
+                        float *out,
+                        gsize n);
+
+void cc_cpu_add (CcCpu *cpu, const float *a, const float *b, float *out, gsize n);
+
+/* b has either a's shape or [C,1,1]. */
+void cc_cpu_mul (CcCpu *cpu, const float *a, CcShape a_shape, const float *b, CcShape b_shape,
+                 float *out);
+
+/* Copies in into out unless the plan already put it there. */
+void cc_cpu_copy (CcCpu *cpu, const float *in, float *out, gsize n);
+
+void cc_cpu_upsample_nearest (CcCpu *cpu, const float *in, CcShape in_shape, float *out);
+void cc_cpu_upsample_bilinear (CcCpu *cpu, const float *in, CcShape in_shape, float *out);
+void cc_cpu_avgpool2 (CcCpu *cpu, const float *in, CcShape in_shape, float *out);
+void cc_cpu_global_avgpool (CcCpu *cpu, const float *in, CcShape in_shape, float *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcCpu, cc_cpu_free)
+
+G_END_DECLS

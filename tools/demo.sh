@@ -24,11 +24,11 @@ if [ "${1:-}" = --in-root ]; then
   make --no-print-directory BUILD="$BUILD" PREFIX="$PREFIX" RUN= install >/dev/null
   export XDG_DATA_HOME=$PREFIX/share XDG_CACHE_HOME=$checkout/build/demo/cache
   missing=()
-  model=$PREFIX/share/cocolor/models/cocolor-$mode.safetensors
+  model=$XDG_DATA_HOME/gegl-0.4/plug-ins/cocolor/cocolor-$mode.safetensors
   gegl --exists cocolor:colorize ||
-    missing+=("the GEGL operation cocolor:colorize (ops/colorize.c, not built yet)")
+    missing+=("the GEGL operation cocolor:colorize (ops/colorize.c did not install)")
   [ -f "$model" ] ||
-    missing+=("the trained $mode model ($model, from models/cocolor-$mode.safetensors)")
+    missing+=("the trained $mode model: models/cocolor-$mode.safetensors is not in the repository yet (models/train/README.md makes it)")
   if [ ${#missing[@]} -gt 0 ]; then
     printf 'make demo: cannot colorize yet; missing:\n' >&2
     printf '  - %s\n' "${missing[@]}" >&2

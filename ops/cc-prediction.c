@@ -1,0 +1,163 @@
+#include "config.h"
+
+#include "cc-prediction.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+/* Guided upsampling on the small picture: a window of (2r+1)² pixels and a
+ * regulariser for flat regions, both in working-size units. */
+#define GUIDED_RADIUS 2
+#define GUIDED_EPS 1e-3f
+
+gboolean
+cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b)
+{
+  return a->task == b->task && g_strcmp0 (a->model_path, b->model_path) == 0
+         && a->working_size == b->working_size && a->device == b->device && a->space == b->space
+         && a->level == b->level
+         && gegl_rectangle_equal (&a->bbox, &b->bbox);
+}
+
+void
+cc_prediction_key_clear (CcPredictionKey *key)
+{
+  g_clear_pointer (&key->model_path, g_free);
+}
+
+void
+cc_prediction_small_size (int width, int height, int working_size, int *w, int *h)
+{
+  int long_side = MAX (width, height);
+  if (working_size <= 0 || long_side <= working_size)
+    {
+      *w = width;
+      *h = height;
+      return;
+    }
+  double scale = (double) working_size / long_side;
+  *w = MAX (1, (int) lround (width * scale));
+  *h = MAX (1, (int) lround (height * scale));
+}
+
+/* Area-averages the picture's luminance down to w × h in one pass over the
+ * input tiles: each source pixel falls in exactly one small pixel. */
+static gboolean
+read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl *format,
+                      int w, int h, float *lum, GError **error)
+{
+  gsize n = (gsize) w * h;
+  g_autofree double *sum = g_try_new0 (double, n);
+  g_autofree guint32 *count = g_try_new0 (guint32, n);
+  g_autofree int *bin_x = g_try_new (int, rect->width);
+  if (!sum || !count || !bin_x)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("Out of memory while reading a %d×%d picture"), rect->width, rect->height);
+      return FALSE;
+    }
+  for (int x = 0; x < rect->width; x++)
+    bin_x[x] = (int) ((gint64) x * w / rect->width);
+
+  GeglBufferIterator *it
+    = gegl_buffer_iterator_new (input, rect, level, format, GEGL_ACCESS_READ, GEGL_ABYSS_CLAMP, 1);
+  while (gegl_buffer_iterator_next (it))
+    {
+      const float *px = it->items[0].data;
+      const GeglRectangle *roi = &it->items[0].roi;
+      for (int y = 0; y < roi->height; y++)
+        {
+          int by = (int) ((gint64) (roi->y - rect->y + y) * h / rect->height);
+          double *srow = sum + (gsize) by * w;
+          guint32 *crow = count + (gsize) by * w;
+          const float *line = px + (gsize) y * roi->width;
+          for (int x = 0; x < roi->width; x++)
+            {
+              int bx = bin_x[roi->x - rect->x + x];
+              /* NaN and out-of-range values (float pictures) must not reach the network. */
+              float v = line[x];
+              srow[bx] += isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
+              crow[bx]++;
+            }
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    lum[i] = count[i] ? (float) (sum[i] / count[i]) : 0.0f;
+  return TRUE;
+}
+
+CcPrediction *
+cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error)
+{
+  /* The picture at the requested mipmap level. */
+  GeglRectangle rect = key->bbox;
+  if (key->level > 0)
+    {
+      int s = 1 << key->level;
+      rect.x = key->bbox.x / s;
+      rect.y = key->bbox.y / s;
+      rect.width = MAX (1, key->bbox.width / s);
+      rect.height = MAX (1, key->bbox.height / s);
+    }
+  if (rect.width < 1 || rect.height < 1)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("The picture is empty"));
+      return NULL;
+    }
+
+  g_autoptr (CcPredictor) predictor
+    = cc_predictor_get (key->model_path, key->task, key->device, error);
+  if (!predictor)
+    return NULL;
+
+  int w, h;
+  cc_prediction_small_size (rect.width, rect.height, key->working_size, &w, &h);
+  gsize n = (gsize) w * h;
+  g_autofree float *lum = g_try_new (float, n);
+  g_autofree float *rgb = g_try_new (float, n * 3);
+  if (!lum || !rgb)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("Out of memory for a %d×%d working picture; lower the working size"), w, h);
+      return NULL;
+    }
+  const Babl *format = babl_format_with_space ("Y' float", key->space);
+  if (!read_small_luminance (input, &rect, key->level, format, w, h, lum, error))
+    return NULL;
+  if (!cc_predictor_run (predictor, lum, w, h, rgb, error))
+    return NULL;
+
+  CcGuidedModel *guided = cc_guided_fit (lum, rgb, w, h, 3, GUIDED_RADIUS, GUIDED_EPS, error);
+  if (!guided)
+    return NULL;
+
+  CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
+  prediction->key = *key;
+  prediction->key.model_path = g_strdup (key->model_path);
+  prediction->full_width = rect.width;
+  prediction->full_height = rect.height;
+  prediction->guided = guided;
+  return prediction;
+}
+
+CcPrediction *
+cc_prediction_ref (CcPrediction *prediction)
+{
+  return g_atomic_rc_box_acquire (prediction);
+}
+
+static void
+prediction_clear (gpointer data)
+{
+  CcPrediction *prediction = data;
+  cc_prediction_key_clear (&prediction->key);
+  cc_guided_model_free (prediction->guided);
+}
+
+void
+cc_prediction_unref (CcPrediction *prediction)
+{
+  if (prediction)
+    g_atomic_rc_box_release_full (prediction, prediction_clear);
+}

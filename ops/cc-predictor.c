@@ -1,0 +1,231 @@
+#include "config.h"
+
+#include "cc-predictor.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "cc-forward.h"
+
+/* The most activation memory one network run may take; past it the op
+ * asks for a smaller working size instead of driving GIMP out of memory. */
+#define MAX_RUN_BYTES ((gsize) 3 << 30)
+
+struct _CcPredictor
+{
+  gatomicrefcount refs;
+  char *path;
+  gint64 mtime, size; /* of the file when loaded */
+  CcModel *model;
+  GMutex lock;        /* one run at a time; guards forward */
+  CcForward *forward; /* for the last size run; kept, since sizes repeat */
+};
+
+/* Loaded models by path, shared by every op instance. */
+static GMutex cache_lock;
+static GHashTable *cache;
+
+static const char *
+task_label (CcTask task)
+{
+  return task == CC_TASK_NIR ? _("near-infrared") : _("grayscale");
+}
+
+static gboolean
+check_contract (const CcModel *model, CcTask task, GError **error)
+{
+  const CcModelInfo *info = &model->info;
+  if (info->task != task)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _("%s is a %s model, but the mode asks for %s"), model->path,
+                   task_label (info->task), task_label (task));
+      return FALSE;
+    }
+  if (info->input_channels != 1 || info->output_channels != 3
+      || !info->output_space || g_ascii_strncasecmp (info->output_space, "srgb", 4) != 0
+      || !(info->input_max > info->input_min) || !(info->output_max > info->output_min))
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _("%s does not take one luminance channel and give sRGB colour "
+                     "(%d channels in, %d out, output space “%s”)"),
+                   model->path, info->input_channels, info->output_channels,
+                   info->output_space ? info->output_space : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+predictor_free (CcPredictor *predictor)
+{
+  g_clear_pointer (&predictor->forward, cc_forward_free);
+  g_clear_pointer (&predictor->model, cc_model_free);
+  g_mutex_clear (&predictor->lock);
+  g_free (predictor->path);
+  g_free (predictor);
+}
+
+CcPredictor *
+cc_predictor_ref (CcPredictor *predictor)
+{
+  g_atomic_ref_count_inc (&predictor->refs);
+  return predictor;
+}
+
+void
+cc_predictor_unref (CcPredictor *predictor)
+{
+  if (predictor && g_atomic_ref_count_dec (&predictor->refs))
+    predictor_free (predictor);
+}
+
+CcPredictor *
+cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error)
+{
+  GStatBuf st;
+  (void) device; /* the CPU backend serves every device until OpenCL lands */
+
+  if (!path || g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _("Cannot open the model %s: %s"),
+                   path ? path : "(none)", g_strerror (saved));
+      return NULL;
+    }
+
+  g_mutex_lock (&cache_lock);
+  if (!cache)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                   (GDestroyNotify) cc_predictor_unref);
+  CcPredictor *predictor = g_hash_table_lookup (cache, path);
+  if (predictor && (predictor->mtime != (gint64) st.st_mtime || predictor->size != st.st_size))
+    {
+      g_hash_table_remove (cache, path); /* the file changed: load it again */
+      predictor = NULL;
+    }
+  if (!predictor)
+    {
+      CcModel *model = cc_model_load (path, error);
+      if (model)
+        {
+          predictor = g_new0 (CcPredictor, 1);
+          g_atomic_ref_count_init (&predictor->refs);
+          predictor->path = g_strdup (path);
+          predictor->mtime = st.st_mtime;
+          predictor->size = st.st_size;
+          predictor->model = model;
+          g_mutex_init (&predictor->lock);
+          g_hash_table_insert (cache, predictor->path, predictor);
+        }
+    }
+  if (predictor)
+    cc_predictor_ref (predictor);
+  g_mutex_unlock (&cache_lock);
+
+  if (predictor && !check_contract (predictor->model, task, error))
+    g_clear_pointer (&predictor, cc_predictor_unref);
+  return predictor;
+}
+
+void
+cc_predictor_clear_cache (void)
+{
+  g_mutex_lock (&cache_lock);
+  g_clear_pointer (&cache, g_hash_table_unref);
+  g_mutex_unlock (&cache_lock);
+}
+
+const CcModel *
+cc_predictor_get_model (const CcPredictor *predictor)
+{
+  return predictor->model;
+}
+
+static int
+round_up (int v, int multiple)
+{
+  return (v + multiple - 1) / multiple * multiple;
+}
+
+/* A forward pass for height × width, reusing the last one when it fits. */
+static CcForward *
+forward_for (CcPredictor *predictor, int height, int width, GError **error)
+{
+  CcForward *fw = predictor->forward;
+  if (fw && cc_forward_get_plan (fw)->height == height && cc_forward_get_plan (fw)->width == width)
+    return fw;
+  g_clear_pointer (&predictor->forward, cc_forward_free);
+
+  int threads = (int) g_get_num_processors ();
+  g_autoptr (CcPlan) plan = cc_plan_new (predictor->model, height, width, NULL, error);
+  if (!plan)
+    return NULL;
+  gsize peak = cc_plan_peak_bytes (plan, threads);
+  if (peak > MAX_RUN_BYTES)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("A %d×%d working picture needs %" G_GSIZE_FORMAT " MB for the network; "
+                     "lower the working size"),
+                   width, height, peak >> 20);
+      return NULL;
+    }
+  predictor->forward = cc_forward_new (predictor->model, g_steal_pointer (&plan), threads, error);
+  return predictor->forward;
+}
+
+gboolean
+cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int height, float *rgb,
+                  GError **error)
+{
+  const CcModelInfo *info = &predictor->model->info;
+  const int step = MAX (1, predictor->model->downsamples);
+  const int W = round_up (width, step), H = round_up (height, step);
+  const gsize n = (gsize) W * H;
+  gboolean ok = FALSE;
+
+  g_autofree float *in = g_try_new (float, n);
+  g_autofree float *out = g_try_new (float, n * 3);
+  if (!in || !out)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("Out of memory for a %d×%d working picture"), W, H);
+      return FALSE;
+    }
+  /* Pad by repeating the edges, and map [0, 1] to the model's input range. */
+  const float scale = info->input_max - info->input_min;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      in[(gsize) y * W + x]
+        = info->input_min + scale * lum[(gsize) MIN (y, height - 1) * width + MIN (x, width - 1)];
+
+  g_mutex_lock (&predictor->lock);
+  CcForward *fw = forward_for (predictor, H, W, error);
+  if (fw)
+    {
+      /* The op rebuilds full resolution itself: it wants colour at the
+       * size it asked for. */
+      CcShape shape = cc_forward_get_plan (fw)->values[predictor->model->output].shape;
+      if (shape.c != 3 || shape.h != H || shape.w != W)
+        g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                     _("%s gives a %d×%d×%d output for a %d×%d input; the op needs 3×%d×%d"),
+                     predictor->path, shape.c, shape.h, shape.w, H, W, H, W);
+      else
+        ok = cc_forward_run (fw, in, out, error);
+    }
+  g_mutex_unlock (&predictor->lock);
+  if (!ok)
+    return FALSE;
+
+  const float range = info->output_max - info->output_min;
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width; x++)
+        {
+          float v = (out[(gsize) c * n + (gsize) y * W + x] - info->output_min) / range;
+          rgb[((gsize) c * height + y) * width + x] = CLAMP (v, 0.0f, 1.0f);
+        }
+  return TRUE;
+}

@@ -1,0 +1,329 @@
+/* cocolor:colorize — natural colour for near-infrared and grayscale photos.
+ *
+ * The network sees the whole picture once, at working size; every tile is
+ * then rebuilt at full resolution from that prediction, guided by the
+ * input's own luminance (cc-prediction.c), so colours agree across tiles
+ * and fine texture comes from the input.  Any failure (missing model, bad
+ * file, no memory) warns once and passes the picture through unchanged. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#ifdef GEGL_PROPERTIES
+
+enum_start (cocolor_colorize_mode)
+  enum_value (COCOLOR_MODE_NIR, "nir", N_("Near-infrared"))
+  enum_value (COCOLOR_MODE_GRAY, "gray", N_("Grayscale"))
+enum_end (CocolorColorizeMode)
+
+enum_start (cocolor_colorize_device)
+  enum_value (COCOLOR_DEVICE_AUTO, "auto", N_("Automatic"))
+  enum_value (COCOLOR_DEVICE_CPU, "cpu", N_("CPU"))
+  enum_value (COCOLOR_DEVICE_OPENCL, "opencl", N_("OpenCL"))
+enum_end (CocolorColorizeDevice)
+
+property_enum (mode, _("Mode"), CocolorColorizeMode, cocolor_colorize_mode, COCOLOR_MODE_NIR)
+  description (_("What the picture is: a near-infrared photo or a grayscale photo"))
+
+property_double (strength, _("Strength"), 1.0)
+  description (_("How much colour to apply; 0 gives back the input"))
+  value_range (0.0, 1.0)
+
+property_int (working_size, _("Working size"), 512)
+  description (_("Long side, in pixels, at which the network sees the whole picture; "
+                 "0 runs it at full resolution in overlapping tiles"))
+  value_range (0, 8192)
+  ui_range (0, 2048)
+
+property_enum (device, _("Device"), CocolorColorizeDevice, cocolor_colorize_device,
+               COCOLOR_DEVICE_AUTO)
+  description (_("Where the network runs: a GPU through OpenCL when there is one, or the CPU"))
+
+property_file_path (model, _("Model"), "")
+  description (_("Model file (.safetensors); empty uses the model shipped for the mode"))
+
+#else
+
+#define GEGL_OP_FILTER
+#define GEGL_OP_NAME cocolor_colorize
+#define GEGL_OP_C_SOURCE colorize.c
+
+#include "gegl-op.h"
+
+#include <math.h>
+
+#include "cc-model-locate.h"
+#include "cc-prediction.h"
+
+/* Per-instance state, in GeglProperties.user_data. */
+typedef struct
+{
+  GMutex lock;
+  CcPrediction *prediction; /* the last one computed; dropped when the input changes */
+  char *last_warning;       /* so that one problem is reported once */
+} State;
+
+static State *
+get_state (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  /* Created in class_init's instance hook (see attach) before any thread runs. */
+  return o->user_data;
+}
+
+static void
+attach (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  State *state = g_new0 (State, 1);
+  g_mutex_init (&state->lock);
+  o->user_data = state;
+  GEGL_OPERATION_CLASS (gegl_op_parent_class)->attach (operation);
+}
+
+static void
+finalize (GObject *object)
+{
+  GeglProperties *o = GEGL_PROPERTIES (object);
+  State *state = o->user_data;
+  if (state)
+    {
+      g_clear_pointer (&state->prediction, cc_prediction_unref);
+      g_free (state->last_warning);
+      g_mutex_clear (&state->lock);
+      g_free (state);
+      o->user_data = NULL;
+    }
+  G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  const Babl *space = gegl_operation_get_source_space (operation, "input");
+  const Babl *format = babl_format_with_space ("R'G'B'A float", space);
+  gegl_operation_set_format (operation, "input", format);
+  gegl_operation_set_format (operation, "output", format);
+}
+
+static GeglRectangle
+whole_input (GeglOperation *operation, const GeglRectangle *roi)
+{
+  const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
+  if (!bbox || gegl_rectangle_is_infinite_plane (bbox))
+    return *roi;
+  return *bbox;
+}
+
+/* The prediction needs the whole picture, whatever the tile asked for. */
+static GeglRectangle
+get_required_for_output (GeglOperation *operation, const gchar *input_pad,
+                         const GeglRectangle *roi)
+{
+  return whole_input (operation, roi);
+}
+
+/* A change anywhere in the input changes the prediction, so all of the
+ * output; it also means the cached prediction is stale. */
+static GeglRectangle
+get_invalidated_by_change (GeglOperation *operation, const gchar *input_pad,
+                           const GeglRectangle *input_region)
+{
+  State *state = get_state (operation);
+  if (state)
+    {
+      g_mutex_lock (&state->lock);
+      g_clear_pointer (&state->prediction, cc_prediction_unref);
+      g_mutex_unlock (&state->lock);
+    }
+  return whole_input (operation, input_region);
+}
+
+static void
+warn_once (State *state, const char *message)
+{
+  if (g_strcmp0 (state->last_warning, message) == 0)
+    return;
+  g_free (state->last_warning);
+  state->last_warning = g_strdup (message);
+  g_warning ("cocolor:colorize: %s", message);
+}
+
+static void
+fill_key (GeglOperation *operation, int level, CcPredictionKey *key)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  CcTask task = o->mode == COCOLOR_MODE_GRAY ? CC_TASK_GRAY : CC_TASK_NIR;
+
+  key->task = task;
+  key->model_path = o->model && *o->model ? g_strdup (o->model) : cc_model_locate (task);
+  key->working_size = o->working_size;
+  key->device = o->device == COCOLOR_DEVICE_CPU      ? CC_DEVICE_CPU
+                : o->device == COCOLOR_DEVICE_OPENCL ? CC_DEVICE_OPENCL
+                                                     : CC_DEVICE_AUTO;
+  key->space = gegl_operation_get_source_space (operation, "input");
+  key->level = level;
+  key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
+}
+
+/* The prediction for the current input and properties, computed at most
+ * once; NULL (after one warning) when it cannot be had. */
+static CcPrediction *
+get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
+{
+  State *state = get_state (operation);
+  CcPredictionKey key = { 0 };
+  CcPrediction *prediction = NULL;
+
+  fill_key (operation, level, &key);
+  g_mutex_lock (&state->lock);
+  if (state->prediction && cc_prediction_key_equal (&state->prediction->key, &key))
+    prediction = cc_prediction_ref (state->prediction);
+  else
+    {
+      g_autoptr (GError) error = NULL;
+      g_clear_pointer (&state->prediction, cc_prediction_unref);
+      state->prediction = cc_prediction_compute (input, &key, &error);
+      if (state->prediction)
+        prediction = cc_prediction_ref (state->prediction);
+      else
+        warn_once (state, error->message);
+    }
+  g_mutex_unlock (&state->lock);
+  cc_prediction_key_clear (&key);
+  return prediction;
+}
+
+static inline float
+luma (const float *rgb, const double *weights)
+{
+  return (float) (weights[0] * rgb[0] + weights[1] * rgb[1] + weights[2] * rgb[2]);
+}
+
+/* Mixes the colorized pixel into the input.  Grayscale mode keeps the
+ * input's luminance exactly (only chroma is added); NIR mode takes the
+ * network's luminance too, since NIR brightness is not visible brightness. */
+static inline void
+blend (const float *in, const float *colour, float strength, gboolean keep_luma,
+       const double *weights, float *out)
+{
+  float c[3] = { colour[0], colour[1], colour[2] };
+  if (keep_luma)
+    {
+      float shift = luma (in, weights) - luma (c, weights);
+      for (int k = 0; k < 3; k++)
+        c[k] += shift;
+    }
+  for (int k = 0; k < 3; k++)
+    out[k] = CLAMP (in[k] + strength * (c[k] - in[k]), 0.0f, 1.0f);
+  out[3] = in[3];
+}
+
+static gboolean
+process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
+         const GeglRectangle *result, gint level)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  g_autoptr (CcPrediction) prediction = get_prediction (operation, input, level);
+  const Babl *space = gegl_operation_get_source_space (operation, "input");
+  const Babl *rgba = babl_format_with_space ("R'G'B'A float", space);
+  const Babl *y = babl_format_with_space ("Y' float", space);
+
+  if (!prediction)
+    {
+      /* The warning is out; the picture goes through untouched. */
+      gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);
+      return TRUE;
+    }
+
+  double weights[3];
+  babl_space_get_rgb_luminance (space, &weights[0], &weights[1], &weights[2]);
+  const gboolean keep_luma = o->mode == COCOLOR_MODE_GRAY;
+  const float strength = (float) o->strength;
+  /* Coordinates of the picture at this level, relative to its origin. */
+  const int ox = prediction->key.bbox.x >> level, oy = prediction->key.bbox.y >> level;
+
+  GeglBufferIterator *it
+    = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
+  gegl_buffer_iterator_add (it, input, result, level, rgba, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+  gegl_buffer_iterator_add (it, input, result, level, y, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+  g_autofree float *colour = NULL;
+  gsize colour_len = 0;
+
+  while (gegl_buffer_iterator_next (it))
+    {
+      float *out = it->items[0].data;
+      const float *in = it->items[1].data;
+      const float *guide = it->items[2].data;
+      const GeglRectangle *roi = &it->items[0].roi;
+      gsize n = (gsize) roi->width * roi->height;
+      if (n > colour_len)
+        {
+          g_free (colour);
+          colour = g_new (float, n * 3);
+          colour_len = n;
+        }
+      cc_guided_apply (prediction->guided, prediction->full_width, prediction->full_height,
+                       roi->x - ox, roi->y - oy, roi->width, roi->height, guide, colour);
+      for (gsize i = 0; i < n; i++)
+        blend (in + 4 * i, colour + 3 * i, strength, keep_luma, weights, out + 4 * i);
+    }
+  return TRUE;
+}
+
+/* Strength 0, an empty or infinite input: hand the input on as it is. */
+static gboolean
+operation_process (GeglOperation *operation, GeglOperationContext *context,
+                   const gchar *output_prop, const GeglRectangle *result, gint level)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
+
+  if (o->strength <= 0.0 || !bbox || gegl_rectangle_is_empty (bbox)
+      || gegl_rectangle_is_infinite_plane (bbox))
+    {
+      gpointer in = gegl_operation_context_get_object (context, "input");
+      gegl_operation_context_take_object (context, "output", g_object_ref (G_OBJECT (in)));
+      return TRUE;
+    }
+  return GEGL_OPERATION_CLASS (gegl_op_parent_class)
+    ->process (operation, context, output_prop, result, level);
+}
+
+static void
+gegl_op_class_init (GeglOpClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GeglOperationClass *operation_class = GEGL_OPERATION_CLASS (klass);
+  GeglOperationFilterClass *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
+
+  /* No hook runs earlier: the labels above are translated from here on. */
+  bindtextdomain (GETTEXT_PACKAGE, COCOLOR_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  object_class->finalize = finalize;
+  operation_class->attach = attach;
+  operation_class->prepare = prepare;
+  operation_class->process = operation_process;
+  operation_class->get_required_for_output = get_required_for_output;
+  operation_class->get_invalidated_by_change = get_invalidated_by_change;
+  operation_class->threaded = TRUE;
+  filter_class->process = process;
+
+  gegl_operation_class_set_keys (
+    operation_class,
+    "name", "cocolor:colorize",
+    "title", _("CoColor Colorize"),
+    "categories", "color",
+    /* Stored with non-destructive effects in XCF files: change the major
+     * number only when old property sets no longer make sense. */
+    "op-version", "1:0",
+    "gimp:menu-path", "<Image>/Colors",
+    "gimp:menu-label", _("CoColor Colorize..."),
+    "description",
+    _("Natural colour for near-infrared and grayscale photos, from a neural network "
+      "(CoColor) that sees the whole picture"),
+    NULL);
+}
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/sh
+# cocolor:colorize from the gegl command line, installed the way a user
+# installs it ($XDG_DATA_HOME/gegl-0.4/plug-ins), on a real photo.
+# Usage: gegl-cli.sh MODULE PHOTO   (COCOLOR_MODEL_DIR names the models)
+set -eu
+module=$1 photo=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_CACHE_HOME="$tmp/cache"
+mkdir -p "$XDG_DATA_HOME/gegl-0.4/plug-ins/cocolor"
+cp "$module" "$XDG_DATA_HOME/gegl-0.4/plug-ins/cocolor/"
+
+gegl --exists cocolor:colorize
+gegl --info cocolor:colorize > "$tmp/info.txt"
+for word in mode strength working-size device model; do
+  grep -q -- "$word" "$tmp/info.txt" || { echo "gegl --info lacks $word"; cat "$tmp/info.txt"; exit 1; }
+done
+
+gegl "$photo" -o "$tmp/gray.png" -- cocolor:colorize mode=gray strength=1
+gegl "$photo" -o "$tmp/nir.png" -- cocolor:colorize mode=nir strength=0.7 working-size=256
+# A broken model: exit status 0, one warning naming the file, the picture unchanged.
+gegl "$photo" -o "$tmp/passed.png" -- cocolor:colorize model=/nonexistent/broken.safetensors \
+  2> "$tmp/stderr.txt"
+grep -q "broken.safetensors" "$tmp/stderr.txt" || { echo "no warning:"; cat "$tmp/stderr.txt"; exit 1; }
+
+python3 - "$photo" "$tmp" <<'PY'
+import sys
+import numpy as np
+from PIL import Image
+photo, tmp = sys.argv[1], sys.argv[2]
+src = np.asarray(Image.open(photo).convert("RGB"), dtype=np.float32) / 255
+gray_src = src @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+for name in ("gray", "nir"):
+    out = np.asarray(Image.open(f"{tmp}/{name}.png").convert("RGB"), dtype=np.float32) / 255
+    assert out.shape == src.shape, (name, out.shape, src.shape)
+    chroma = (out.max(axis=2) - out.min(axis=2)).mean()
+    change = np.abs(out - src).mean()
+    assert chroma > 0.01 and change > 0.01, (name, chroma, change)
+    print(f"{name}: chroma {chroma:.3f}, change from the input {change:.3f}")
+passed = np.asarray(Image.open(f"{tmp}/passed.png").convert("RGB"), dtype=np.float32) / 255
+assert np.abs(passed - src).max() <= 1 / 255, "broken model must pass the picture through"
+print("gegl CLI ok")
+PY

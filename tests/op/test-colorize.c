@@ -1,0 +1,322 @@
+/* cocolor:colorize through the GEGL API, on real photos.
+ *
+ * argv: the folder holding the built op module, then a sample photo.  The
+ * models are random-weight networks of the project's architecture made at
+ * build time ($COCOLOR_MODEL_DIR): they colour, so the op's plumbing —
+ * formats, alpha, strength, tiles, caching, errors — is what is tested here;
+ * colour quality is measured elsewhere. */
+#include <gegl.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+static const char *photo_path;
+
+static GeglBuffer *
+load_photo (void)
+{
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", photo_path, NULL);
+  GeglBuffer *buffer = NULL;
+  GeglNode *sink
+    = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
+  gegl_node_link (load, sink);
+  gegl_node_process (sink);
+  g_object_unref (graph);
+  g_assert_nonnull (buffer);
+  return buffer;
+}
+
+/* The photo (or a crop of it) in another pixel format. */
+static GeglBuffer *
+photo_as (const char *format, const GeglRectangle *crop)
+{
+  g_autoptr (GeglBuffer) photo = load_photo ();
+  GeglRectangle rect = crop ? *crop : *gegl_buffer_get_extent (photo);
+  GeglBuffer *out = gegl_buffer_new (&rect, babl_format (format));
+  gegl_buffer_copy (photo, &rect, GEGL_ABYSS_CLAMP, out, &rect);
+  return out;
+}
+
+typedef struct
+{
+  GeglNode *graph, *source, *op;
+} Pipeline;
+
+/* Enum properties by nick, as the gegl CLI and GIMP set them. */
+static void
+set_mode (GeglNode *op, const char *nick)
+{
+  GParamSpec *pspec = gegl_operation_find_property ("cocolor:colorize", "mode");
+  GEnumValue *value = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class, nick);
+  g_assert_nonnull (value);
+  gegl_node_set (op, "mode", value->value, NULL);
+}
+
+static Pipeline
+pipeline_new (GeglBuffer *input, const char *mode, double strength)
+{
+  Pipeline p;
+  p.graph = gegl_node_new ();
+  p.source = gegl_node_new_child (p.graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
+  p.op = gegl_node_new_child (p.graph, "operation", "cocolor:colorize", NULL);
+  set_mode (p.op, mode);
+  gegl_node_set (p.op, "strength", strength, NULL);
+  gegl_node_link (p.source, p.op);
+  return p;
+}
+
+/* Renders rect of the op's output as R'G'B'A float. */
+static float *
+render (Pipeline *p, const GeglRectangle *rect)
+{
+  float *px = g_new (float, (gsize) rect->width * rect->height * 4);
+  gegl_node_blit (p->op, 1.0, rect, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  return px;
+}
+
+static float *
+read_pixels (GeglBuffer *buffer, const char *format)
+{
+  const GeglRectangle *r = gegl_buffer_get_extent (buffer);
+  int comps = babl_format_get_n_components (babl_format (format));
+  float *px = g_new (float, (gsize) r->width * r->height * comps);
+  gegl_buffer_get (buffer, r, 1.0, babl_format (format), px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  return px;
+}
+
+/* Mean chroma: how far pixels are from gray. */
+static double
+mean_chroma (const float *rgba, gsize n)
+{
+  double sum = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *p = rgba + 4 * i;
+      sum += MAX (MAX (p[0], p[1]), p[2]) - MIN (MIN (p[0], p[1]), p[2]);
+    }
+  return sum / n;
+}
+
+static void
+assert_valid (const float *rgba, gsize n)
+{
+  for (gsize i = 0; i < 4 * n; i++)
+    {
+      g_assert_true (isfinite (rgba[i]));
+      g_assert_cmpfloat (rgba[i], >=, 0.0f);
+      g_assert_cmpfloat (rgba[i], <=, 1.0f);
+    }
+}
+
+static void
+test_modes_and_formats (void)
+{
+  const char *formats[] = { "R'G'B' u8", "R'G'B'A u8", "Y' u8", "Y'A u8", "Y' u16",
+                            "R'G'B'A u16", "Y' float", "RGBA float", "RGB half" };
+  const char *modes[] = { "nir", "gray" };
+  GeglRectangle crop = { 40, 30, 200, 150 };
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+      {
+        g_autoptr (GeglBuffer) input = photo_as (formats[f], &crop);
+        Pipeline p = pipeline_new (input, modes[m], 1.0);
+        g_autofree float *out = render (&p, &crop);
+        gsize n = (gsize) crop.width * crop.height;
+        assert_valid (out, n);
+        /* Coloured, and not the input's own colour passed through. */
+        g_autofree float *in = read_pixels (input, "R'G'B'A float");
+        double change = 0;
+        for (gsize i = 0; i < 4 * n; i++)
+          change += fabsf (out[i] - in[i]);
+        change /= 3 * n;
+        g_test_message ("%s %s: chroma %.4f, change %.4f", formats[f], modes[m],
+                        mean_chroma (out, n), change);
+        g_assert_cmpfloat (mean_chroma (out, n), >, 0.01);
+        g_assert_cmpfloat (change, >, 0.01);
+        g_object_unref (p.graph);
+      }
+}
+
+static void
+test_strength_zero_returns_input (void)
+{
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A u8", NULL);
+  const GeglRectangle *r = gegl_buffer_get_extent (input);
+  Pipeline p = pipeline_new (input, "nir", 0.0);
+  gsize bytes = (gsize) r->width * r->height * 4;
+  g_autofree guint8 *want = g_malloc (bytes), *got = g_malloc (bytes);
+  gegl_buffer_get (input, r, 1.0, babl_format ("R'G'B'A u8"), want, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  gegl_node_blit (p.op, 1.0, r, babl_format ("R'G'B'A u8"), got, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  g_assert_cmpmem (got, bytes, want, bytes);
+  g_object_unref (p.graph);
+}
+
+static void
+test_alpha_kept_and_gray_keeps_luminance (void)
+{
+  GeglRectangle crop = { 0, 0, 160, 120 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  g_autofree float *px = read_pixels (input, "R'G'B'A float");
+  for (int i = 0; i < crop.width * crop.height; i++)
+    px[4 * i + 3] = (float) (i % crop.width) / crop.width; /* an alpha ramp */
+  gegl_buffer_set (input, &crop, 0, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE);
+
+  Pipeline p = pipeline_new (input, "gray", 1.0);
+  g_autofree float *out = render (&p, &crop);
+  double w[3], luma_err = 0;
+  babl_space_get_rgb_luminance (babl_space ("sRGB"), &w[0], &w[1], &w[2]);
+  for (int i = 0; i < crop.width * crop.height; i++)
+    {
+      g_assert_cmpfloat (out[4 * i + 3], ==, px[4 * i + 3]);
+      double y_out = w[0] * out[4 * i] + w[1] * out[4 * i + 1] + w[2] * out[4 * i + 2];
+      luma_err += fabs (y_out - (w[0] * px[4 * i] + w[1] * px[4 * i + 1] + w[2] * px[4 * i + 2]));
+    }
+  /* Exact except where the added chroma had to be clipped into [0, 1]. */
+  g_assert_cmpfloat (luma_err / (crop.width * crop.height), <, 0.01);
+  g_object_unref (p.graph);
+}
+
+static gboolean
+same_pixels (const float *a, const float *b, gsize n, float tolerance)
+{
+  for (gsize i = 0; i < n; i++)
+    if (fabsf (a[i] - b[i]) > tolerance)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_tiles_match_whole_picture (void)
+{
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B' u8", NULL);
+  const GeglRectangle *r = gegl_buffer_get_extent (input);
+  Pipeline whole_p = pipeline_new (input, "nir", 0.8);
+  g_autofree float *whole = render (&whole_p, r);
+  g_object_unref (whole_p.graph);
+
+  /* A fresh op rendered tile by tile, odd tiles in an odd order. */
+  Pipeline p = pipeline_new (input, "nir", 0.8);
+  const int T = 77;
+  for (int ty = ((r->height - 1) / T) * T; ty >= 0; ty -= T)
+    for (int tx = 0; tx < r->width; tx += T)
+      {
+        GeglRectangle tile = { tx, ty, MIN (T, r->width - tx), MIN (T, r->height - ty) };
+        g_autofree float *got = render (&p, &tile);
+        for (int y = 0; y < tile.height; y++)
+          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
+                                      whole + ((gsize) (ty + y) * r->width + tx) * 4,
+                                      (gsize) tile.width * 4, 1e-6f));
+      }
+  g_object_unref (p.graph);
+}
+
+static void
+test_cache_follows_input_and_properties (void)
+{
+  GeglRectangle crop = { 100, 80, 128, 96 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  Pipeline p = pipeline_new (input, "nir", 1.0);
+  g_autofree float *first = render (&p, &crop);
+  gsize n = (gsize) crop.width * crop.height * 4;
+
+  /* Same input, same properties: the same picture. */
+  g_autofree float *again = render (&p, &crop);
+  g_assert_true (same_pixels (first, again, n, 0.0f));
+
+  /* A property change gives another picture... */
+  set_mode (p.op, "gray");
+  g_autofree float *gray = render (&p, &crop);
+  g_assert_false (same_pixels (first, gray, n, 1e-3f));
+
+  /* ...and so does a change of the input's pixels (a mirrored copy), which
+   * must match what a fresh op makes of the new input. */
+  g_autofree float *px = read_pixels (input, "R'G'B'A float");
+  g_autofree float *mirrored = g_new (float, n);
+  for (int y = 0; y < crop.height; y++)
+    for (int x = 0; x < crop.width; x++)
+      memcpy (mirrored + ((gsize) y * crop.width + x) * 4,
+              px + ((gsize) y * crop.width + (crop.width - 1 - x)) * 4, 4 * sizeof (float));
+  gegl_buffer_set (input, &crop, 0, babl_format ("R'G'B'A float"), mirrored, GEGL_AUTO_ROWSTRIDE);
+  g_autofree float *changed = render (&p, &crop);
+  g_assert_false (same_pixels (gray, changed, n, 1e-3f));
+
+  Pipeline fresh = pipeline_new (input, "gray", 1.0);
+  g_autofree float *expected = render (&fresh, &crop);
+  g_assert_true (same_pixels (expected, changed, n, 1e-6f));
+  g_object_unref (fresh.graph);
+  g_object_unref (p.graph);
+}
+
+static void
+test_tiny_pictures (void)
+{
+  const GeglRectangle sizes[] = { { 0, 0, 1, 1 }, { 0, 0, 1, 37 }, { 0, 0, 53, 1 }, { 5, 7, 2, 3 } };
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      g_autoptr (GeglBuffer) input = photo_as ("R'G'B' u8", &sizes[s]);
+      Pipeline p = pipeline_new (input, "gray", 1.0);
+      g_autofree float *out = render (&p, &sizes[s]);
+      assert_valid (out, (gsize) sizes[s].width * sizes[s].height);
+      g_object_unref (p.graph);
+    }
+}
+
+static void
+assert_passes_through (const char *model_path, const char *expected_warning)
+{
+  GeglRectangle crop = { 0, 0, 64, 48 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  g_autofree float *want = read_pixels (input, "R'G'B'A float");
+  Pipeline p = pipeline_new (input, "nir", 1.0);
+  gegl_node_set (p.op, "model", model_path, NULL);
+
+  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, expected_warning);
+  g_autofree float *out = render (&p, &crop);
+  g_test_assert_expected_messages ();
+  g_assert_true (same_pixels (out, want, (gsize) crop.width * crop.height * 4, 0.0f));
+
+  /* Once: a second render of the same broken set-up stays quiet. */
+  gegl_node_set (p.op, "strength", 0.5, NULL);
+  g_autofree float *again = render (&p, &crop);
+  g_assert_true (same_pixels (again, want, (gsize) crop.width * crop.height * 4, 0.0f));
+  g_object_unref (p.graph);
+}
+
+static void
+test_broken_model_passes_through (void)
+{
+  assert_passes_through ("/nonexistent/cocolor.safetensors", "*cocolor:colorize*nonexistent*");
+
+  g_autofree char *garbage = g_build_filename (g_get_tmp_dir (), "cocolor-garbage.safetensors", NULL);
+  g_assert_true (g_file_set_contents (garbage, "\x10\0\0\0\0\0\0\0{not json at all", 24, NULL));
+  assert_passes_through (garbage, "*cocolor:colorize*cocolor-garbage.safetensors*");
+  g_unlink (garbage);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    g_error ("usage: test-colorize OP_DIR PHOTO");
+  gegl_init (NULL, NULL);
+  gegl_load_module_directory (argv[1]);
+  photo_path = argv[2];
+  g_assert_true (gegl_has_operation ("cocolor:colorize"));
+
+  g_test_add_func ("/colorize/modes-and-formats", test_modes_and_formats);
+  g_test_add_func ("/colorize/strength-zero", test_strength_zero_returns_input);
+  g_test_add_func ("/colorize/alpha-and-luminance", test_alpha_kept_and_gray_keeps_luminance);
+  g_test_add_func ("/colorize/tiles-match-whole", test_tiles_match_whole_picture);
+  g_test_add_func ("/colorize/cache", test_cache_follows_input_and_properties);
+  g_test_add_func ("/colorize/tiny-pictures", test_tiny_pictures);
+  g_test_add_func ("/colorize/broken-model", test_broken_model_passes_through);
+  int status = g_test_run ();
+  gegl_exit ();
+  return status;
+}

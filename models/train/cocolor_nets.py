@@ -1,0 +1,205 @@
+"""CoColor networks: F_G (gray->RGB), F_N (NIR->RGB), T_N2G (NIR->gray), T_G2N (gray->NIR).
+
+Built only from modules the C core runs (ops/cc-model.h): Conv2d (k1/k3, stride 1/2) + BatchNorm2d
+(folded by the exporter) + ReLU/sigmoid (fused), add, mul with [C,1,1] broadcast (squeeze-excite),
+torch.cat, F.interpolate(scale_factor=2, bilinear), adaptive_avg_pool2d(1).
+
+Design for a CPU budget (issue 4):
+- The colour networks do not re-synthesise the picture.  A small U-Net predicts three channels
+  (dY, Cb, Cr) and a fixed, non-trainable 1x1 convolution turns [x, dY, Cb, Cr] into sRGB:
+      Y = x + dY   (F_G: dY is ignored, Y = x exactly: the output's BT.601 luma *is* the input)
+      R = Y + 1.402 Cr,  G = Y - 0.344136 Cb - 0.714136 Cr,  B = Y + 1.772 Cb
+  So lightness and fine detail come from the input, the net only learns chroma (and, for NIR, a
+  luminance correction), and the YCbCr->sRGB conversion is exact and linear (expressible as a conv).
+  Output is sRGB in nominal [0,1], unclamped (consumers clamp when quantising).
+- Widths are small at full resolution (16 ch) and grow with depth; a global-context squeeze-excite at
+  1/16 gives scene-level colour priors (sky vs foliage vs building).
+- F_N and F_G have identical shapes, so F_N starts from F_G's weights (the "task domain prior").
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# BT.601 (JPEG/full-range) YCbCr, on gamma-encoded sRGB in [0,1]; Cb, Cr centred on 0.
+LUMA = (0.299, 0.587, 0.114)
+YCC_TO_RGB = ((1.0, 0.0, 1.402), (1.0, -0.344136, -0.714136), (1.0, 1.772, 0.0))
+
+
+def rgb_to_ycbcr(rgb):
+    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = (b - y) / 1.772
+    cr = (r - y) / 1.402
+    return torch.cat([y, cb, cr], 1)
+
+
+def rgb_to_gray(rgb):
+    return 0.299 * rgb[:, 0:1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:3]
+
+
+class ConvBNAct(nn.Sequential):
+    def __init__(self, cin, cout, k=3, stride=1, act=True):
+        layers = [nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.BatchNorm2d(cout)]
+        if act:
+            layers.append(nn.ReLU(inplace=False))
+        super().__init__(*layers)
+
+
+class SqueezeExcite(nn.Module):
+    """Global context: x * sigmoid(W2 relu(W1 gap(x))), a [C,1,1] broadcast multiply."""
+
+    def __init__(self, c, r=4):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, max(8, c // r), 1)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Conv2d(max(8, c // r), c, 1)
+        self.gate = nn.Sigmoid()
+
+    def forward(self, x):
+        g = F.adaptive_avg_pool2d(x, 1)
+        g = self.gate(self.fc2(self.act(self.fc1(g))))
+        return x * g
+
+
+def up2(x):
+    return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+
+
+class UNetCore(nn.Module):
+    """Encoder (1, 1/2, 1/4, 1/8, 1/16) + decoder back to full resolution; returns the head output
+    (n_out channels, linear) and the bottleneck features (for feature-level consistency)."""
+
+    def __init__(self, cin, n_out, widths=(16, 32, 64, 96, 128)):
+        super().__init__()
+        w0, w1, w2, w3, w4 = widths
+        self.e0 = ConvBNAct(cin, w0)
+        self.e1 = nn.Sequential(ConvBNAct(w0, w1, stride=2), ConvBNAct(w1, w1))
+        self.e2 = nn.Sequential(ConvBNAct(w1, w2, stride=2), ConvBNAct(w2, w2))
+        self.e3 = nn.Sequential(ConvBNAct(w2, w3, stride=2), ConvBNAct(w3, w3))
+        self.e4 = nn.Sequential(ConvBNAct(w3, w4, stride=2), ConvBNAct(w4, w4), ConvBNAct(w4, w4))
+        self.se = SqueezeExcite(w4)
+        self.d3 = ConvBNAct(w4 + w3, w3)
+        self.d2 = ConvBNAct(w3 + w2, w2)
+        self.d1 = ConvBNAct(w2 + w1, w1)
+        self.d0 = nn.Sequential(ConvBNAct(w1 + w0 + cin, w0), ConvBNAct(w0, w0))
+        self.head = nn.Conv2d(w0, n_out, 1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, x):
+        f0 = self.e0(x)
+        f1 = self.e1(f0)
+        f2 = self.e2(f1)
+        f3 = self.e3(f2)
+        f4 = self.se(self.e4(f3))
+        d = self.d3(torch.cat([up2(f4), f3], 1))
+        d = self.d2(torch.cat([up2(d), f2], 1))
+        d = self.d1(torch.cat([up2(d), f1], 1))
+        d = self.d0(torch.cat([up2(d), f0, x], 1))
+        return self.head(d), f4
+
+
+class Colorizer(nn.Module):
+    """x (1 channel, [0,1]: sRGB luma for F_G, NIR for F_N) -> sRGB (3 channels).
+
+    mode 'gray': Y = x exactly; mode 'nir': Y = x + dY."""
+
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128)):
+        super().__init__()
+        assert mode in ("gray", "nir")
+        self.mode = mode
+        self.core = UNetCore(1, 3, widths)
+        self.to_rgb = nn.Conv2d(4, 3, 1, bias=False)
+        self.set_mode(mode)
+
+    def set_mode(self, mode):
+        self.mode = mode
+        m = torch.zeros(3, 4)
+        for i in range(3):
+            m[i, 0] = 1.0                                   # x
+            m[i, 1] = 1.0 if mode == "nir" else 0.0         # dY
+            m[i, 2] = YCC_TO_RGB[i][1]                      # Cb
+            m[i, 3] = YCC_TO_RGB[i][2]                      # Cr
+        with torch.no_grad():
+            self.to_rgb.weight.copy_(m.view(3, 4, 1, 1))
+        self.to_rgb.weight.requires_grad_(False)
+
+    def forward_with_features(self, x):
+        h, f = self.core(x)
+        return self.to_rgb(torch.cat([x, h], 1)), f
+
+    def forward(self, x):
+        h, _ = self.core(x)
+        return self.to_rgb(torch.cat([x, h], 1))
+
+
+class Translator(nn.Module):
+    """Single-channel domain translation (T_N2G: NIR -> gray, T_G2N: gray -> NIR): y = x + d(x)."""
+
+    def __init__(self, widths=(8, 16, 32, 48, 64)):
+        super().__init__()
+        self.core = UNetCore(1, 1, widths)
+
+    def forward(self, x):
+        h, _ = self.core(x)
+        return x + h
+
+
+class FusedNIR(nn.Module):
+    """Fusion of the two cooperative paths: F_N(x) and F_G(T_N2G(x)) blended per pixel by a small
+    conv net that sees both outputs and the input: out = b + s * (a - b), s = sigmoid(g(...))."""
+
+    def __init__(self, fn, fg, tn2g, width=16):
+        super().__init__()
+        self.fn, self.fg, self.tn2g = fn, fg, tn2g
+        self.gate = nn.Sequential(ConvBNAct(7, width), ConvBNAct(width, width),
+                                  nn.Conv2d(width, 3, 3, 1, 1), nn.Sigmoid())
+        nn.init.zeros_(self.gate[2].weight)
+        nn.init.zeros_(self.gate[2].bias)   # starts at the plain average of the two paths
+
+    def forward(self, x):
+        a = self.fn(x)
+        b = self.fg(self.tn2g(x))
+        s = self.gate(torch.cat([a, b, x], 1))
+        return b + s * (a - b)
+
+
+def build(name, widths=None):
+    if name == "fg":
+        return Colorizer("gray", widths or (16, 32, 64, 96, 128))
+    if name == "fn":
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128))
+    if name in ("tn2g", "tg2n"):
+        return Translator(widths or (8, 16, 32, 48, 64))
+    raise ValueError(name)
+
+
+def count_params(m):
+    return sum(p.numel() for p in m.parameters() if p.requires_grad)
+
+
+def conv_macs(model, size=256, cin=1):
+    """Multiply-accumulates of the convolutions for one size x size input."""
+    total = [0]
+
+    def hook(mod, inp, out):
+        k = mod.kernel_size[0] * mod.kernel_size[1]
+        total[0] += out.numel() * (mod.in_channels // mod.groups) * k
+
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        was = model.training
+        model.eval()
+        model(torch.zeros(1, cin, size, size))
+        model.train(was)
+    for h in hs:
+        h.remove()
+    return total[0]
+
+
+if __name__ == "__main__":
+    for n in ("fg", "fn", "tn2g", "tg2n"):
+        m = build(n)
+        print(f"{n}: {count_params(m)/1e6:.3f} M params, {conv_macs(m)/1e9:.3f} GMAC at 256^2")
+    f = FusedNIR(build("fn"), build("fg"), build("tn2g"))
+    print(f"fused: {count_params(f)/1e6:.3f} M params, {conv_macs(f)/1e9:.3f} GMAC at 256^2")

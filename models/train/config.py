@@ -1,0 +1,71 @@
+"""Seeded training configurations.
+
+cpu    -- the shipped schedule: fits two hours on 2 CPU cores (bf16 autocast, 96^2 crops, batch 16).
+device -- larger crops/batches/steps for one H100 within ~12 minutes (data from models/train/data-pack).
+smoke  -- seconds; used by tests/train/smoke.py (with synthetic data).
+
+Step counts per stage: fg (F_G pretrain on every RGB image), trans (T_N2G + T_G2N on pairs), fn (F_N from
+F_G on real NIR pairs + T_G2N(gray of RGB photos)), coop (progressive cooperative fine-tuning with pixel +
+feature consistency), fuse (fusion gate over F_N and F_G(T_N2G)).
+"""
+import copy
+
+W_GRAY = {"chroma": 2.0, "mag": 1.0, "colourful": 0.5, "colourful_target": 0.9}
+W_NIR = {"chroma": 2.0, "mag": 0.5, "colourful": 0.2, "colourful_target": 0.9, "grad": 0.5}
+
+BASE = {
+    "seed": 20230803,
+    "threads": 2,
+    "device": "cpu",
+    "bf16": True,                 # autocast bfloat16 (CPU: AVX-512 BF16; GPU: tensor cores)
+    "crop": 96,
+    "batch": 16,
+    "lr": 2e-3,
+    "lr_min_frac": 0.05,          # cosine to lr * this, per stage
+    "warmup": 100,
+    "weight_decay": 1e-4,
+    "epfl_scale": 256 / 680,      # EPFL full-res pairs resized to VCIP's scale (680-px squares -> 256)
+    "photo_max_side": 512,
+    "val_every": 6,
+    "widths_colour": (16, 32, 64, 96, 128),
+    "widths_trans": (8, 16, 32, 48, 64),
+    "fuse_width": 16,
+    "steps": {"fg": 4500, "trans": 1200, "fn": 4000, "coop": 1500, "fuse": 400},
+    "fn_synth_frac": 0.25,        # share of an F_N batch that is T_G2N(gray of RGB photos)
+    "coop_lr_frac": 0.3,          # cooperative stage lr = lr * this
+    "coop_extra_frac": 0.5,       # coop: extra half-batches of photos for F_G (gray) and F_N (synthetic NIR)
+    "w_gray": W_GRAY,
+    "w_nir": W_NIR,
+    "w_cons_pix": 0.5,
+    "w_cons_feat": 0.1,
+    "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
+    "log_every": 50,
+    "ckpt_every": 250,
+    "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)
+    "resume_steps": {"fg": 0, "trans": 0, "fn": 0, "coop": 1500, "fuse": 400},  # --resume-from-shipped
+}
+
+CONFIGS = {
+    "cpu": {},
+    "device": {
+        "device": "cuda", "threads": 8, "crop": 192, "batch": 32, "lr": 2e-3,
+        "steps": {"fg": 6000, "trans": 1500, "fn": 5000, "coop": 3000, "fuse": 600},
+        "ckpt_every": 1000, "log_every": 200,
+    },
+    "smoke": {
+        "threads": 1, "crop": 48, "batch": 4, "lr": 3e-3, "warmup": 5,
+        "widths_colour": (8, 16, 16, 24, 32), "widths_trans": (4, 8, 8, 12, 16), "fuse_width": 4,
+        "steps": {"fg": 30, "trans": 10, "fn": 10, "coop": 10, "fuse": 5},
+        "log_every": 10, "ckpt_every": 20, "eval_photos": 2,
+    },
+}
+
+
+def get(name, **overrides):
+    cfg = copy.deepcopy(BASE)
+    for k, v in CONFIGS[name].items():
+        cfg[k] = copy.deepcopy(v)
+    for k, v in overrides.items():
+        cfg[k] = v
+    cfg["name"] = name
+    return cfg

@@ -1,0 +1,160 @@
+"""Evaluation: PSNR (8-bit sRGB), SSIM, angular error (degrees), colourfulness ratio to ground truth.
+
+Per set: VCIP validation split (256^2, by source group), EPFL validation pairs per category (at the
+training scale, masks respected), RGB-photo validation files (gray mode only).  Rows: NIR mode (F_N, or a
+fused model), gray mode (F_G on the BT.601 luma of the ground truth) and no-colour baselines (the input
+replicated to three channels).  Images are cropped to a multiple of 16 (the networks' downsampling).
+
+    python3 -m models.train.evaluate --run models/train/runs/cpu   # evaluates the run's checkpoint
+"""
+import argparse
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+from .cocolor_nets import rgb_to_gray
+from .losses import colourfulness
+
+
+def _q8(x):
+    return (x.clamp(0, 1) * 255.0).round()
+
+
+def _gauss(size=11, sigma=1.5):
+    g = torch.exp(-((torch.arange(size) - size // 2) ** 2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
+
+
+def metrics(pred, gt, mask=None):
+    """pred, gt: [1,3,H,W] in [0,1]; mask [1,1,H,W] in {0,1} or None.  Returns a dict."""
+    p, g = _q8(pred.float()), _q8(gt.float())
+    m = torch.ones_like(p[:, :1]) if mask is None else (mask > 0.5).float()
+    n = m.sum().clamp_min(1.0)
+    mse = (((p - g) ** 2) * m).sum() / (3 * n)
+    psnr = 10 * math.log10(255.0 ** 2 / max(mse.item(), 1e-10))
+    # SSIM per channel (Gaussian 11x11, sigma 1.5), valid windows fully inside the mask
+    w = _gauss().to(p)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    pc, gc = p.transpose(0, 1), g.transpose(0, 1)       # [3,1,H,W]
+    mu_p, mu_g = F.conv2d(pc, w), F.conv2d(gc, w)
+    spp = F.conv2d(pc * pc, w) - mu_p ** 2
+    sgg = F.conv2d(gc * gc, w) - mu_g ** 2
+    spg = F.conv2d(pc * gc, w) - mu_p * mu_g
+    smap = ((2 * mu_p * mu_g + c1) * (2 * spg + c2)) / ((mu_p ** 2 + mu_g ** 2 + c1) * (spp + sgg + c2))
+    mw = (F.conv2d(m, torch.ones_like(w) / w.numel()) > 0.999).float()
+    ssim = ((smap.mean(0, keepdim=True) * mw).sum() / mw.sum().clamp_min(1.0)).item()
+    # angular error between RGB vectors, degrees
+    dot = (p * g).sum(1, keepdim=True)
+    nrm = p.norm(dim=1, keepdim=True) * g.norm(dim=1, keepdim=True)
+    ang = torch.rad2deg(torch.acos((dot / nrm.clamp_min(1e-6)).clamp(-1, 1)))
+    ang = torch.where(nrm > 1e-6, ang, torch.zeros_like(ang))
+    ae = ((ang * m).sum() / n).item()
+    cp = colourfulness(p / 255.0, m).item()
+    cg = colourfulness(g / 255.0, m).item()
+    return {"psnr": psnr, "ssim": ssim, "ae": ae, "colf_pred": cp, "colf_gt": cg}
+
+
+def _crop16(t):
+    h, w = t.shape[-2:]
+    return t[..., : h - h % 16, : w - w % 16]
+
+
+def _agg(rows):
+    if not rows:
+        return None
+    out = {k: sum(r[k] for r in rows) / len(rows) for k in ("psnr", "ssim", "ae")}
+    cg = sum(r["colf_gt"] for r in rows)
+    out["colf_ratio"] = sum(r["colf_pred"] for r in rows) / max(cg, 1e-6)
+    out["n"] = len(rows)
+    return out
+
+
+@torch.no_grad()
+def evaluate(data, nets, max_photos=None):
+    """nets: dict with optional 'nir' (NIR model) and 'gray' (gray model); returns
+    {set: {row: metrics}}.  Rows: nir, gray, nocolour_nir, nocolour_gray."""
+    for m in nets.values():
+        m.eval()
+    sets = {"vcip_val": data.vcip_val}
+    for p in data.epfl_val:
+        sets.setdefault("epfl_" + p.set.split("/")[1], []).append(p)
+    sets["photos_val"] = data.photos_val[:max_photos] if max_photos else data.photos_val
+    res = {}
+    for sname, items in sets.items():
+        rows = {}
+        for p in items:
+            rgb = _crop16(p.rgb[None].float() / 255.0)
+            mask = None if p.mask is None else _crop16(p.mask[None].float() / 255.0)
+            gray = rgb_to_gray(rgb)
+            out = {"gray": lambda: nets["gray"](gray), "nocolour_gray": lambda: gray.expand(-1, 3, -1, -1)}
+            if p.nir is not None:
+                nir = _crop16(p.nir[None].float() / 255.0)
+                out["nir"] = lambda: nets["nir"](nir)
+                out["nocolour_nir"] = lambda: nir.expand(-1, 3, -1, -1)
+            for row, fn in out.items():
+                if row in ("gray", "nir") and row not in nets:
+                    continue
+                rows.setdefault(row, []).append(metrics(fn(), rgb, mask))
+        res[sname] = {r: _agg(v) for r, v in rows.items()}
+    return res
+
+
+def pooled_epfl(res):
+    """Pair-weighted mean over the EPFL categories."""
+    out = {}
+    for s, rows in res.items():
+        if not s.startswith("epfl_"):
+            continue
+        for r, m in rows.items():
+            if m is None:
+                continue
+            acc = out.setdefault(r, {"psnr": 0, "ssim": 0, "ae": 0, "colf_ratio": 0, "n": 0})
+            for k in ("psnr", "ssim", "ae", "colf_ratio"):
+                acc[k] += m[k] * m["n"]
+            acc["n"] += m["n"]
+    for r, acc in out.items():
+        for k in ("psnr", "ssim", "ae", "colf_ratio"):
+            acc[k] /= max(acc["n"], 1)
+    return out
+
+
+def format_table(res):
+    lines = ["| set | row | n | PSNR | SSIM | AE (deg) | colourfulness ratio |", "|---|---|---|---|---|---|---|"]
+    allres = dict(res)
+    pe = pooled_epfl(res)
+    if pe:
+        allres["epfl_all"] = pe
+    for s, rows in allres.items():
+        for r in ("nir", "nocolour_nir", "gray", "nocolour_gray"):
+            m = rows.get(r)
+            if m:
+                lines.append(f"| {s} | {r} | {m['n']} | {m['psnr']:.2f} | {m['ssim']:.3f} | "
+                             f"{m['ae']:.2f} | {m['colf_ratio']:.2f} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True, help="run folder with last.pt (from train.py)")
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--nir-model", default=None, help="fn | coop | fused (default: the run's choice)")
+    a = ap.parse_args()
+    from .train import load_models_for_eval
+    from .data import Data
+    from .config import get
+    ck = torch.load(os.path.join(a.run, "last.pt"), map_location="cpu", weights_only=False)
+    cfg = get(ck["config"]["name"])
+    data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
+                val_every=cfg["val_every"])
+    nets = load_models_for_eval(ck, a.nir_model)
+    res = evaluate(data, nets)
+    print(format_table(res))
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The staged CoColor schedule: one step function per stage, and the learning-rate curve.
+
+Stages (in order):
+  fg     F_G pretrain: gray(rgb) -> rgb on every RGB image (photos + RGB halves of the pairs).
+  trans  T_N2G (nir -> gray(rgb)) and T_G2N (gray(rgb) -> nir) on the registered pairs.
+  fn     F_N, initialised from F_G (task-domain prior): real NIR pairs + intermittent NIR T_G2N(gray photo).
+  coop   progressive cooperative fine-tuning: F_N(x_N), F_G(T_N2G(x_N)) and the ground truth agree
+         (pixel consistency) and so do their bottleneck features (feature consistency); the consistency
+         weights ramp up over the first half of the stage; F_G keeps seeing real gray photos and F_N
+         intermittent NIR; T_N2G is fine-tuned through F_G with its own supervised anchor.
+  fuse   fusion: a small per-pixel gate blends F_N(x) and F_G(T_N2G(x)); only the gate trains.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .cocolor_nets import rgb_to_gray
+from .losses import colour_loss, feature_consistency, gradient_loss, _wmean
+
+STAGES = ("fg", "trans", "fn", "coop", "fuse")
+
+
+def lr_at(cfg, base, step, total):
+    if step < cfg["warmup"]:
+        return base * (step + 1) / cfg["warmup"]
+    t = (step - cfg["warmup"]) / max(1, total - cfg["warmup"])
+    lo = base * cfg["lr_min_frac"]
+    return lo + 0.5 * (base - lo) * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+def stage_params(stage, nets):
+    if stage == "fg":
+        return list(nets["fg"].parameters())
+    if stage == "trans":
+        return list(nets["tn2g"].parameters()) + list(nets["tg2n"].parameters())
+    if stage == "fn":
+        return list(nets["fn"].parameters())
+    if stage == "coop":
+        return (list(nets["fn"].parameters()) + list(nets["fg"].parameters())
+                + list(nets["tn2g"].parameters()))
+    if stage == "fuse":
+        return list(nets["fuse"].gate.parameters())
+    raise ValueError(stage)
+
+
+def trainable(params):
+    return [p for p in params if p.requires_grad]
+
+
+def stage_lr(cfg, stage):
+    return cfg["lr"] * (cfg["coop_lr_frac"] if stage == "coop" else 1.0)
+
+
+def set_modes(stage, nets):
+    train = {"fg": ["fg"], "trans": ["tn2g", "tg2n"], "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
+             "fuse": ["fuse"]}[stage]
+    for k, m in nets.items():
+        (m.gate if k == "fuse" else m).train(k in train)   # the fusion module owns only its gate
+
+
+def _ac(cfg):
+    dev = "cuda" if cfg["device"].startswith("cuda") else "cpu"
+    return torch.autocast(dev, dtype=torch.bfloat16, enabled=cfg["bf16"])
+
+
+def _to(cfg, *ts):
+    return [t.to(cfg["device"], non_blocking=True) for t in ts]
+
+
+def step_fg(cfg, nets, data, sampler, frac):
+    _, rgb, mask = sampler.crop(data.rgb_train, cfg["batch"], cfg["crop"], need_nir=False)
+    rgb, mask = _to(cfg, rgb, mask)
+    with _ac(cfg):
+        out = nets["fg"](rgb_to_gray(rgb))
+    return colour_loss(out.float(), rgb, mask, cfg["w_gray"])
+
+
+def step_trans(cfg, nets, data, sampler, frac):
+    nir, rgb, mask = sampler.crop(data.pairs_train, cfg["batch"], cfg["crop"])
+    nir, rgb, mask = _to(cfg, nir, rgb, mask)
+    gray = rgb_to_gray(rgb)
+    with _ac(cfg):
+        g = nets["tn2g"](nir)
+        n = nets["tg2n"](gray)
+    g, n = g.float(), n.float()
+    parts = {"n2g": _wmean((g - gray).abs(), mask) + 0.5 * gradient_loss(g, gray, mask),
+             "g2n": _wmean((n - nir).abs(), mask) + 0.5 * gradient_loss(n, nir, mask)}
+    return sum(parts.values()), parts
+
+
+def _synthetic_nir(cfg, nets, data, sampler, n):
+    _, rgb, mask = sampler.crop(data.photos_train or data.rgb_train, n, cfg["crop"], need_nir=False)
+    rgb, mask = _to(cfg, rgb, mask)
+    with torch.no_grad(), _ac(cfg):
+        was = nets["tg2n"].training
+        nets["tg2n"].eval()
+        nir = nets["tg2n"](rgb_to_gray(rgb)).float().clamp(0, 1)
+        nets["tg2n"].train(was)
+    return nir, rgb, mask
+
+
+def step_fn(cfg, nets, data, sampler, frac):
+    b = cfg["batch"]
+    ns = int(round(b * cfg["fn_synth_frac"]))
+    nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
+    nir, rgb, mask = _to(cfg, nir, rgb, mask)
+    if ns:
+        sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
+        nir, rgb, mask = torch.cat([nir, sn]), torch.cat([rgb, sr]), torch.cat([mask, sm])
+    with _ac(cfg):
+        out = nets["fn"](nir)
+    return colour_loss(out.float(), rgb, mask, cfg["w_nir"])
+
+
+def step_coop(cfg, nets, data, sampler, frac):
+    b = cfg["batch"]
+    nir, rgb, mask = sampler.crop(data.pairs_train, b, cfg["crop"])
+    nir, rgb, mask = _to(cfg, nir, rgb, mask)
+    ramp = min(1.0, frac / 0.5)               # progressive: consistency ramps up over half the stage
+    with _ac(cfg):
+        g_nir = nets["tn2g"](nir)
+        out_n, f_n = nets["fn"].forward_with_features(nir)
+        out_g, f_g = nets["fg"].forward_with_features(g_nir)
+    out_n, out_g, g_nir = out_n.float(), out_g.float(), g_nir.float()
+    ln, _ = colour_loss(out_n, rgb, mask, cfg["w_nir"])
+    lg, _ = colour_loss(out_g, rgb, mask, cfg["w_gray"])
+    parts = {"fn": ln, "fg_tn2g": lg,
+             "anchor": cfg["w_trans_anchor"] * _wmean((g_nir - rgb_to_gray(rgb)).abs(), mask),
+             "cons_pix": ramp * cfg["w_cons_pix"] * _wmean((out_n - out_g).abs(), mask),
+             "cons_feat": ramp * cfg["w_cons_feat"] * feature_consistency(f_n, f_g)}
+    ne = int(round(b * cfg["coop_extra_frac"]))
+    if ne:
+        _, pr, pm = sampler.crop(data.photos_train or data.rgb_train, ne, cfg["crop"], need_nir=False)
+        pr, pm = _to(cfg, pr, pm)
+        sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ne)
+        with _ac(cfg):
+            og = nets["fg"](rgb_to_gray(pr))
+            osn = nets["fn"](sn)
+        parts["fg_gray"] = colour_loss(og.float(), pr, pm, cfg["w_gray"])[0]
+        parts["fn_synth"] = colour_loss(osn.float(), sr, sm, cfg["w_nir"])[0]
+    return sum(parts.values()), parts
+
+
+def step_fuse(cfg, nets, data, sampler, frac):
+    nir, rgb, mask = sampler.crop(data.pairs_train, cfg["batch"], cfg["crop"])
+    nir, rgb, mask = _to(cfg, nir, rgb, mask)
+    with _ac(cfg):
+        out = nets["fuse"](nir)
+    return colour_loss(out.float(), rgb, mask, cfg["w_nir"])
+
+
+STEP = {"fg": step_fg, "trans": step_trans, "fn": step_fn, "coop": step_coop, "fuse": step_fuse}

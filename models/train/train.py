@@ -1,0 +1,277 @@
+"""CoColor training driver: the whole staged schedule, checkpoint/resume, final evaluation, export.
+
+    python3 -m models.train.train --config cpu        # retrain from ../shared/data (about 2 h, 2 cores)
+    python3 -m models.train.train --config device     # one H100, ~12 min (data from models/train/data-pack)
+    python3 -m models.train.train --config cpu --resume-from-shipped   # continue from the shipped weights
+
+Runs live in models/train/runs/<config>/ (ignored by git): last.pt (resumable: a rerun of the same command
+continues where it stopped), log.txt, metrics.jsonl, results.json / results.md (final table + ablation).
+"""
+import argparse
+import copy
+import json
+import os
+import random
+import sys
+import time
+
+import torch
+
+from . import schedule
+from .cocolor_nets import FusedNIR, build, count_params
+from .config import get
+from .data import Data, Sampler
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS_DIR = os.path.normpath(os.path.join(HERE, ".."))
+TRAIN_STATE = os.path.join(MODELS_DIR, "cocolor-train-state.pt")
+
+
+def make_nets(cfg):
+    nets = {"fg": build("fg", cfg["widths_colour"]), "fn": build("fn", cfg["widths_colour"]),
+            "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
+    nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
+    return nets
+
+
+def nets_state(nets):
+    return {k: (m.gate if k == "fuse" else m).state_dict() for k, m in nets.items()}
+
+
+def load_nets_state(nets, sd):
+    for k, m in nets.items():
+        if k in sd:
+            (m.gate if k == "fuse" else m).load_state_dict({n: t.float() if t.is_floating_point() else t
+                                                            for n, t in sd[k].items()})
+    nets["fn"].set_mode("nir")
+    nets["fg"].set_mode("gray")
+
+
+def load_models_for_eval(ck, nir_choice=None):
+    """Models {'nir', 'gray'} from a checkpoint dict (last.pt)."""
+    cfg = ck["config"]
+    nets = make_nets(cfg)
+    load_nets_state(nets, ck["nets"])
+    choice = nir_choice or ck.get("nir_choice", "coop")
+    if choice == "fn" and "fn_alone" in ck.get("snapshots", {}):
+        fn = build("fn", cfg["widths_colour"])
+        fn.load_state_dict(ck["snapshots"]["fn_alone"])
+        fn.set_mode("nir")
+        nir = fn
+    elif choice == "fused":
+        nir = nets["fuse"]
+    else:
+        nir = nets["fn"]
+    return {"nir": nir.eval(), "gray": nets["fg"].eval()}
+
+
+class Trainer:
+    def __init__(self, cfg, run_dir, data, log=print):
+        self.cfg, self.run_dir, self.data, self.log = cfg, run_dir, data, log
+        torch.manual_seed(cfg["seed"])
+        random.seed(cfg["seed"])
+        self.nets = make_nets(cfg)
+        for m in self.nets.values():
+            m.to(cfg["device"])
+        self.sampler = Sampler(cfg["seed"])
+        self.stage_i, self.step, self.opt = 0, 0, None
+        self.snapshots, self.history = {}, []
+        self.steps = dict(cfg["steps"])
+        self.times = {}
+
+    # ---- checkpoints
+    def save(self):
+        os.makedirs(self.run_dir, exist_ok=True)
+        ck = {"config": self.cfg, "stage_i": self.stage_i, "step": self.step, "steps": self.steps,
+              "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
+              "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
+              "snapshots": self.snapshots, "history": self.history, "times": self.times}
+        tmp = os.path.join(self.run_dir, "last.pt.tmp")
+        torch.save(ck, tmp)
+        os.replace(tmp, os.path.join(self.run_dir, "last.pt"))
+
+    def resume(self, path):
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        load_nets_state(self.nets, ck["nets"])
+        self.stage_i, self.step, self.steps = ck["stage_i"], ck["step"], ck["steps"]
+        self.sampler.rng.setstate(ck["sampler"])
+        torch.set_rng_state(ck["torch_rng"])
+        self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
+        self._opt_state = ck["opt"]
+        self.log(f"resumed {path}: stage {schedule.STAGES[self.stage_i] if self.stage_i < len(schedule.STAGES) else 'done'}"
+                 f" step {self.step}")
+
+    def resume_from_shipped(self, path=TRAIN_STATE):
+        sd = torch.load(path, map_location="cpu", weights_only=False)
+        load_nets_state(self.nets, sd["nets"])
+        if "fn_alone" in sd.get("snapshots", {}):
+            self.snapshots["fn_alone"] = {k: v.float() if v.is_floating_point() else v
+                                          for k, v in sd["snapshots"]["fn_alone"].items()}
+        self.steps = dict(self.cfg["resume_steps"])
+        self.log(f"resumed from shipped weights {path}; stage steps {self.steps}")
+
+    # ---- training
+    def _make_opt(self, stage):
+        params = schedule.trainable(schedule.stage_params(stage, self.nets))
+        self.opt = torch.optim.AdamW(params, lr=schedule.stage_lr(self.cfg, stage),
+                                     weight_decay=self.cfg["weight_decay"])
+
+    def _begin_stage(self, stage):
+        if stage == "fn" and self.step == 0 and not self.snapshots.get("fn_started"):
+            # task-domain prior: F_N starts from F_G
+            self.nets["fn"].load_state_dict(self.nets["fg"].state_dict())
+            self.nets["fn"].set_mode("nir")
+            self.snapshots["fn_started"] = True
+
+    def _end_stage(self, stage):
+        if stage == "fg":
+            self.snapshots["fg_pre"] = copy.deepcopy(self.nets["fg"].state_dict())
+        if stage == "fn":
+            self.snapshots["fn_alone"] = copy.deepcopy(self.nets["fn"].state_dict())
+
+    def run(self, deadline=None):
+        cfg = self.cfg
+        while self.stage_i < len(schedule.STAGES):
+            stage = schedule.STAGES[self.stage_i]
+            total = self.steps.get(stage, 0)
+            if total <= 0:
+                self.stage_i, self.step = self.stage_i + 1, 0
+                continue
+            self._begin_stage(stage)
+            self._make_opt(stage)
+            if getattr(self, "_opt_state", None) is not None and self.step > 0:
+                self.opt.load_state_dict(self._opt_state)
+            self._opt_state = None
+            schedule.set_modes(stage, self.nets)
+            base = schedule.stage_lr(cfg, stage)
+            fn = schedule.STEP[stage]
+            t0, acc, n = time.time(), {}, 0
+            while self.step < total:
+                for g in self.opt.param_groups:
+                    g["lr"] = schedule.lr_at(cfg, base, self.step, total)
+                loss, parts = fn(cfg, self.nets, self.data, self.sampler, self.step / total)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.opt.param_groups[0]["params"], 1.0)
+                self.opt.step()
+                self.step += 1
+                n += 1
+                acc["loss"] = acc.get("loss", 0.0) + loss.item()
+                for k, v in parts.items():
+                    acc[k] = acc.get(k, 0.0) + float(v)
+                if self.step % cfg["log_every"] == 0 or self.step == total:
+                    dt = (time.time() - t0) / n
+                    rec = {"stage": stage, "step": self.step, "s_per_step": round(dt, 4),
+                           **{k: round(v / n, 5) for k, v in acc.items()}}
+                    self.history.append(rec)
+                    self.times[stage] = dt
+                    self.log(json.dumps(rec))
+                    t0, acc, n = time.time(), {}, 0
+                if self.step % cfg["ckpt_every"] == 0 and self.step < total:
+                    self.save()
+                if deadline and time.time() > deadline:
+                    self.save()
+                    self.log("time limit reached; checkpoint saved, rerun the same command to resume")
+                    return False
+            self._end_stage(stage)
+            self.stage_i, self.step = self.stage_i + 1, 0
+            self.save()
+        return True
+
+
+def final_evaluation(tr, log, max_photos=None):
+    """Ablation + metrics on the validation sets; returns results dict (and picks the NIR model)."""
+    from .evaluate import evaluate, format_table, pooled_epfl
+    cfg, nets = tr.cfg, tr.nets
+    cpu = lambda m: m.to("cpu").float().eval()
+    variants = {"coop": nets["fn"]}
+    if "fn_alone" in tr.snapshots:
+        fa = build("fn", cfg["widths_colour"])
+        fa.load_state_dict(tr.snapshots["fn_alone"])
+        fa.set_mode("nir")
+        variants["fn"] = fa
+    if tr.steps.get("fuse", 0) > 0:
+        variants["fused"] = nets["fuse"]
+    res, score = {}, {}
+    for name, m in variants.items():
+        r = evaluate(tr.data, {"nir": cpu(m), "gray": cpu(nets["fg"])} if name == "coop" else {"nir": cpu(m)},
+                     max_photos=max_photos)
+        res[name] = r
+        pe = pooled_epfl(r).get("nir")
+        score[name] = r["vcip_val"]["nir"]["psnr"] + (pe["psnr"] if pe else 0.0)
+        log(f"== NIR model '{name}'\n" + format_table(r))
+    if "fg_pre" in tr.snapshots:
+        fp = build("fg", cfg["widths_colour"])
+        fp.load_state_dict(tr.snapshots["fg_pre"])
+        res["fg_pre"] = evaluate(tr.data, {"gray": cpu(fp)}, max_photos=max_photos)
+        log("== gray model before cooperation\n" + format_table(res["fg_pre"]))
+    choice = max(score, key=score.get)
+    log(f"NIR model chosen by VCIP-val + EPFL-val PSNR: {choice} ({ {k: round(v, 2) for k, v in score.items()} })")
+    return {"metrics": res, "nir_choice": choice, "nir_scores": score}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="cpu")
+    ap.add_argument("--run-dir", default=None)
+    ap.add_argument("--data", default=None, help="data root (default ../shared/data, else data-pack)")
+    ap.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    ap.add_argument("--resume-from-shipped", action="store_true")
+    ap.add_argument("--max-minutes", type=float, default=None, help="stop (resumably) after this long")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--steps", default=None, help="override stage steps, e.g. fg=100,fn=50")
+    ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--no-eval", action="store_true")
+    a = ap.parse_args(argv)
+
+    cfg = get(a.config)
+    if a.threads:
+        cfg["threads"] = a.threads
+    if a.steps:
+        for kv in a.steps.split(","):
+            k, v = kv.split("=")
+            cfg["steps"][k] = int(v)
+    if cfg["device"] == "cuda" and not torch.cuda.is_available():
+        sys.exit("config wants CUDA but none is available")
+    torch.set_num_threads(cfg["threads"])
+    run_dir = a.run_dir or os.path.join(HERE, "runs", a.config)
+    os.makedirs(run_dir, exist_ok=True)
+    logf = open(os.path.join(run_dir, "log.txt"), "a")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    deadline = time.time() + 60 * a.max_minutes if a.max_minutes else None
+    log(f"config {a.config}: {json.dumps(cfg)}")
+    data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
+                val_every=cfg["val_every"], log=log)
+    tr = Trainer(cfg, run_dir, data, log)
+    log("params: " + ", ".join(f"{k} {count_params(m if k != 'fuse' else m.gate)/1e6:.3f} M"
+                               for k, m in tr.nets.items()))
+    last = os.path.join(run_dir, "last.pt")
+    if os.path.exists(last) and not a.fresh:
+        tr.resume(last)
+    elif a.resume_from_shipped:
+        tr.resume_from_shipped()
+    if not tr.run(deadline):
+        return 3
+    if a.no_eval:
+        return 0
+    results = final_evaluation(tr, log)
+    results["times"] = tr.times
+    results["config"] = cfg
+    json.dump(results, open(os.path.join(run_dir, "results.json"), "w"), indent=1)
+    ck = torch.load(last, map_location="cpu", weights_only=False)
+    ck["nir_choice"] = results["nir_choice"]
+    torch.save(ck, last)
+    if not a.no_export:
+        from .export_models import export_run
+        export_run(run_dir, log=log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,15 +21,17 @@
 #define CC_HEADER_MAX (100 * 1024 * 1024) /* safetensors' own cap */
 #define CC_MAX_TENSORS 65536
 #define CC_MAX_NODES 16384
-#define CC_MAX_DIM ((gint64) 1 << 24)
-#define CC_MAX_ELEMENTS ((gint64) G_MAXINT32)
+#define CC_MAX_DIM ((gint64)1 << 24)
+#define CC_MAX_ELEMENTS ((gint64)G_MAXINT32)
 #define CC_MAX_CHANNELS (1 << 16)
 #define CC_MAX_KERNEL 15
 #define CC_MAX_LEVEL 16 /* 2^16: no input side divides by more */
 #define CC_MAX_CONTRACT_CHANNELS 64
 #define CC_FORMAT_VERSION "1"
 
+/* clang-format off */
 G_DEFINE_QUARK (cc-model-error-quark, cc_model_error)
+/* clang-format on */
 
 static const char *const op_names[CC_OP_N_TYPES] = {
   [CC_OP_CONV2D] = "conv2d",
@@ -47,6 +49,7 @@ static const char *const op_names[CC_OP_N_TYPES] = {
   [CC_OP_GLOBAL_AVGPOOL] = "global_avgpool",
 };
 
+/* clang-format off */
 static const char *const act_names[] = {
   [CC_ACT_NONE] = "none",
   [CC_ACT_RELU] = "relu",
@@ -55,11 +58,12 @@ static const char *const act_names[] = {
   [CC_ACT_SIGMOID] = "sigmoid",
   [CC_ACT_TANH] = "tanh",
 };
+/* clang-format on */
 
 const char *
 cc_op_type_name (CcOpType op)
 {
-  if ((int) op < 0 || op >= CC_OP_N_TYPES)
+  if ((int)op < 0 || op >= CC_OP_N_TYPES)
     return "invalid";
   return op_names[op];
 }
@@ -87,7 +91,7 @@ static gboolean
 node_get_number (JsonNode *node, double *out)
 {
   if (node_is_type (node, G_TYPE_INT64))
-    *out = (double) json_node_get_int (node);
+    *out = (double)json_node_get_int (node);
   else if (node_is_type (node, G_TYPE_DOUBLE))
     *out = json_node_get_double (node);
   else
@@ -111,7 +115,7 @@ parse_json (const char *text, gssize length, GError **error)
     return NULL;
   if (json_parser_get_root (parser) == NULL)
     {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE, _("empty document"));
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE, _ ("empty document"));
       return NULL;
     }
   return json_node_copy (json_parser_get_root (parser));
@@ -128,9 +132,9 @@ typedef struct
 
 typedef struct
 {
-  const guint8 *map;    /* whole file */
+  const guint8 *map; /* whole file */
   gsize map_len;
-  const guint8 *data;   /* data section: after the header */
+  const guint8 *data; /* data section: after the header */
   gsize data_len;
   Extent *extents;      /* one per tensor */
   JsonObject *metadata; /* __metadata__, may be NULL */
@@ -144,9 +148,9 @@ read_header_length (Loader *ld, guint64 *header_len, GError **error)
   if (ld->map_len < 8)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_TRUNCATED,
-                   _("the file is %zu bytes long, too short to be a model "
-                     "(at least 8 bytes of header length are needed); the download or copy "
-                     "was probably cut short"),
+                   _ ("the file is %zu bytes long, too short to be a model "
+                      "(at least 8 bytes of header length are needed); the download or copy "
+                      "was probably cut short"),
                    ld->map_len);
       return FALSE;
     }
@@ -155,18 +159,18 @@ read_header_length (Loader *ld, guint64 *header_len, GError **error)
   if (n < 2 || n > CC_HEADER_MAX)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("the header length %llu is absurd (it must lie between "
-                     "2 and %d bytes); this is not a safetensors model file"),
-                   (unsigned long long) n, CC_HEADER_MAX);
+                   _ ("the header length %llu is absurd (it must lie between "
+                      "2 and %d bytes); this is not a safetensors model file"),
+                   (unsigned long long)n, CC_HEADER_MAX);
       return FALSE;
     }
   if (n > ld->map_len - 8)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_TRUNCATED,
-                   _("the header says it is %llu bytes long but the file "
-                     "holds only %zu bytes after the length field; the file "
-                     "is truncated"),
-                   (unsigned long long) n, ld->map_len - 8);
+                   _ ("the header says it is %llu bytes long but the file "
+                      "holds only %zu bytes after the length field; the file "
+                      "is truncated"),
+                   (unsigned long long)n, ld->map_len - 8);
       return FALSE;
     }
   *header_len = n;
@@ -183,8 +187,8 @@ parse_dtype (const char *name, const char *dtype, CcDType *out, GError **error)
   else
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_DTYPE,
-                   _("tensor '%s' has dtype %s; CoColor reads only F32 and F16 (re-export "
-                     "the model with --dtype fp32 or fp16)"),
+                   _ ("tensor '%s' has dtype %s; CoColor reads only F32 and F16 (re-export "
+                      "the model with --dtype fp32 or fp16)"),
                    name, dtype ? dtype : "(not a string)");
       return FALSE;
     }
@@ -199,18 +203,18 @@ parse_shape (const char *name, JsonNode *node, CcTensor *t, GError **error)
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("tensor '%s': \"shape\" is missing or not an array"), name);
+                   _ ("tensor '%s': \"shape\" is missing or not an array"), name);
       return FALSE;
     }
   dims = json_node_get_array (node);
   if (json_array_get_length (dims) > CC_MAX_DIMS)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("tensor '%s' has %u dimensions; at most %d are supported"), name,
+                   _ ("tensor '%s' has %u dimensions; at most %d are supported"), name,
                    json_array_get_length (dims), CC_MAX_DIMS);
       return FALSE;
     }
-  t->n_dims = (int) json_array_get_length (dims);
+  t->n_dims = (int)json_array_get_length (dims);
   t->n_elements = 1;
   for (int i = 0; i < t->n_dims; i++)
     {
@@ -219,8 +223,8 @@ parse_shape (const char *name, JsonNode *node, CcTensor *t, GError **error)
       if (!node_get_int (json_array_get_element (dims, i), &d) || d < 1 || d > CC_MAX_DIM)
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                       _("tensor '%s': dimension %d is not an integer between 1 and %lld"),
-                       name, i, (long long) CC_MAX_DIM);
+                       _ ("tensor '%s': dimension %d is not an integer between 1 and %lld"), name,
+                       i, (long long)CC_MAX_DIM);
           return FALSE;
         }
       t->shape[i] = d;
@@ -229,9 +233,9 @@ parse_shape (const char *name, JsonNode *node, CcTensor *t, GError **error)
       if (t->n_elements > CC_MAX_ELEMENTS)
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                       _("tensor '%s' is absurdly large (more than %lld"
-                         " elements)"),
-                       name, (long long) CC_MAX_ELEMENTS);
+                       _ ("tensor '%s' is absurdly large (more than %lld"
+                          " elements)"),
+                       name, (long long)CC_MAX_ELEMENTS);
           return FALSE;
         }
     }
@@ -250,19 +254,19 @@ parse_offsets (const char *name, JsonNode *node, Extent *ext, GError **error)
       || !node_get_int (json_array_get_element (pair, 1), &e))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("tensor '%s': \"data_offsets\" must be an array of two integers"), name);
+                   _ ("tensor '%s': \"data_offsets\" must be an array of two integers"), name);
       return FALSE;
     }
   if (b < 0 || e < b)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_OFFSETS,
-                   _("tensor '%s': data_offsets [%lld, %lld"
-                     "] are not an increasing pair of non-negative offsets"),
-                   name, (long long) b, (long long) e);
+                   _ ("tensor '%s': data_offsets [%lld, %lld"
+                      "] are not an increasing pair of non-negative offsets"),
+                   name, (long long)b, (long long)e);
       return FALSE;
     }
-  ext->begin = (guint64) b;
-  ext->end = (guint64) e;
+  ext->begin = (guint64)b;
+  ext->end = (guint64)e;
   return TRUE;
 }
 
@@ -275,26 +279,26 @@ parse_tensor_entry (const char *name, JsonNode *node, CcTensor *t, Extent *ext, 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("header entry '%s' is not an object with dtype, shape and data_offsets"),
+                   _ ("header entry '%s' is not an object with dtype, shape and data_offsets"),
                    name);
       return FALSE;
     }
   obj = json_node_get_object (node);
   t->name = g_strdup (name);
-  if (!parse_dtype (name, node_get_string (json_object_get_member (obj, "dtype")),
-                    &t->file_dtype, error)
+  if (!parse_dtype (name, node_get_string (json_object_get_member (obj, "dtype")), &t->file_dtype,
+                    error)
       || !parse_shape (name, json_object_get_member (obj, "shape"), t, error)
       || !parse_offsets (name, json_object_get_member (obj, "data_offsets"), ext, error))
     return FALSE;
 
   esize = t->file_dtype == CC_DTYPE_F32 ? 4 : 2;
-  if (ext->end - ext->begin != (guint64) t->n_elements * esize)
+  if (ext->end - ext->begin != (guint64)t->n_elements * esize)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_OFFSETS,
-                   _("tensor '%s': data_offsets span %llu bytes but its "
-                     "shape and dtype need %llu"),
-                   name, (unsigned long long) (ext->end - ext->begin),
-                   (unsigned long long) t->n_elements * esize);
+                   _ ("tensor '%s': data_offsets span %llu bytes but its "
+                      "shape and dtype need %llu"),
+                   name, (unsigned long long)(ext->end - ext->begin),
+                   (unsigned long long)t->n_elements * esize);
       return FALSE;
     }
   return TRUE;
@@ -320,21 +324,20 @@ check_extents (Loader *ld, CcModel *model, GError **error)
     if (ld->extents[i].end > ld->data_len)
       {
         g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_OFFSETS,
-                     _("tensor '%s': data_offsets end at byte %llu"
-                       " but the data section is only %zu bytes long; the "
-                       "file is truncated or corrupt"),
-                     model->tensors[i].name, (unsigned long long) ld->extents[i].end,
-                     ld->data_len);
+                     _ ("tensor '%s': data_offsets end at byte %llu"
+                        " but the data section is only %zu bytes long; the "
+                        "file is truncated or corrupt"),
+                     model->tensors[i].name, (unsigned long long)ld->extents[i].end, ld->data_len);
         return FALSE;
       }
 
-  sorted = g_memdup2 (ld->extents, sizeof (Extent) * (gsize) model->n_tensors);
-  qsort (sorted, (size_t) model->n_tensors, sizeof (Extent), compare_extents);
+  sorted = g_memdup2 (ld->extents, sizeof (Extent) * (gsize)model->n_tensors);
+  qsort (sorted, (size_t)model->n_tensors, sizeof (Extent), compare_extents);
   for (int i = 1; i < model->n_tensors; i++)
     if (sorted[i].begin < sorted[i - 1].end)
       {
         g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_OFFSETS,
-                     _("tensors '%s' and '%s' overlap in the data section; the file is corrupt"),
+                     _ ("tensors '%s' and '%s' overlap in the data section; the file is corrupt"),
                      model->tensors[sorted[i - 1].index].name,
                      model->tensors[sorted[i].index].name);
         return FALSE;
@@ -345,7 +348,7 @@ check_extents (Loader *ld, CcModel *model, GError **error)
 static float
 half_to_float (guint16 h)
 {
-  guint32 sign = (guint32) (h & 0x8000) << 16;
+  guint32 sign = (guint32)(h & 0x8000) << 16;
   guint32 exp = (h >> 10) & 0x1f;
   guint32 mant = h & 0x3ff;
   guint32 bits;
@@ -354,7 +357,7 @@ half_to_float (guint16 h)
   if (exp == 0)
     {
       /* Zero or subnormal: mant * 2^-24, exactly representable in fp32. */
-      f = ldexpf ((float) mant, -24);
+      f = ldexpf ((float)mant, -24);
       return sign ? -f : f;
     }
   if (exp == 0x1f)
@@ -369,11 +372,10 @@ static gboolean
 report_nonfinite (const CcTensor *t, gint64 index, float v, GError **error)
 {
   g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_VALUES,
-               _("tensor '%s' holds %s at element %lld (of %lld"
-                 "); the weights are corrupt or the training diverged, export a good "
-                 "checkpoint"),
-               t->name, isnan (v) ? "NaN" : "Inf", (long long) index,
-               (long long) t->n_elements);
+               _ ("tensor '%s' holds %s at element %lld (of %lld"
+                  "); the weights are corrupt or the training diverged, export a good "
+                  "checkpoint"),
+               t->name, isnan (v) ? "NaN" : "Inf", (long long)index, (long long)t->n_elements);
   return FALSE;
 }
 
@@ -387,9 +389,9 @@ load_tensor_data (Loader *ld, CcTensor *t, const Extent *ext, GError **error)
   float *owned;
 
   if (t->file_dtype == CC_DTYPE_F32 && G_BYTE_ORDER == G_LITTLE_ENDIAN
-      && ((guintptr) src % sizeof (float)) == 0)
+      && ((guintptr)src % sizeof (float)) == 0)
     {
-      const float *v = (const float *) (const void *) src;
+      const float *v = (const float *)(const void *)src;
 
       for (gint64 i = 0; i < t->n_elements; i++)
         if (!isfinite (v[i]))
@@ -398,13 +400,13 @@ load_tensor_data (Loader *ld, CcTensor *t, const Extent *ext, GError **error)
       return TRUE;
     }
 
-  owned = g_try_new (float, (gsize) t->n_elements);
+  owned = g_try_new (float, (gsize)t->n_elements);
   if (owned == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO,
-                   _("out of memory while loading tensor '%s' (%lld"
-                     " elements)"),
-                   t->name, (long long) t->n_elements);
+                   _ ("out of memory while loading tensor '%s' (%lld"
+                      " elements)"),
+                   t->name, (long long)t->n_elements);
       return FALSE;
     }
   for (gint64 i = 0; i < t->n_elements; i++)
@@ -447,7 +449,7 @@ parse_metadata (Loader *ld, JsonNode *node, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("\"__metadata__\" is not an object of strings"));
+                   _ ("\"__metadata__\" is not an object of strings"));
       return FALSE;
     }
   ld->metadata = json_node_get_object (node);
@@ -456,8 +458,8 @@ parse_metadata (Loader *ld, JsonNode *node, GError **error)
     if (node_get_string (value) == NULL)
       {
         g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                     _("metadata entry '%s' is not a string (safetensors metadata maps "
-                       "strings to strings)"),
+                     _ ("metadata entry '%s' is not a string (safetensors metadata maps "
+                        "strings to strings)"),
                      key);
         return FALSE;
       }
@@ -477,7 +479,7 @@ parse_header (Loader *ld, CcModel *model, JsonNode *root, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("the header is not a JSON object"));
+                   _ ("the header is not a JSON object"));
       return FALSE;
     }
   obj = json_node_get_object (root);
@@ -485,15 +487,16 @@ parse_header (Loader *ld, CcModel *model, JsonNode *root, GError **error)
   if (n_members > CC_MAX_TENSORS)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("the header lists %u tensors; at most %d are supported"), n_members,
+                   _ ("the header lists %u tensors; at most %d are supported"), n_members,
                    CC_MAX_TENSORS);
       return FALSE;
     }
   model->tensors = g_new0 (CcTensor, n_members);
   ld->extents = g_new0 (Extent, n_members);
 
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &key, &value))
+  /* File order, so tensors[] lists them as the header does. */
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &key, &value))
     {
       int i = model->n_tensors;
 
@@ -531,7 +534,7 @@ metadata_string (Loader *ld, const char *key)
 static gboolean
 contract_error (GError **error, const char *what)
 {
-  g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT, _("contract: %s"), what);
+  g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT, _ ("contract: %s"), what);
   return FALSE;
 }
 
@@ -551,8 +554,8 @@ valid_space (const char *s)
 
 /* "input" / "output": {"channels", "range": [min, max], "space"}. */
 static gboolean
-parse_contract_side (JsonObject *contract, const char *side, int *channels, float *min,
-                     float *max, char **space, GError **error)
+parse_contract_side (JsonObject *contract, const char *side, int *channels, float *min, float *max,
+                     char **space, GError **error)
 {
   JsonNode *node = json_object_get_member (contract, side);
   JsonObject *obj;
@@ -564,7 +567,7 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: \"%s\" is missing or not an object"), side);
+                   _ ("contract: \"%s\" is missing or not an object"), side);
       return FALSE;
     }
   obj = json_node_get_object (node);
@@ -572,7 +575,7 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
       || c > CC_MAX_CONTRACT_CHANNELS)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: %s.channels must be an integer between 1 and %d"), side,
+                   _ ("contract: %s.channels must be an integer between 1 and %d"), side,
                    CC_MAX_CONTRACT_CHANNELS);
       return FALSE;
     }
@@ -584,21 +587,21 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
       || !(lo < hi))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: %s.range must be [min, max] with finite min < max"), side);
+                   _ ("contract: %s.range must be [min, max] with finite min < max"), side);
       return FALSE;
     }
   s = node_get_string (json_object_get_member (obj, "space"));
   if (!valid_space (s))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: %s.space must be a short lower-case tag such as "
-                     "\"srgb\" or \"nir-linear\""),
+                   _ ("contract: %s.space must be a short lower-case tag such as "
+                      "\"srgb\" or \"nir-linear\""),
                    side);
       return FALSE;
     }
-  *channels = (int) c;
-  *min = (float) lo;
-  *max = (float) hi;
+  *channels = (int)c;
+  *min = (float)lo;
+  *max = (float)hi;
   *space = g_strdup (s);
   return TRUE;
 }
@@ -616,10 +619,10 @@ parse_contract_object (JsonObject *c, CcModelInfo *info, GError **error)
   else if (g_strcmp0 (task, "gray") == 0)
     info->task = CC_TASK_GRAY;
   else
-    return contract_error (error, _("\"task\" must be \"nir\" or \"gray\""));
+    return contract_error (error, _ ("\"task\" must be \"nir\" or \"gray\""));
 
-  if (!parse_contract_side (c, "input", &info->input_channels, &info->input_min,
-                            &info->input_max, &info->input_space, error)
+  if (!parse_contract_side (c, "input", &info->input_channels, &info->input_min, &info->input_max,
+                            &info->input_space, error)
       || !parse_contract_side (c, "output", &info->output_channels, &info->output_min,
                                &info->output_max, &info->output_space, error))
     return FALSE;
@@ -627,16 +630,16 @@ parse_contract_object (JsonObject *c, CcModelInfo *info, GError **error)
   if (!node_get_int (json_object_get_member (c, "train_resolution"), &res) || res < 1
       || res > 65536)
     return contract_error (error,
-                           _("\"train_resolution\" must be an integer between 1 and 65536"));
-  info->train_resolution = (int) res;
+                           _ ("\"train_resolution\" must be an integer between 1 and 65536"));
+  info->train_resolution = (int)res;
 
   if (version == NULL || *version == '\0')
-    return contract_error (error, _("\"version\" must be a non-empty string"));
+    return contract_error (error, _ ("\"version\" must be a non-empty string"));
   info->version = g_strdup (version);
 
   if (prov == NULL || !JSON_NODE_HOLDS_OBJECT (prov))
-    return contract_error (error, _("\"provenance\" must be an object (training data, "
-                                    "metrics...); it may be empty"));
+    return contract_error (error, _ ("\"provenance\" must be an object (training data, "
+                                     "metrics...); it may be empty"));
   info->provenance_json = json_to_string (prov, FALSE);
   return TRUE;
 }
@@ -649,18 +652,18 @@ parse_contract (Loader *ld, CcModelInfo *info, GError **error)
   g_autoptr (GError) local = NULL;
 
   if (text == NULL)
-    return contract_error (error, _("the metadata entry \"cocolor.contract\" is missing; "
-                                    "this is not a CoColor model (export it with "
-                                    "models/train/export.py)"));
+    return contract_error (error, _ ("the metadata entry \"cocolor.contract\" is missing; "
+                                     "this is not a CoColor model (export it with "
+                                     "models/train/export.py)"));
   root = parse_json (text, -1, &local);
   if (root == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: \"cocolor.contract\" is not valid JSON: %s"), local->message);
+                   _ ("contract: \"cocolor.contract\" is not valid JSON: %s"), local->message);
       return FALSE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return contract_error (error, _("\"cocolor.contract\" is not a JSON object"));
+    return contract_error (error, _ ("\"cocolor.contract\" is not a JSON object"));
   return parse_contract_object (json_node_get_object (root), info, error);
 }
 
@@ -711,35 +714,35 @@ resolve_value (Graph *g, JsonNode *ref, int self, int *out, GError **error)
       if (g_hash_table_contains (g->node_ids, name))
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                       _("input '%s' is used before the node that defines it (nodes must "
-                         "be in execution order; cycles are not allowed)"),
+                       _ ("input '%s' is used before the node that defines it (nodes must "
+                          "be in execution order; cycles are not allowed)"),
                        name);
           return FALSE;
         }
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("input '%s' names no value (neither the graph input nor a node)"), name);
+                   _ ("input '%s' names no value (neither the graph input nor a node)"), name);
       return FALSE;
     }
   if (!node_get_int (ref, &id))
-    return graph_error (error, _("inputs must be value names (strings) or value ids "
-                                 "(integers)"));
-  if (id < 0 || id > (gint64) g->model->n_nodes)
+    return graph_error (error, _ ("inputs must be value names (strings) or value ids "
+                                  "(integers)"));
+  if (id < 0 || id > (gint64)g->model->n_nodes)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("input id %lld does not exist (0 is the graph input, "
-                     "node i produces value i + 1)"),
-                   (long long) id);
+                   _ ("input id %lld does not exist (0 is the graph input, "
+                      "node i produces value i + 1)"),
+                   (long long)id);
       return FALSE;
     }
   if (id >= self)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("input id %lld is used before the node that defines it "
-                     "(nodes must be in execution order; cycles are not allowed)"),
-                   (long long) id);
+                   _ ("input id %lld is used before the node that defines it "
+                      "(nodes must be in execution order; cycles are not allowed)"),
+                   (long long)id);
       return FALSE;
     }
-  *out = (int) id;
+  *out = (int)id;
   return TRUE;
 }
 
@@ -749,7 +752,7 @@ op_from_name (const char *name, CcOpType *op)
   for (int i = 0; i < CC_OP_N_TYPES; i++)
     if (g_strcmp0 (name, op_names[i]) == 0)
       {
-        *op = (CcOpType) i;
+        *op = (CcOpType)i;
         return TRUE;
       }
   return FALSE;
@@ -761,7 +764,7 @@ act_from_name (const char *name, CcActivation *act)
   for (guint i = 0; i < G_N_ELEMENTS (act_names); i++)
     if (g_strcmp0 (name, act_names[i]) == 0)
       {
-        *act = (CcActivation) i;
+        *act = (CcActivation)i;
         return TRUE;
       }
   return FALSE;
@@ -773,8 +776,8 @@ static gboolean
 check_keys (JsonObject *obj, CcOpType op, GError **error)
 {
   static const char *const common[] = { "name", "op", "inputs" };
-  static const char *const conv[] = { "weight", "bias", "kernel", "stride", "padding", "act",
-                                      "alpha" };
+  static const char *const conv[]
+      = { "weight", "bias", "kernel", "stride", "padding", "act", "alpha" };
   JsonObjectIter iter;
   const char *key;
   JsonNode *value;
@@ -794,7 +797,7 @@ check_keys (JsonObject *obj, CcOpType op, GError **error)
       if (!known)
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                       _("unknown attribute '%s' for op %s"), key, op_names[op]);
+                       _ ("unknown attribute '%s' for op %s"), key, op_names[op]);
           return FALSE;
         }
     }
@@ -815,9 +818,9 @@ get_int_attr (JsonObject *obj, const char *key, gboolean required, gint64 fallba
   if (!node_get_int (node, out) || *out < lo || *out > hi)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("attribute '%s' must be an integer between %lld"
-                     " and %lld"),
-                   key, (long long) lo, (long long) hi);
+                   _ ("attribute '%s' must be an integer between %lld"
+                      " and %lld"),
+                   key, (long long)lo, (long long)hi);
       return FALSE;
     }
   return TRUE;
@@ -830,14 +833,13 @@ get_alpha (JsonObject *obj, float *alpha, GError **error)
   double a = 0.01; /* PyTorch's LeakyReLU default */
 
   if (node != NULL && !node_get_number (node, &a))
-    return graph_error (error, _("attribute 'alpha' must be a finite number"));
-  *alpha = (float) a;
+    return graph_error (error, _ ("attribute 'alpha' must be a finite number"));
+  *alpha = (float)a;
   return TRUE;
 }
 
 static const CcTensor *
-get_tensor_attr (Graph *g, JsonObject *obj, const char *key, gboolean required,
-                 GError **error)
+get_tensor_attr (Graph *g, JsonObject *obj, const char *key, gboolean required, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, key);
   const char *name = node_get_string (node);
@@ -848,13 +850,13 @@ get_tensor_attr (Graph *g, JsonObject *obj, const char *key, gboolean required,
   if (name == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("attribute '%s' must name a tensor of the file"), key);
+                   _ ("attribute '%s' must name a tensor of the file"), key);
       return NULL;
     }
   t = cc_model_find_tensor (g->model, name);
   if (t == NULL)
     g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                 _("%s tensor '%s' is not in the file"), key, name);
+                 _ ("%s tensor '%s' is not in the file"), key, name);
   return t;
 }
 
@@ -862,7 +864,7 @@ static gboolean
 level_in_range (int level, GError **error)
 {
   if (level > CC_MAX_LEVEL || level < -CC_MAX_LEVEL)
-    return graph_error (error, _("the graph scales its input by more than 2^16"));
+    return graph_error (error, _ ("the graph scales its input by more than 2^16"));
   return TRUE;
 }
 
@@ -879,39 +881,38 @@ parse_conv (Graph *g, JsonObject *obj, CcNode *n, const Shape *in, Shape *out, G
       || !get_int_attr (obj, "stride", TRUE, 1, 1, 2, &stride, error)
       || !get_int_attr (obj, "padding", TRUE, 0, 0, CC_MAX_KERNEL, &padding, error))
     return FALSE;
-  n->kernel = (int) kernel;
-  n->stride = (int) stride;
-  n->padding = (int) padding;
+  n->kernel = (int)kernel;
+  n->stride = (int)stride;
+  n->padding = (int)padding;
   if (padding != (kernel - 1) / 2 || (stride == 1 && kernel % 2 == 0))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("kernel %d, stride %d, padding %d neither keeps nor exactly halves the "
-                     "image size (use padding (kernel - 1) / 2, and an odd kernel at stride 1)"),
+                   _ ("kernel %d, stride %d, padding %d neither keeps nor exactly halves the "
+                      "image size (use padding (kernel - 1) / 2, and an odd kernel at stride 1)"),
                    n->kernel, n->stride, n->padding);
       return FALSE;
     }
   if (json_object_has_member (obj, "act") && !act_from_name (act, &n->act))
-    return graph_error (error, _("attribute 'act' must be one of none, relu, leaky_relu, "
-                                 "silu, sigmoid, tanh"));
+    return graph_error (error, _ ("attribute 'act' must be one of none, relu, leaky_relu, "
+                                  "silu, sigmoid, tanh"));
   if (!get_alpha (obj, &n->alpha, error))
     return FALSE;
 
   n->weight = get_tensor_attr (g, obj, "weight", TRUE, error);
   if (n->weight == NULL)
     return FALSE;
-  if (n->weight->n_dims != 4 || n->weight->shape[1] != in->channels
-      || n->weight->shape[2] != kernel || n->weight->shape[3] != kernel
-      || n->weight->shape[0] > CC_MAX_CHANNELS)
+  if (n->weight->n_dims != 4 || n->weight->shape[1] != in->channels || n->weight->shape[2] != kernel
+      || n->weight->shape[3] != kernel || n->weight->shape[0] > CC_MAX_CHANNELS)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("weight '%s' must have shape [out, %d, %d, %d] (out <= %d): its input "
-                     "has %d channels and the kernel is %d"),
+                   _ ("weight '%s' must have shape [out, %d, %d, %d] (out <= %d): its input "
+                      "has %d channels and the kernel is %d"),
                    n->weight->name, in->channels, n->kernel, n->kernel, CC_MAX_CHANNELS,
                    in->channels, n->kernel);
       return FALSE;
     }
   n->in_channels = in->channels;
-  n->out_channels = (int) n->weight->shape[0];
+  n->out_channels = (int)n->weight->shape[0];
 
   n->bias = get_tensor_attr (g, obj, "bias", FALSE, error);
   if (n->bias == NULL && json_object_has_member (obj, "bias"))
@@ -919,13 +920,13 @@ parse_conv (Graph *g, JsonObject *obj, CcNode *n, const Shape *in, Shape *out, G
   if (n->bias != NULL && (n->bias->n_dims != 1 || n->bias->shape[0] != n->out_channels))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("bias '%s' must have shape [%d], the weight's output channels"),
+                   _ ("bias '%s' must have shape [%d], the weight's output channels"),
                    n->bias->name, n->out_channels);
       return FALSE;
     }
   if (in->global && stride != 1)
-    return graph_error (error, _("a stride-2 convolution cannot follow a global average "
-                                 "pool (the value is 1x1)"));
+    return graph_error (error, _ ("a stride-2 convolution cannot follow a global average "
+                                  "pool (the value is 1x1)"));
   *out = *in;
   out->channels = n->out_channels;
   out->level = in->level + (stride == 2 ? 1 : 0);
@@ -944,7 +945,7 @@ infer_binary (CcNode *n, const Shape *a, const Shape *b, Shape *out, GError **er
   if (a->channels != b->channels)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("its inputs have %d and %d channels; %s needs equal channel counts"),
+                   _ ("its inputs have %d and %d channels; %s needs equal channel counts"),
                    a->channels, b->channels, op_names[n->op]);
       return FALSE;
     }
@@ -960,10 +961,10 @@ infer_binary (CcNode *n, const Shape *a, const Shape *b, Shape *out, GError **er
       return TRUE;
     }
   if (n->op == CC_OP_MUL && a->global)
-    return graph_error (error, _("the broadcast [C,1,1] operand of mul must be its second "
-                                 "input"));
-  return graph_error (error, _("its inputs have different image sizes (they come from "
-                               "different scales of the network)"));
+    return graph_error (error, _ ("the broadcast [C,1,1] operand of mul must be its second "
+                                  "input"));
+  return graph_error (error, _ ("its inputs have different image sizes (they come from "
+                                "different scales of the network)"));
 }
 
 static gboolean
@@ -975,12 +976,12 @@ infer_concat (CcNode *n, const Shape *shapes, Shape *out, GError **error)
       const Shape *s = &shapes[n->inputs[i]];
 
       if (!same_spatial (out, s))
-        return graph_error (error, _("its inputs have different image sizes (they come "
-                                     "from different scales of the network)"));
+        return graph_error (error, _ ("its inputs have different image sizes (they come "
+                                      "from different scales of the network)"));
       out->channels += s->channels;
     }
   if (out->channels > CC_MAX_CHANNELS)
-    return graph_error (error, _("the concatenation has an absurd number of channels"));
+    return graph_error (error, _ ("the concatenation has an absurd number of channels"));
   return TRUE;
 }
 
@@ -990,7 +991,7 @@ infer_resize (CcNode *n, const Shape *in, Shape *out, GError **error)
   if (in->global)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("%s cannot follow a global average pool (the value is 1x1)"),
+                   _ ("%s cannot follow a global average pool (the value is 1x1)"),
                    op_names[n->op]);
       return FALSE;
     }
@@ -1026,16 +1027,16 @@ parse_inputs (Graph *g, JsonObject *obj, CcNode *n, int self, GError **error)
   guint len;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return graph_error (error, _("\"inputs\" is missing or not an array"));
+    return graph_error (error, _ ("\"inputs\" is missing or not an array"));
   arr = json_node_get_array (node);
   len = json_array_get_length (arr);
-  if (len < (guint) min || len > (guint) max)
+  if (len < (guint)min || len > (guint)max)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("%s takes %d to %d inputs, not %u"), op_names[n->op], min, max, len);
+                   _ ("%s takes %d to %d inputs, not %u"), op_names[n->op], min, max, len);
       return FALSE;
     }
-  n->n_inputs = (int) len;
+  n->n_inputs = (int)len;
   for (int i = 0; i < n->n_inputs; i++)
     if (!resolve_value (g, json_array_get_element (arr, i), self, &n->inputs[i], error))
       return FALSE;
@@ -1054,9 +1055,9 @@ parse_node (Graph *g, JsonObject *obj, int index, GError **error)
   if (!op_from_name (op, &n->op))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("unknown op '%s' (this CoColor knows conv2d, relu, leaky_relu, silu, "
-                     "sigmoid, tanh, add, mul, concat, upsample_nearest, upsample_bilinear, "
-                     "avgpool2 and global_avgpool; a newer CoColor may be needed)"),
+                   _ ("unknown op '%s' (this CoColor knows conv2d, relu, leaky_relu, silu, "
+                      "sigmoid, tanh, add, mul, concat, upsample_nearest, upsample_bilinear, "
+                      "avgpool2 and global_avgpool; a newer CoColor may be needed)"),
                    op ? op : "(not a string)");
       return FALSE;
     }
@@ -1105,19 +1106,18 @@ collect_node_names (Graph *g, JsonArray *nodes, const char *input_name, GError *
       const char *name;
 
       if (!JSON_NODE_HOLDS_OBJECT (node)
-          || (name = node_get_string (json_object_get_member (json_node_get_object (node),
-                                                              "name")))
+          || (name = node_get_string (json_object_get_member (json_node_get_object (node), "name")))
                  == NULL
           || *name == '\0')
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                       _("graph node %d is not an object with a non-empty \"name\""), i);
+                       _ ("graph node %d is not an object with a non-empty \"name\""), i);
           return FALSE;
         }
       if (strcmp (name, input_name) == 0 || g_hash_table_contains (g->node_ids, name))
         {
           g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                       _("graph node %d: the name '%s' is used twice"), i, name);
+                       _ ("graph node %d: the name '%s' is used twice"), i, name);
           return FALSE;
         }
       g->model->nodes[i].name = g_strdup (name);
@@ -1135,7 +1135,7 @@ parse_nodes (Graph *g, JsonArray *nodes, GError **error)
 
       if (!parse_node (g, json_array_get_object_element (nodes, i), i, error))
         {
-          g_prefix_error (error, _("graph node %d ('%s'): "), i, n->name);
+          g_prefix_error (error, _ ("graph node %d ('%s'): "), i, n->name);
           return FALSE;
         }
       g->max_level = MAX (g->max_level, g->shapes[i + 1].level);
@@ -1152,23 +1152,23 @@ check_output (Graph *g, JsonNode *ref, GError **error)
   const Shape *s;
 
   if (ref == NULL)
-    return graph_error (error, _("graph: \"output\" is missing"));
+    return graph_error (error, _ ("graph: \"output\" is missing"));
   if (!resolve_value (g, ref, model->n_nodes + 1, &model->output, error))
     {
-      g_prefix_error (error, _("graph output: "));
+      g_prefix_error (error, _ ("graph output: "));
       return FALSE;
     }
   s = &g->shapes[model->output];
   if (model->output == 0)
-    return graph_error (error, _("graph output: it must be produced by a node, not be "
-                                 "the input itself"));
+    return graph_error (error, _ ("graph output: it must be produced by a node, not be "
+                                  "the input itself"));
   if (s->global || s->level != 0)
-    return graph_error (error, _("graph output: it does not have the input's image size"));
+    return graph_error (error, _ ("graph output: it does not have the input's image size"));
   if (s->channels != model->info.output_channels)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("graph output: it has %d channels but the contract promises %d"),
-                   s->channels, model->info.output_channels);
+                   _ ("graph output: it has %d channels but the contract promises %d"), s->channels,
+                   model->info.output_channels);
       return FALSE;
     }
   return TRUE;
@@ -1183,22 +1183,22 @@ parse_graph_object (Graph *g, JsonObject *obj, GError **error)
   JsonArray *nodes;
 
   if (input == NULL || *input == '\0')
-    return graph_error (error, _("graph: \"input\" must be the input value's name"));
+    return graph_error (error, _ ("graph: \"input\" must be the input value's name"));
   if (nodes_node == NULL || !JSON_NODE_HOLDS_ARRAY (nodes_node))
-    return graph_error (error, _("graph: \"nodes\" is missing or not an array"));
+    return graph_error (error, _ ("graph: \"nodes\" is missing or not an array"));
   nodes = json_node_get_array (nodes_node);
   if (json_array_get_length (nodes) == 0 || json_array_get_length (nodes) > CC_MAX_NODES)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("graph: it has %u nodes; between 1 and %d are supported"),
+                   _ ("graph: it has %u nodes; between 1 and %d are supported"),
                    json_array_get_length (nodes), CC_MAX_NODES);
       return FALSE;
     }
-  model->n_nodes = (int) json_array_get_length (nodes);
+  model->n_nodes = (int)json_array_get_length (nodes);
   model->nodes = g_new0 (CcNode, model->n_nodes);
   g->shapes = g_new0 (Shape, model->n_nodes + 1);
   g->shapes[0].channels = model->info.input_channels;
-  g_hash_table_insert (g->value_ids, (gpointer) input, GINT_TO_POINTER (1));
+  g_hash_table_insert (g->value_ids, (gpointer)input, GINT_TO_POINTER (1));
 
   if (!collect_node_names (g, nodes, input, error) || !parse_nodes (g, nodes, error)
       || !check_output (g, json_object_get_member (obj, "output"), error))
@@ -1217,18 +1217,18 @@ parse_graph (Loader *ld, CcModel *model, GError **error)
   gboolean ok;
 
   if (text == NULL)
-    return graph_error (error, _("the metadata entry \"cocolor.graph\" is missing; this is "
-                                 "not a CoColor model (export it with "
-                                 "models/train/export.py)"));
+    return graph_error (error, _ ("the metadata entry \"cocolor.graph\" is missing; this is "
+                                  "not a CoColor model (export it with "
+                                  "models/train/export.py)"));
   root = parse_json (text, -1, &local);
   if (root == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _("\"cocolor.graph\" is not valid JSON: %s"), local->message);
+                   _ ("\"cocolor.graph\" is not valid JSON: %s"), local->message);
       return FALSE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return graph_error (error, _("\"cocolor.graph\" is not a JSON object"));
+    return graph_error (error, _ ("\"cocolor.graph\" is not a JSON object"));
 
   g.value_ids = g_hash_table_new (g_str_hash, g_str_equal);
   g.node_ids = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1245,14 +1245,14 @@ check_format_version (Loader *ld, GError **error)
   const char *v = metadata_string (ld, "cocolor.format");
 
   if (v == NULL)
-    return contract_error (error, _("the metadata entry \"cocolor.format\" is missing; this "
-                                    "is not a CoColor model (export it with "
-                                    "models/train/export.py)"));
+    return contract_error (error, _ ("the metadata entry \"cocolor.format\" is missing; this "
+                                     "is not a CoColor model (export it with "
+                                     "models/train/export.py)"));
   if (strcmp (v, CC_FORMAT_VERSION) != 0)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("contract: model format version %s is not supported (this CoColor "
-                     "reads version %s); update CoColor or re-export the model"),
+                   _ ("contract: model format version %s is not supported (this CoColor "
+                      "reads version %s); update CoColor or re-export the model"),
                    v, CC_FORMAT_VERSION);
       return FALSE;
     }
@@ -1271,12 +1271,12 @@ load_contents (Loader *ld, CcModel *model, GError **error)
 
   if (!read_header_length (ld, &header_len, error))
     return FALSE;
-  root = parse_json ((const char *) ld->map + 8, (gssize) header_len, &local);
+  root = parse_json ((const char *)ld->map + 8, (gssize)header_len, &local);
   if (root == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
-                   _("the header is not valid JSON (%s); the file is corrupt or not a "
-                     "safetensors model"),
+                   _ ("the header is not valid JSON (%s); the file is corrupt or not a "
+                      "safetensors model"),
                    local->message);
       return FALSE;
     }
@@ -1299,12 +1299,12 @@ cc_model_load (const char *path, GError **error)
   model->file = g_mapped_file_new (path, FALSE, &local);
   if (model->file == NULL)
     {
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _("%s: cannot open the model: %s"),
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _ ("%s: cannot open the model: %s"),
                    display, local->message);
       return NULL;
     }
   /* An empty file maps to NULL contents; it is simply too short. */
-  ld.map = (const guint8 *) g_mapped_file_get_contents (model->file);
+  ld.map = (const guint8 *)g_mapped_file_get_contents (model->file);
   ld.map_len = ld.map ? g_mapped_file_get_length (model->file) : 0;
 
   ok = load_contents (&ld, model, error);
@@ -1321,7 +1321,7 @@ cc_model_load (const char *path, GError **error)
 static gboolean
 tensor_is_mapped (const CcModel *model, const CcTensor *t)
 {
-  const char *start, *p = (const char *) t->data;
+  const char *start, *p = (const char *)t->data;
 
   if (model->file == NULL || p == NULL)
     return FALSE;
@@ -1337,7 +1337,7 @@ cc_model_free (CcModel *model)
   for (int i = 0; i < model->n_tensors; i++)
     {
       if (!tensor_is_mapped (model, &model->tensors[i]))
-        g_free ((gpointer) model->tensors[i].data);
+        g_free ((gpointer)model->tensors[i].data);
       g_free (model->tensors[i].name);
     }
   g_free (model->tensors);

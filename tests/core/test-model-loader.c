@@ -15,14 +15,14 @@
 #include "cc-model.h"
 
 static const char *const act_names[] = { "none", "relu", "leaky_relu", "silu", "sigmoid", "tanh" };
-static const char *const error_names[] = { "IO",     "TRUNCATED", "HEADER", "DTYPE",
-                                           "OFFSETS", "VALUES",   "GRAPH",  "CONTRACT" };
+static const char *const error_names[]
+    = { "IO", "TRUNCATED", "HEADER", "DTYPE", "OFFSETS", "VALUES", "GRAPH", "CONTRACT" };
 
 static gboolean
 is_mapped (const CcModel *model, const CcTensor *t)
 {
   const char *start = g_mapped_file_get_contents (model->file);
-  const char *p = (const char *) t->data;
+  const char *p = (const char *)t->data;
 
   return start != NULL && p >= start && p < start + g_mapped_file_get_length (model->file);
 }
@@ -96,8 +96,7 @@ add_node (JsonBuilder *b, const CcNode *n)
 }
 
 static void
-add_side (JsonBuilder *b, const char *name, int channels, float min, float max,
-          const char *space)
+add_side (JsonBuilder *b, const char *name, int channels, float min, float max, const char *space)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
@@ -120,8 +119,7 @@ add_info (JsonBuilder *b, const CcModelInfo *info)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "task");
   json_builder_add_string_value (b, info->task == CC_TASK_NIR ? "nir" : "gray");
-  add_side (b, "input", info->input_channels, info->input_min, info->input_max,
-            info->input_space);
+  add_side (b, "input", info->input_channels, info->input_min, info->input_max, info->input_space);
   add_side (b, "output", info->output_channels, info->output_min, info->output_max,
             info->output_space);
   json_builder_set_member_name (b, "train_resolution");
@@ -162,7 +160,7 @@ add_error (JsonBuilder *b, const GError *error)
   json_builder_add_boolean_value (b, ours);
   json_builder_set_member_name (b, "code");
   json_builder_add_string_value (b, ours && error->code >= 0
-                                            && error->code < (int) G_N_ELEMENTS (error_names)
+                                            && error->code < (int)G_N_ELEMENTS (error_names)
                                         ? error_names[error->code]
                                         : "?");
   json_builder_set_member_name (b, "message");
@@ -181,8 +179,7 @@ dump (const char *path)
 
   if ((model == NULL) == (error == NULL))
     {
-      fprintf (stderr, "cc_model_load returned %p with error %p\n", (void *) model,
-               (void *) error);
+      fprintf (stderr, "cc_model_load returned %p with error %p\n", (void *)model, (void *)error);
       return 2;
     }
   json_builder_begin_object (b);
@@ -243,12 +240,11 @@ self_test (const char *tmpdir)
     gboolean all = TRUE;
 
     for (int i = 0; i < CC_OP_N_TYPES; i++)
-      all &= cc_op_type_name ((CcOpType) i) != NULL
-             && strcmp (cc_op_type_name ((CcOpType) i), "invalid") != 0;
+      all &= cc_op_type_name ((CcOpType)i) != NULL
+             && strcmp (cc_op_type_name ((CcOpType)i), "invalid") != 0;
     ok (all, "every op has a name");
   }
-  ok (cc_model_error_quark () == g_quark_from_string ("cc-model-error-quark"),
-      "error quark name");
+  ok (cc_model_error_quark () == g_quark_from_string ("cc-model-error-quark"), "error quark name");
   printf ("1..%d\n", n_test);
   return n_failed ? 1 : 0;
 }

@@ -183,6 +183,9 @@ class _Exporter:
         return self.value[n]
 
     def emit(self, fx_node, node: Node) -> Node:
+        base, i = node.name, 1
+        while node.name in self.producer or node.name == self.input_name:  # names are unique
+            node.name, i = f"{base}_{i}", i + 1
         self.nodes.append(node)
         self.producer[node.name] = node
         if fx_node is not None:

@@ -250,6 +250,16 @@ def check_valid_models():
     ok(d.get("ok") is True and d["output"] == len(graph["nodes"]),
        "graph inputs and output given as value ids", d)
 
+    # The command line.
+    path = os.path.join(TMP, "cli.safetensors")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "models", "train", "export.py"),
+                        "--random", "--base", "4", "--levels", "2", "--up", "nearest",
+                        "--dtype", "fp16", "--task", "gray", "-o", path],
+                       capture_output=True, text=True)
+    d = dump(path) if p.returncode == 0 else {"stderr": p.stderr}
+    ok(d.get("ok") is True and d["contract"]["task"] == "gray" and d["downsamples"] == 2
+       and all(t["dtype"] == "F16" for t in d["tensors"]), "export.py command line", d)
+
     # The exporter refuses what the core cannot run, clearly.
     class Bad(nn.Module):
         def __init__(self):

@@ -1,0 +1,76 @@
+"""Export a finished run to the shipped model files through the project's exporter (export.py).
+
+    python3 -m models.train.export_models --run models/train/runs/cpu [--out models]
+
+Writes models/cocolor-nir.safetensors (the NIR model the ablation chose: F_N alone, cooperative F_N or
+the fused graph), models/cocolor-gray.safetensors (F_G), both fp16, with the contract metadata (task,
+input/output spaces and ranges, train resolution, version, provenance with data and metrics), and
+models/cocolor-train-state.pt (fp16 training state of all networks: what --resume-from-shipped loads).
+"""
+import argparse
+import json
+import os
+
+import torch
+
+from . import export
+from .train import MODELS_DIR, load_models_for_eval
+
+VERSION = "1.0.0"
+DATA_NOTE = ("VCIP 2020 NIR colorization challenge training pairs and EPFL RGB-NIR Scene dataset "
+             "(M. Brown, S. Suesstrunk, CVPR 2011); RGB photos from BSDS500, McMaster, Sun-Hays 80, "
+             "Urban100. Research datasets, research-use terms.")
+
+
+def _summary(metrics, row):
+    out = {}
+    for s, rows in metrics.items():
+        m = rows.get(row)
+        if m:
+            out[s] = {k: round(m[k], 4) for k in ("psnr", "ssim", "ae", "colf_ratio")} | {"n": m["n"]}
+    return out
+
+
+def export_run(run_dir, out_dir=MODELS_DIR, log=print):
+    ck = torch.load(os.path.join(run_dir, "last.pt"), map_location="cpu", weights_only=False)
+    res_path = os.path.join(run_dir, "results.json")
+    results = json.load(open(res_path)) if os.path.exists(res_path) else {}
+    cfg = ck["config"]
+    choice = ck.get("nir_choice", results.get("nir_choice", "coop"))
+    nets = load_models_for_eval(ck, choice)
+    train_res = cfg["crop"]
+    common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
+              "training": "CoColor cooperative schedule (models/train): " + json.dumps(cfg["steps"]),
+              "evaluated_on": "held-out validation splits (VCIP by source group, EPFL ids, photo files)"}
+    from .evaluate import pooled_epfl
+    met = results.get("metrics", {})
+    for task in ("nir", "gray"):
+        row = task
+        src = met.get(choice if task == "nir" else "coop", {})
+        m = _summary(src, row)
+        pe = pooled_epfl(src).get(row) if src else None
+        if pe:
+            m["epfl_all"] = {k: round(pe[k], 4) for k in ("psnr", "ssim", "ae", "colf_ratio")} | {"n": pe["n"]}
+        base = _summary(src, "nocolour_" + task)
+        prov = dict(common, network=("F_N " + choice) if task == "nir" else "F_G",
+                    metrics=m, nocolour_baseline=base)
+        contract = export.make_contract(task, input_space="nir" if task == "nir" else "srgb-luma",
+                                        output_space="srgb", train_resolution=train_res,
+                                        version=VERSION, provenance=prov)
+        path = os.path.join(out_dir, f"cocolor-{task}.safetensors")
+        graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")
+        log(f"exported {path}: {len(graph['nodes'])} nodes, {os.path.getsize(path) / 2**20:.2f} MiB")
+    half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+    state = {"config": cfg, "nir_choice": choice, "nets": {k: half(v) for k, v in ck["nets"].items()},
+             "snapshots": {"fn_alone": half(ck["snapshots"]["fn_alone"])} if "fn_alone" in ck["snapshots"] else {}}
+    path = os.path.join(out_dir, "cocolor-train-state.pt")
+    torch.save(state, path)
+    log(f"wrote {path} ({os.path.getsize(path) / 2**20:.2f} MiB)")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--out", default=MODELS_DIR)
+    a = ap.parse_args()
+    export_run(a.run, a.out)

@@ -1032,8 +1032,12 @@ parse_inputs (Graph *g, JsonObject *obj, CcNode *n, int self, GError **error)
   len = json_array_get_length (arr);
   if (len < (guint)min || len > (guint)max)
     {
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _ ("%s takes %d to %d inputs, not %u"), op_names[n->op], min, max, len);
+      if (min == max)
+        g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
+                     _ ("%s takes exactly %d input(s), not %u"), op_names[n->op], min, len);
+      else
+        g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
+                     _ ("%s takes %d to %d inputs, not %u"), op_names[n->op], min, max, len);
       return FALSE;
     }
   n->n_inputs = (int)len;

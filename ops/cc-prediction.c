@@ -2,6 +2,8 @@
 
 #include "cc-prediction.h"
 
+#include "cc-tiles.h"
+
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -111,6 +113,20 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   if (!predictor)
     return NULL;
 
+  const Babl *format = babl_format_with_space ("Y' float", key->space);
+  CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
+  prediction->key = *key;
+  prediction->key.model_path = g_strdup (key->model_path);
+  prediction->full_width = rect.width;
+  prediction->full_height = rect.height;
+  prediction->rect = rect;
+
+  if (key->working_size == 0)
+    {
+      prediction->tiles = cc_tiles_new (predictor, &rect, key->level, format);
+      return prediction;
+    }
+
   int w, h;
   cc_prediction_small_size (rect.width, rect.height, key->working_size, &w, &h);
   gsize n = (gsize) w * h;
@@ -120,25 +136,30 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
                    _("Out of memory for a %d×%d working picture; lower the working size"), w, h);
+      cc_prediction_unref (prediction);
       return NULL;
     }
-  const Babl *format = babl_format_with_space ("Y' float", key->space);
-  if (!read_small_luminance (input, &rect, key->level, format, w, h, lum, error))
-    return NULL;
-  if (!cc_predictor_run (predictor, lum, w, h, rgb, error))
-    return NULL;
-
-  CcGuidedModel *guided = cc_guided_fit (lum, rgb, w, h, 3, GUIDED_RADIUS, GUIDED_EPS, error);
-  if (!guided)
-    return NULL;
-
-  CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
-  prediction->key = *key;
-  prediction->key.model_path = g_strdup (key->model_path);
-  prediction->full_width = rect.width;
-  prediction->full_height = rect.height;
-  prediction->guided = guided;
+  if (!read_small_luminance (input, &rect, key->level, format, w, h, lum, error)
+      || !cc_predictor_run (predictor, lum, w, h, rgb, error)
+      || !(prediction->guided
+           = cc_guided_fit (lum, rgb, w, h, 3, GUIDED_RADIUS, GUIDED_EPS, error)))
+    {
+      cc_prediction_unref (prediction);
+      return NULL;
+    }
   return prediction;
+}
+
+gboolean
+cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input, const GeglRectangle *roi,
+                      const float *guide, float *colour, GError **error)
+{
+  if (prediction->tiles)
+    return cc_tiles_colour (prediction->tiles, input, roi, colour, error);
+  cc_guided_apply (prediction->guided, prediction->full_width, prediction->full_height,
+                   roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
+                   roi->height, guide, colour);
+  return TRUE;
 }
 
 CcPrediction *
@@ -153,6 +174,7 @@ prediction_clear (gpointer data)
   CcPrediction *prediction = data;
   cc_prediction_key_clear (&prediction->key);
   cc_guided_model_free (prediction->guided);
+  cc_tiles_free (prediction->tiles);
 }
 
 void

@@ -1,9 +1,14 @@
-/* The op's whole-picture prediction: the network sees the picture once, at
- * working size, and leaves a guided-upsampling model from which every tile
- * is reconstructed at full resolution.
+/* The op's prediction, in one of two ways:
  *
- * A prediction is immutable and reference-counted, so GEGL's tile threads
- * may keep using one while a newer one replaces it. */
+ * - working size > 0: the network sees the whole picture once, at working
+ *   size, and leaves a guided-upsampling model from which every tile is
+ *   rebuilt at full resolution (fast; colours agree across the picture);
+ * - working size 0: the network runs at full resolution on a fixed grid of
+ *   overlapping tiles, blended with feathered weights (the most detail).
+ *
+ * Either way an output pixel depends only on its coordinates, never on how
+ * GEGL cut the picture.  A prediction is reference-counted, so GEGL's tile
+ * threads may keep using one while a newer one replaces it. */
 #pragma once
 
 #include <gegl.h>
@@ -25,20 +30,31 @@ typedef struct
   GeglRectangle bbox;    /* input bounding box at level 0 */
 } CcPredictionKey;
 
+typedef struct _CcTiles CcTiles;
+
 typedef struct
 {
   CcPredictionKey key;
   int full_width, full_height; /* the picture at `level` */
-  CcGuidedModel *guided;       /* R'G'B' from Y', fitted at working size */
+  GeglRectangle rect;          /* the picture at `level`, in that level's coordinates */
+  CcGuidedModel *guided;       /* working size > 0: R'G'B' from Y', fitted at working size */
+  CcTiles *tiles;              /* working size 0: full-resolution tiles */
 } CcPrediction;
 
 gboolean cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b);
 void cc_prediction_key_clear (CcPredictionKey *key);
 
-/* Reads input (at key->level) once, runs the network and fits the guided
- * model.  The returned prediction has one reference. */
+/* Working size > 0: reads input (at key->level) once, runs the network and
+ * fits the guided model.  Working size 0: loads the model; tiles are run as
+ * they are needed.  The returned prediction has one reference. */
 CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key,
                                      GError **error);
+
+/* The colour (R'G'B', interleaved) of roi, a rectangle of the picture at
+ * key->level; guide holds the input's Y' over roi.  Thread-safe. */
+gboolean cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input,
+                               const GeglRectangle *roi, const float *guide, float *colour,
+                               GError **error);
 CcPrediction *cc_prediction_ref (CcPrediction *prediction);
 void cc_prediction_unref (CcPrediction *prediction);
 

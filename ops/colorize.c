@@ -240,8 +240,6 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   babl_space_get_rgb_luminance (space, &weights[0], &weights[1], &weights[2]);
   const gboolean keep_luma = o->mode == COCOLOR_MODE_GRAY;
   const float strength = (float) o->strength;
-  /* Coordinates of the picture at this level, relative to its origin. */
-  const int ox = prediction->key.bbox.x >> level, oy = prediction->key.bbox.y >> level;
 
   GeglBufferIterator *it
     = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
@@ -250,7 +248,8 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   g_autofree float *colour = NULL;
   gsize colour_len = 0;
 
-  while (gegl_buffer_iterator_next (it))
+  gboolean ok = TRUE;
+  while (ok && gegl_buffer_iterator_next (it))
     {
       float *out = it->items[0].data;
       const float *in = it->items[1].data;
@@ -263,11 +262,23 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
           colour = g_new (float, n * 3);
           colour_len = n;
         }
-      cc_guided_apply (prediction->guided, prediction->full_width, prediction->full_height,
-                       roi->x - ox, roi->y - oy, roi->width, roi->height, guide, colour);
+      g_autoptr (GError) error = NULL;
+      if (!cc_prediction_colour (prediction, input, roi, guide, colour, &error))
+        {
+          /* Out of memory in a tile, say: the picture goes through. */
+          State *state = get_state (operation);
+          g_mutex_lock (&state->lock);
+          warn_once (state, error->message);
+          g_mutex_unlock (&state->lock);
+          gegl_buffer_iterator_stop (it);
+          ok = FALSE;
+          break;
+        }
       for (gsize i = 0; i < n; i++)
         blend (in + 4 * i, colour + 3 * i, strength, keep_luma, weights, out + 4 * i);
     }
+  if (!ok)
+    gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);
   return TRUE;
 }
 

@@ -215,6 +215,46 @@ test_tiles_match_whole_picture (void)
   g_object_unref (p.graph);
 }
 
+/* working-size 0: the network at full resolution on overlapping tiles; a
+ * picture of several tiles must still come out the same whatever GEGL asks. */
+static void
+test_full_resolution_tiles (void)
+{
+  g_autoptr (GeglBuffer) photo = load_photo ();
+  GeglRectangle big = { 0, 0, 1100, 700 }; /* 3 × 2 network tiles */
+  g_autoptr (GeglBuffer) input = gegl_buffer_new (&big, babl_format ("R'G'B' u8"));
+  gegl_buffer_copy (photo, &big, GEGL_ABYSS_LOOP, input, &big);
+
+  Pipeline whole_p = pipeline_new (input, "nir", 1.0);
+  gegl_node_set (whole_p.op, "working-size", 0, NULL);
+  g_autofree float *whole = render (&whole_p, &big);
+  assert_valid (whole, (gsize) big.width * big.height);
+  g_object_unref (whole_p.graph);
+
+  Pipeline p = pipeline_new (input, "nir", 1.0);
+  gegl_node_set (p.op, "working-size", 0, NULL);
+  const int T = 300;
+  for (int ty = 0; ty < big.height; ty += T)
+    for (int tx = big.width - T; tx > -T; tx -= T)
+      {
+        GeglRectangle tile = { MAX (tx, 0), ty, MIN (T, big.width - MAX (tx, 0)),
+                               MIN (T, big.height - ty) };
+        if (tx < 0)
+          tile.width = tx + T;
+        g_autofree float *got = render (&p, &tile);
+        for (int y = 0; y < tile.height; y++)
+          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
+                                      whole + ((gsize) (tile.y + y) * big.width + tile.x) * 4,
+                                      (gsize) tile.width * 4, 1e-6f));
+      }
+
+  /* Another way of seeing the picture: not the working-size result. */
+  gegl_node_set (p.op, "working-size", 256, NULL);
+  g_autofree float *small = render (&p, &big);
+  g_assert_false (same_pixels (small, whole, (gsize) big.width * big.height * 4, 1e-3f));
+  g_object_unref (p.graph);
+}
+
 static void
 test_cache_follows_input_and_properties (void)
 {
@@ -313,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/colorize/strength-zero", test_strength_zero_returns_input);
   g_test_add_func ("/colorize/alpha-and-luminance", test_alpha_kept_and_gray_keeps_luminance);
   g_test_add_func ("/colorize/tiles-match-whole", test_tiles_match_whole_picture);
+  g_test_add_func ("/colorize/full-resolution-tiles", test_full_resolution_tiles);
   g_test_add_func ("/colorize/cache", test_cache_follows_input_and_properties);
   g_test_add_func ("/colorize/tiny-pictures", test_tiny_pictures);
   g_test_add_func ("/colorize/broken-model", test_broken_model_passes_through);

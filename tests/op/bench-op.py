@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Benchmark of cocolor:colorize through the gegl CLI.
+
+For pictures of 1, 12, 24 and 100 megapixels (a photo tiled up to size,
+written as PPM so that file codecs cost little), runs
+`gegl in.ppm -o out.ppm -- cocolor:colorize` at the default working size and
+at working-size 0, and the same command with gegl:nop instead of the op
+(the cost of loading and saving).  Prints megapixels per second and the
+peak resident memory of each run, and ends with one line per run:
+
+    bench-op: mp=24 working-size=default seconds=... peak_rss_mb=...
+
+Usage: bench-op.py MODULE PHOTO [MP ...]   (COCOLOR_MODEL_DIR names the models)
+"""
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from PIL import Image
+
+SIZES_MP = (1, 12, 24, 100)
+
+
+def make_picture(photo, megapixels, path):
+    src = np.asarray(Image.open(photo).convert("RGB"))
+    # 3:2, like a camera.
+    h = int(round((megapixels * 1e6 / 1.5) ** 0.5))
+    w = int(round(h * 1.5))
+    reps = (-(-h // src.shape[0]), -(-w // src.shape[1]), 1)
+    big = np.tile(src, reps)[:h, :w]
+    with open(path, "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % (w, h))
+        f.write(np.ascontiguousarray(big).tobytes())
+    return w, h
+
+
+def run(cmd, env):
+    """Wall seconds and peak RSS (MB) of one child process."""
+    pid_start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, _, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - pid_start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode not in (0, None) and usage is None:
+        raise RuntimeError(stderr)
+    return seconds, usage.ru_maxrss / 1024.0, stderr
+
+
+def main():
+    module, photo = sys.argv[1], sys.argv[2]
+    sizes = [float(a) for a in sys.argv[3:]] or SIZES_MP
+    tmp = tempfile.mkdtemp(prefix="cocolor-bench-")
+    try:
+        env = dict(os.environ, HOME=tmp, XDG_DATA_HOME=f"{tmp}/data", XDG_CACHE_HOME=f"{tmp}/cache")
+        plugdir = f"{tmp}/data/gegl-0.4/plug-ins/cocolor"
+        os.makedirs(plugdir)
+        shutil.copy(module, plugdir)
+        lines = []
+        print(f"{'MP':>5} {'run':>18} {'seconds':>8} {'MP/s':>7} {'peak RSS MB':>11}")
+        for mp in sizes:
+            src, out = f"{tmp}/in.ppm", f"{tmp}/out.ppm"
+            w, h = make_picture(photo, mp, src)
+            real_mp = w * h / 1e6
+            label = f"{mp:g}"
+            runs = [("io-only (gegl:nop)", ["gegl:nop"]),
+                    ("default", ["cocolor:colorize"]),
+                    ("0", ["cocolor:colorize", "working-size=0"])]
+            for name, chain in runs:
+                seconds, rss, stderr = run(["gegl", src, "-o", out, "--"] + chain, env)
+                if "cocolor:colorize:" in stderr:
+                    raise SystemExit(f"the op warned: {stderr}")
+                print(f"{label:>5} {name:>18} {seconds:8.2f} {real_mp / seconds:7.2f} {rss:11.0f}",
+                      flush=True)
+                if name != "io-only (gegl:nop)":
+                    lines.append(f"bench-op: mp={label} working-size={name} seconds={seconds:.2f} "
+                                 f"peak_rss_mb={rss:.0f}")
+                else:
+                    lines.append(f"bench-op: mp={label} io-only seconds={seconds:.2f} "
+                                 f"peak_rss_mb={rss:.0f}")
+            os.remove(src)
+        print("\n".join(lines))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

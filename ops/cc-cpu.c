@@ -193,42 +193,47 @@ typedef struct
   float *scratch;
 } ConvJob;
 
-/* Columns of output rows [oy0, oy0 + rows): col[(ci, ky, kx)][(r, ox)]. */
+/* The im2col matrix of output rows [oy0, oy0 + rows), columns [ox0, ox0 +
+ * cols): col[(ci, ky, kx)][(r, x)], zeros where the kernel overlaps the
+ * padding. */
 static void
-im2col_rows (const float *in, CcShape is, const CcNode *node, int oy0, int rows, int wo, float *col)
+im2col_tile (const float *in, CcShape is, const CcNode *node, int oy0, int rows, int ox0, int cols,
+             float *col)
 {
   int k = node->kernel, s = node->stride, p = node->padding;
-  gsize n = (gsize) rows * wo;
+  gsize n = (gsize) rows * cols;
 
   for (int ci = 0; ci < is.c; ci++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
         {
           float *dst = col + ((gsize) (ci * k + ky) * k + kx) * n;
-          /* Output columns whose input column lies inside the image. */
-          int ox_lo = MIN (wo, MAX (0, (p - kx + s - 1) / s));
-          int ox_hi = MAX (ox_lo, MIN (wo, (is.w + p - kx + s - 1) / s));
+          /* Output columns whose input column lies inside the image, made
+           * relative to the tile. */
+          int lo = CLAMP ((p - kx + s - 1) / s, ox0, ox0 + cols) - ox0;
+          int hi = CLAMP ((is.w + p - kx + s - 1) / s, ox0 + lo, ox0 + cols) - ox0;
 
-          for (int r = 0; r < rows; r++, dst += wo)
+          for (int r = 0; r < rows; r++, dst += cols)
             {
               int iy = (oy0 + r) * s - p + ky;
               const float *src;
 
               if (iy < 0 || iy >= is.h)
                 {
-                  memset (dst, 0, wo * sizeof (float));
+                  memset (dst, 0, cols * sizeof (float));
                   continue;
                 }
-              src = in + ((gsize) ci * is.h + iy) * is.w;
-              for (int ox = 0; ox < ox_lo; ox++)
-                dst[ox] = 0.0f;
+              /* src[x] is the input under tile column x. */
+              src = in + ((gsize) ci * is.h + iy) * is.w + (ox0 * s - p + kx);
+              for (int x = 0; x < lo; x++)
+                dst[x] = 0.0f;
               if (s == 1)
-                memcpy (dst + ox_lo, src + ox_lo - p + kx, (ox_hi - ox_lo) * sizeof (float));
+                memcpy (dst + lo, src + lo, (hi - lo) * sizeof (float));
               else
-                for (int ox = ox_lo; ox < ox_hi; ox++)
-                  dst[ox] = src[ox * s - p + kx];
-              for (int ox = ox_hi; ox < wo; ox++)
-                dst[ox] = 0.0f;
+                for (int x = lo; x < hi; x++)
+                  dst[x] = src[x * s];
+              for (int x = hi; x < cols; x++)
+                dst[x] = 0.0f;
             }
         }
 }
@@ -238,16 +243,20 @@ conv_tile (int tile, int worker, gpointer data)
 {
   ConvJob *j = data;
   const CcNode *node = j->node;
-  int oy0 = tile * j->tiling->tile_rows;
-  int rows = MIN (j->tiling->tile_rows, j->os.h - oy0);
+  const CcPlanConv *t = j->tiling;
+  int tiles_per_row = (j->os.w + t->tile_cols - 1) / t->tile_cols;
+  int oy0 = tile / tiles_per_row * t->tile_rows;
+  int ox0 = tile % tiles_per_row * t->tile_cols;
+  int rows = MIN (t->tile_rows, j->os.h - oy0);
+  int cols = MIN (t->tile_cols, j->os.w - ox0);
   gsize plane = (gsize) j->os.h * j->os.w;
-  gsize col0 = (gsize) oy0 * j->os.w;
-  int n = rows * j->os.w;
+  gsize col0 = (gsize) oy0 * j->os.w + ox0;
+  int n = rows * cols;
   int k = node->in_channels * node->kernel * node->kernel;
   const float *b;
   int ldb;
 
-  if (j->tiling->tile_bytes == 0)
+  if (t->tile_bytes == 0)
     {
       /* 1x1, stride 1, no padding: the input is the column matrix. */
       b = j->in + col0;
@@ -255,8 +264,8 @@ conv_tile (int tile, int worker, gpointer data)
     }
   else
     {
-      float *col = j->scratch + (gsize) worker * (j->tiling->tile_bytes / sizeof (float));
-      im2col_rows (j->in, j->is, node, oy0, rows, j->os.w, col);
+      float *col = j->scratch + (gsize) worker * (t->tile_bytes / sizeof (float));
+      im2col_tile (j->in, j->is, node, oy0, rows, ox0, cols, col);
       b = col;
       ldb = n;
     }
@@ -264,6 +273,7 @@ conv_tile (int tile, int worker, gpointer data)
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, node->out_channels, n, k, 1.0f,
                node->weight->data, k, b, ldb, 0.0f, j->out + col0, (int) plane);
 
+  /* Bias and activation while the tile is still in cache. */
   for (int co = 0; co < node->out_channels; co++)
     bias_activation (j->out + co * plane + col0, n, node->bias ? node->bias->data[co] : 0.0f,
                      node->act, node->alpha);
@@ -280,7 +290,8 @@ cc_cpu_conv2d (CcCpu *cpu,
                float *scratch)
 {
   ConvJob job = { node, tiling, in, in_shape, out_shape, out, scratch };
-  int n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows;
+  int n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows
+                * ((out_shape.w + tiling->tile_cols - 1) / tiling->tile_cols);
 
   parallel_for (cpu, n_tiles, conv_tile, &job);
 }
@@ -481,20 +492,23 @@ upsample_bilinear_channel (int c, int worker, gpointer data)
   for (int oy = 0; oy < ho; oy++)
     {
       int y0, y1;
-      float ly1;
+      float l1, l0;
       const float *r0, *r1;
+      float *o = out + (gsize) oy * wo;
 
-      bilinear_source (oy, h, &y0, &y1, &ly1);
+      bilinear_source (oy, h, &y0, &y1, &l1);
+      l0 = 1.0f - l1;
       r0 = in + (gsize) y0 * w;
       r1 = in + (gsize) y1 * w;
-      for (int ox = 0; ox < wo; ox++)
+      /* At scale 2, output column 2i samples at i - 1/4 and 2i + 1 at
+       * i + 1/4 (both clamped at the borders): weights 1/4 and 3/4. */
+      o[0] = l0 * r0[0] + l1 * r1[0];
+      for (int i = 1; i < w; i++)
         {
-          int x0, x1;
-          float lx1;
-          bilinear_source (ox, w, &x0, &x1, &lx1);
-          out[(gsize) oy * wo + ox] = (1.0f - ly1) * ((1.0f - lx1) * r0[x0] + lx1 * r0[x1])
-                                      + ly1 * ((1.0f - lx1) * r1[x0] + lx1 * r1[x1]);
+          o[2 * i] = l0 * (0.25f * r0[i - 1] + 0.75f * r0[i]) + l1 * (0.25f * r1[i - 1] + 0.75f * r1[i]);
+          o[2 * i - 1] = l0 * (0.75f * r0[i - 1] + 0.25f * r0[i]) + l1 * (0.75f * r1[i - 1] + 0.25f * r1[i]);
         }
+      o[wo - 1] = l0 * r0[w - 1] + l1 * r1[w - 1];
     }
 }
 

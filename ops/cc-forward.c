@@ -78,6 +78,12 @@ cc_forward_get_plan (const CcForward *fw)
   return fw->plan;
 }
 
+int
+cc_forward_get_n_threads (const CcForward *fw)
+{
+  return cc_cpu_get_n_threads (fw->cpu);
+}
+
 void
 cc_forward_set_profiling (CcForward *fw, gboolean enabled)
 {

@@ -22,6 +22,7 @@ CcForward *cc_forward_new (const CcModel *model, CcPlan *plan, int n_threads, GE
 void cc_forward_free (CcForward *forward);
 
 const CcPlan *cc_forward_get_plan (const CcForward *forward);
+int cc_forward_get_n_threads (const CcForward *forward);
 
 /* input: input_channels × H × W floats; output: the output value's
  * C × H' × W' floats (see cc_forward_get_plan()->values[model->output]). */

@@ -15,7 +15,7 @@ G_DEFINE_QUARK (cc-plan-error-quark, cc_plan_error)
 
 /* Keep one im2col tile within a core's L2 cache with room for the GEMM's
  * packed panels. */
-#define DEFAULT_IM2COL_TILE_BYTES (384 * 1024)
+#define DEFAULT_IM2COL_TILE_BYTES (256 * 1024)
 
 typedef struct
 {
@@ -148,7 +148,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
   return shape_error (node, _("unknown operation"), error);
 }
 
-/* How a convolution is cut into row tiles and how much im2col it needs. */
+/* How a convolution is cut into tiles and how much im2col it needs. */
 static CcPlanConv
 plan_conv (const CcNode *node, CcShape out, gsize budget)
 {
@@ -157,11 +157,18 @@ plan_conv (const CcNode *node, CcShape out, gsize budget)
   gsize row_bytes = k * out.w * sizeof (float);
   gboolean direct = node->kernel == 1 && node->stride == 1 && node->padding == 0;
 
+  pc.tile_cols = out.w;
   pc.tile_rows = (int) CLAMP (budget / row_bytes, 1, (gsize) out.h);
   /* At least four tiles where the image allows, so two or more threads share
    * the work of small layers. */
   pc.tile_rows = MIN (pc.tile_rows, MAX (1, (out.h + 3) / 4));
-  pc.tile_bytes = direct ? 0 : align_up (row_bytes * pc.tile_rows);
+  if (row_bytes > budget)
+    {
+      /* Part of a row; a multiple of 16 columns suits the GEMM kernels. */
+      gsize cols = MAX (budget / (k * sizeof (float)) / 16 * 16, 16);
+      pc.tile_cols = (int) MIN (cols, (gsize) out.w);
+    }
+  pc.tile_bytes = direct ? 0 : align_up (k * pc.tile_rows * pc.tile_cols * sizeof (float));
   return pc;
 }
 

@@ -44,10 +44,13 @@ typedef struct
   gboolean in_place_concat; /* lives inside the concat output that reads it */
 } CcPlanValue;
 
-/* Per convolution: how the CPU backend cuts it into row tiles (im2col). */
+/* Per convolution: how the CPU backend cuts its output into tiles, each one
+ * im2col + GEMM: whole rows, or parts of one row where a row alone would not
+ * fit the budget. */
 typedef struct
 {
   int tile_rows;     /* output rows per tile */
+  int tile_cols;     /* output columns per tile (the width unless tile_rows is 1) */
   gsize tile_bytes;  /* im2col buffer of one tile, 0 when none is needed */
 } CcPlanConv;
 

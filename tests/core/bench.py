@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Benchmark: the reference U-Net (models/train/networks.py, base 32, four
+levels, random weights) in the C core, PyTorch CPU and onnxruntime CPU, two
+threads each, measured in the same run.  The machine is shared: every figure
+is the fastest of several runs.
+
+    bench.py BENCH_CORE TRAIN_DIR
+
+Prints the C core's per-layer table at 512x512, whole-network milliseconds at
+256, 512 and 1024, the convolutions' fraction of the FP32 peak, and ends with
+
+    bench: device=cpu size=512 cocolor_ms=... torch_ms=... ort_ms=...
+"""
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH_CORE, TRAIN_DIR = sys.argv[1], sys.argv[2]
+sys.path.insert(0, TRAIN_DIR)
+
+THREADS = 2
+SIZES = (256, 512, 1024)
+REPEATS = {256: 10, 512: 5, 1024: 3}
+PEAK_GFLOPS = 310.0  # two cores' FP32 peak on the reference machine
+
+if os.environ.get("DEVICE", "cpu") != "cpu":
+    print(f"bench: DEVICE={os.environ['DEVICE']}: only the CPU backend exists so far")
+    sys.exit(77)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch.fx.experimental.optimization import fuse  # noqa: E402
+
+import export  # noqa: E402
+import networks  # noqa: E402
+
+try:
+    import onnxruntime as ort
+except ImportError:
+    ort = None
+
+torch.set_num_threads(THREADS)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Hides the native libraries' chatter on fd 2 (onnx schema registration
+    prints hundreds of lines), showing it only if the block fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def onnx_export(module, path):
+    """torch.onnx.export without the onnx package: its one use of it inserts
+    onnxscript functions, which this network has none of."""
+    from torch.onnx._internal import onnx_proto_utils
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        onnx_proto_utils._add_onnxscript_fn = lambda proto, custom_opsets: proto
+    torch.onnx.export(module, torch.zeros(1, 1, 256, 256), path,
+                      input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {2: "h", 3: "w"}, "y": {2: "h", 3: "w"}})
+
+
+def core(path, size, layers=False):
+    args = [BENCH_CORE, path, str(size), str(THREADS), str(REPEATS[size])]
+    out = subprocess.run(args + (["--layers"] if layers else []), check=True,
+                         capture_output=True, text=True).stdout
+    lines = out.strip().splitlines()
+    fields = dict(kv.split("=") for kv in lines[-1].split())
+    return lines[:-1], {k: float(v) for k, v in fields.items()}
+
+
+def best_ms(fn, repeats):
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best * 1e3
+
+
+def main():
+    net = networks.random_model(0)  # base 32, four levels
+    # PyTorch runs the BatchNorm-folded network: the same arithmetic as the file.
+    folded = fuse(net).eval()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "ref.safetensors")
+        export.export_model(net, path, export.make_contract("gray"))
+        onnx_path = os.path.join(tmp, "ref.onnx")
+        session = None
+        with quiet_stderr():
+            onnx_export(folded, onnx_path)
+        if ort is not None:
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = THREADS
+            so.inter_op_num_threads = 1
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            with quiet_stderr():
+                session = ort.InferenceSession(onnx_path, so,
+                                               providers=["CPUExecutionProvider"])
+
+        print(f"reference U-Net: {networks.count_parameters(net) / 1e6:.2f} M parameters, "
+              f"{THREADS} threads each, best of several runs")
+        table, _ = core(path, 512, layers=True)
+        print("C core per layer at 512x512 (fastest run of each layer):")
+        print("\n".join(table))
+
+        for size in SIZES:
+            _, c = core(path, size)
+            x = torch.rand(1, 1, size, size)
+            with torch.no_grad():
+                t_ms = best_ms(lambda: folded(x), REPEATS[size])
+            o_ms = float("nan")
+            if session is not None:
+                xn = x.numpy()
+                o_ms = best_ms(lambda: session.run(None, {"x": xn}), REPEATS[size])
+            results[size] = (c["total_ms"], t_ms, o_ms, c["conv_gflop"], c["peak_bytes"])
+
+    print(f"\n{'size':>6} {'GFLOP':>7} {'peak MiB':>9} {'cocolor ms':>11} {'torch ms':>9} "
+          f"{'ort ms':>8} {'vs torch':>9} {'vs ort':>7} {'GFLOPS':>7} {'of peak':>8}")
+    for size, (c_ms, t_ms, o_ms, gflop, peak) in results.items():
+        gflops = gflop / (c_ms * 1e-3)
+        print(f"{size:>6} {gflop:>7.1f} {peak / 2**20:>9.1f} {c_ms:>11.1f} {t_ms:>9.1f} "
+              f"{o_ms:>8.1f} {t_ms / c_ms:>8.2f}x {o_ms / c_ms:>6.2f}x {gflops:>7.1f} "
+              f"{gflops / PEAK_GFLOPS:>7.1%}")
+    c_ms, t_ms, o_ms = results[512][:3]
+    print(f"bench: device=cpu size=512 cocolor_ms={c_ms:.1f} torch_ms={t_ms:.1f} ort_ms={o_ms:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

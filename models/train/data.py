@@ -11,7 +11,7 @@ Splits (never by pair):
 - RGB photos: validation = every `val_every`-th file of each folder (sorted).
 
 `python3 -m models.train.data pack [--src DIR] [--out models/train/data-pack]` writes a compact copy
-(JPEG q92 / PNG masks, EPFL pre-scaled, photos capped at `photo_max_side`) for carrying to a device
+(JPEG q90-92 / PNG masks, about 45 MiB, EPFL pre-scaled, photos capped at `photo_max_side`) for carrying to a device
 machine; the loader reads a pack exactly like the original tree (pack.json says what was pre-scaled).
 """
 import argparse
@@ -222,7 +222,7 @@ class Sampler:
         return f(nirs), f(rgbs), f(masks)
 
 
-def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=92):
+def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=90):
     """Compact copy of the training data (for carrying to a device machine; never commit it)."""
     os.makedirs(out, exist_ok=True)
 
@@ -243,14 +243,14 @@ def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=92):
     for f in sorted(glob.glob(os.path.join(vdir, "train", "*.png"))):
         stem = os.path.basename(f)[:-4]
         t = _load(f, "L" if stem.endswith("_nir") else "RGB")
-        save(t, os.path.join(out, "nir", "vcip2020", "train", stem + ".jpg"), 95)
+        save(t, os.path.join(out, "nir", "vcip2020", "train", stem + ".jpg"), 92)
     for cat in EPFL_CATS:
         for f in sorted(glob.glob(os.path.join(src, "nir", "epfl", cat, "*"))):
             stem = os.path.splitext(os.path.basename(f))[0]
             kind = stem.rsplit("_", 1)[1]
             t = _load(f, "RGB" if kind == "rgb" else "L", epfl_scale)
             ext = ".png" if kind == "mask" else ".jpg"
-            save(t, os.path.join(out, "nir", "epfl", cat, stem + ext), 95)
+            save(t, os.path.join(out, "nir", "epfl", cat, stem + ext), 92)
     for s in PHOTO_SETS:
         for f in sorted(glob.glob(os.path.join(src, "rgb", s, "*"))):
             if f.lower().endswith(IMG_EXT):

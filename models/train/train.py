@@ -216,7 +216,9 @@ def main(argv=None):
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--data", default=None, help="data root (default ../shared/data, else data-pack)")
     ap.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
-    ap.add_argument("--resume-from-shipped", action="store_true")
+    ap.add_argument("--resume-from-shipped", action="store_true",
+                    help="start from models/cocolor-train-state.pt; run only the coop + fuse stages")
+    ap.add_argument("--shipped-state", default=TRAIN_STATE)
     ap.add_argument("--max-minutes", type=float, default=None, help="stop (resumably) after this long")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--steps", default=None, help="override stage steps, e.g. fg=100,fn=50")
@@ -227,10 +229,12 @@ def main(argv=None):
     cfg = get(a.config)
     if a.threads:
         cfg["threads"] = a.threads
+    step_over = {}
     if a.steps:
         for kv in a.steps.split(","):
             k, v = kv.split("=")
-            cfg["steps"][k] = int(v)
+            step_over[k] = int(v)
+        cfg["steps"].update(step_over)
     if cfg["device"] == "cuda" and not torch.cuda.is_available():
         sys.exit("config wants CUDA but none is available")
     torch.set_num_threads(cfg["threads"])
@@ -255,7 +259,8 @@ def main(argv=None):
     if os.path.exists(last) and not a.fresh:
         tr.resume(last)
     elif a.resume_from_shipped:
-        tr.resume_from_shipped()
+        tr.resume_from_shipped(a.shipped_state)
+    tr.steps.update(step_over)   # --steps also overrides a resumed run's stage lengths
     if not tr.run(deadline):
         return 3
     if a.no_eval:

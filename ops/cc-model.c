@@ -380,8 +380,9 @@ report_nonfinite (const CcTensor *t, gint64 index, float v, GError **error)
 }
 
 /* Points t->data at the tensor's fp32 values: the mapping itself when the
- * bytes already are aligned little-endian fp32 (no copy), owned memory
- * otherwise.  Rejects NaN and Inf either way. */
+ * bytes already are aligned little-endian fp32 (checked in place, copied
+ * once the whole file is valid: detach_from_file), owned memory otherwise.
+ * Rejects NaN and Inf either way. */
 static gboolean
 load_tensor_data (Loader *ld, CcTensor *t, const Extent *ext, GError **error)
 {
@@ -1290,6 +1291,35 @@ load_contents (Loader *ld, CcModel *model, GError **error)
          && parse_contract (ld, &model->info, error) && parse_graph (ld, model, error);
 }
 
+static gboolean tensor_is_mapped (const CcModel *model, const CcTensor *t);
+
+/* Copies the tensors still in the mapping and drops it.  The op lives in
+ * GIMP's process: a model file rewritten while GIMP runs (a reinstall, say)
+ * would make any later read of a mapped page fault (SIGBUS).  Validated
+ * weights in owned memory cannot. */
+static gboolean
+detach_from_file (CcModel *model, GError **error)
+{
+  for (int i = 0; i < model->n_tensors; i++)
+    {
+      CcTensor *t = &model->tensors[i];
+      if (!tensor_is_mapped (model, t))
+        continue;
+      float *owned = g_try_malloc ((gsize)t->n_elements * sizeof (float));
+      if (owned == NULL)
+        {
+          g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO,
+                       _ ("out of memory while loading tensor '%s' (%lld elements)"), t->name,
+                       (long long)t->n_elements);
+          return FALSE;
+        }
+      memcpy (owned, t->data, (gsize)t->n_elements * sizeof (float));
+      t->data = owned;
+    }
+  g_clear_pointer (&model->file, g_mapped_file_unref);
+  return TRUE;
+}
+
 CcModel *
 cc_model_load (const char *path, GError **error)
 {
@@ -1311,7 +1341,7 @@ cc_model_load (const char *path, GError **error)
   ld.map = (const guint8 *)g_mapped_file_get_contents (model->file);
   ld.map_len = ld.map ? g_mapped_file_get_length (model->file) : 0;
 
-  ok = load_contents (&ld, model, error);
+  ok = load_contents (&ld, model, error) && detach_from_file (model, error);
   g_free (ld.extents);
   if (!ok)
     {
@@ -1321,7 +1351,7 @@ cc_model_load (const char *path, GError **error)
   return g_steal_pointer (&model);
 }
 
-/* Tensors point into the mapping (zero-copy fp32) or own their data. */
+/* While loading, tensors point into the mapping (aligned fp32) or own their data. */
 static gboolean
 tensor_is_mapped (const CcModel *model, const CcTensor *t)
 {

@@ -21,6 +21,8 @@ static const char *const error_names[]
 static gboolean
 is_mapped (const CcModel *model, const CcTensor *t)
 {
+  if (model->file == NULL)
+    return FALSE;
   const char *start = g_mapped_file_get_contents (model->file);
   const char *p = (const char *)t->data;
 

@@ -125,7 +125,7 @@ class Zoo(nn.Module):
 # Valid models
 
 
-def check_readback(path, what, expect_mapped):
+def check_readback(path, what, expect_mapped=False):
     d = dump(path)
     if not ok(d.get("ok") is True, f"{what}: loads", d):
         return None
@@ -143,7 +143,7 @@ def check_readback(path, what, expect_mapped):
                for k, v in tensors.items() if k in got)
     ok(same, f"{what}: tensor names, dtypes, shapes and values round-trip exactly")
     ok(all(t["mapped"] == expect_mapped for t in d["tensors"]),
-       f"{what}: data {'mapped zero-copy' if expect_mapped else 'converted into owned memory'}")
+       f"{what}: data {'mapped' if expect_mapped else 'in owned memory'}")
 
     ids = {graph["input"]: 0, **{n["name"]: i + 1 for i, n in enumerate(graph["nodes"])}}
     bad = []
@@ -183,7 +183,9 @@ def check_valid_models():
     x = torch.rand(1, 1, 16, 16)
 
     net = networks.random_model(3, base=4, levels=3)
-    for dtype, mapped in (("fp32", True), ("fp16", False)):
+    # Nothing stays in the file mapping once loaded (a rewritten file must
+    # not fault the host): every tensor is owned, in either dtype.
+    for dtype, mapped in (("fp32", False), ("fp16", False)):
         path = os.path.join(TMP, f"unet-{dtype}.safetensors")
         export.export_model(net, path, contract, dtype)
         r = check_readback(path, f"U-Net {dtype}", mapped)
@@ -203,7 +205,7 @@ def check_valid_models():
                                  output_channels=net.config["out_channels"])
         path = os.path.join(TMP, f"variant-{i}.safetensors")
         export.export_model(net, path, c)
-        r = check_readback(path, f"U-Net variant {cfg}", True)
+        r = check_readback(path, f"U-Net variant {cfg}", False)
         if r:
             d, graph, tensors = r
             ok(d["downsamples"] == net.downsamples, f"variant {i}: downsamples")
@@ -215,7 +217,7 @@ def check_valid_models():
     zoo = networks.randomize_(Zoo(), 7).eval()
     path = os.path.join(TMP, "zoo.safetensors")
     export.export_model(zoo, path, contract)
-    r = check_readback(path, "op zoo", True)
+    r = check_readback(path, "op zoo", False)
     if r:
         d, graph, tensors = r
         ops = {n["op"] for n in graph["nodes"]}

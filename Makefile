@@ -35,8 +35,10 @@ demo:
 sanitize:
 	$(RUN) sh -c '$(call MESON_SETUP,$(ASAN_BUILD),-Db_sanitize=address$(,)undefined -Db_lundef=false) && meson compile -C $(ASAN_BUILD) && meson test -C $(ASAN_BUILD) --print-errorlogs'
 
+# Every benchmark's report, then the core benchmark's closing "bench: ..." line
+# once, as the last line (meson's own summary would otherwise follow it).
 bench:
-	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && DEVICE=$(or $(DEVICE),cpu) meson test -C $(BUILD) --benchmark --verbose'
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && { DEVICE=$(or $(DEVICE),cpu) meson test -C $(BUILD) --benchmark --verbose --no-rebuild 2>&1; echo "meson-exit=$$?"; } | tee $(BUILD)/bench.log | grep --line-buffered -v -e "^bench: " -e "^meson-exit=" ; grep -h "^bench: " $(BUILD)/bench.log | tail -n 1; grep -q "^meson-exit=0" $(BUILD)/bench.log'
 
 shell:
 	$(RUN) --shell

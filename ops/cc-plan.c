@@ -16,6 +16,7 @@ G_DEFINE_QUARK (cc-plan-error-quark, cc_plan_error)
 /* Keep one im2col tile within a core's L2 cache with room for the GEMM's
  * packed panels. */
 #define DEFAULT_IM2COL_TILE_BYTES (256 * 1024)
+#define MIN_TILE_COLS 256
 
 typedef struct
 {
@@ -30,6 +31,7 @@ cc_plan_options_init (CcPlanOptions *options)
   options->concat_in_place = TRUE;
   options->elementwise_in_place = TRUE;
   options->im2col_tile_bytes = DEFAULT_IM2COL_TILE_BYTES;
+  options->min_tile_cols = MIN_TILE_COLS;
 }
 
 static gsize
@@ -150,7 +152,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
 
 /* How a convolution is cut into tiles and how much im2col it needs. */
 static CcPlanConv
-plan_conv (const CcNode *node, CcShape out, gsize budget)
+plan_conv (const CcNode *node, CcShape out, gsize budget, int min_cols)
 {
   CcPlanConv pc;
   gsize k = (gsize) node->in_channels * node->kernel * node->kernel;
@@ -164,8 +166,10 @@ plan_conv (const CcNode *node, CcShape out, gsize budget)
   pc.tile_rows = MIN (pc.tile_rows, MAX (1, (out.h + 3) / 4));
   if (row_bytes > budget)
     {
-      /* Part of a row; a multiple of 16 columns suits the GEMM kernels. */
-      gsize cols = MAX (budget / (k * sizeof (float)) / 16 * 16, 16);
+      /* Part of a row: a multiple of 16 columns suits the GEMM kernels,
+       * and narrower than MIN_TILE_COLS the GEMM runs slowly whatever the
+       * cache does. */
+      gsize cols = MAX (budget / (k * sizeof (float)) / 16 * 16, (gsize) min_cols);
       pc.tile_cols = (int) MIN (cols, (gsize) out.w);
     }
   pc.tile_bytes = direct ? 0 : align_up (k * pc.tile_rows * pc.tile_cols * sizeof (float));
@@ -382,7 +386,8 @@ cc_plan_new (const CcModel *model,
         {
           gsize budget = options->im2col_tile_bytes ? options->im2col_tile_bytes
                                                     : DEFAULT_IM2COL_TILE_BYTES;
-          plan->convs[i] = plan_conv (node, out->shape, budget);
+          int min_cols = options->min_tile_cols > 0 ? options->min_tile_cols : MIN_TILE_COLS;
+          plan->convs[i] = plan_conv (node, out->shape, budget, min_cols);
           plan->scratch_bytes = MAX (plan->scratch_bytes, plan->convs[i].tile_bytes);
           plan->flops += cc_plan_node_flops (plan, i);
         }

@@ -59,6 +59,7 @@ typedef struct
   gboolean concat_in_place; /* producers of concat inputs write into the concat */
   gboolean elementwise_in_place; /* e.g. ReLU over a value nobody reads later */
   gsize im2col_tile_bytes;  /* target size of one im2col tile (0: default) */
+  int min_tile_cols;        /* narrowest part of a row in one tile (0: default) */
 } CcPlanOptions;
 
 typedef struct

@@ -55,7 +55,7 @@ helper_main (gpointer data, gpointer user_data)
   Helper *helper = data;
   Job *job = helper->job;
 
-  (void) user_data;
+  (void)user_data;
   run_items (job, helper->worker);
   g_mutex_lock (&job->lock);
   job->helpers_running--;
@@ -68,7 +68,7 @@ parallel_for (CcCpu *cpu, int n_items, ItemFunc func, gpointer data)
 {
   Job job = { func, data, n_items, 0, { 0 }, { 0 }, 0 };
   Helper helpers[64];
-  int n_helpers = MIN (MIN (cpu->n_threads, n_items) - 1, (int) G_N_ELEMENTS (helpers));
+  int n_helpers = MIN (MIN (cpu->n_threads, n_items) - 1, (int)G_N_ELEMENTS (helpers));
 
   if (n_helpers <= 0 || cpu->pool == NULL)
     {
@@ -101,7 +101,7 @@ cc_cpu_new (int n_threads, GError **error)
   g_autoptr (CcCpu) cpu = g_new0 (CcCpu, 1);
 
   if (n_threads <= 0)
-    n_threads = (int) g_get_num_processors ();
+    n_threads = (int)g_get_num_processors ();
   cpu->n_threads = CLAMP (n_threads, 1, 64);
   /* Our threads split the work; OpenBLAS must not add threads of its own. */
   openblas_set_num_threads (1);
@@ -201,13 +201,13 @@ im2col_tile (const float *in, CcShape is, const CcNode *node, int oy0, int rows,
              float *col)
 {
   int k = node->kernel, s = node->stride, p = node->padding;
-  gsize n = (gsize) rows * cols;
+  gsize n = (gsize)rows * cols;
 
   for (int ci = 0; ci < is.c; ci++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
         {
-          float *dst = col + ((gsize) (ci * k + ky) * k + kx) * n;
+          float *dst = col + ((gsize)(ci * k + ky) * k + kx) * n;
           /* Output columns whose input column lies inside the image, made
            * relative to the tile. */
           int lo = CLAMP ((p - kx + s - 1) / s, ox0, ox0 + cols) - ox0;
@@ -224,7 +224,7 @@ im2col_tile (const float *in, CcShape is, const CcNode *node, int oy0, int rows,
                   continue;
                 }
               /* src[x] is the input under tile column x. */
-              src = in + ((gsize) ci * is.h + iy) * is.w + (ox0 * s - p + kx);
+              src = in + ((gsize)ci * is.h + iy) * is.w + (ox0 * s - p + kx);
               for (int x = 0; x < lo; x++)
                 dst[x] = 0.0f;
               if (s == 1)
@@ -249,8 +249,8 @@ conv_tile (int tile, int worker, gpointer data)
   int ox0 = tile % tiles_per_row * t->tile_cols;
   int rows = MIN (t->tile_rows, j->os.h - oy0);
   int cols = MIN (t->tile_cols, j->os.w - ox0);
-  gsize plane = (gsize) j->os.h * j->os.w;
-  gsize col0 = (gsize) oy0 * j->os.w + ox0;
+  gsize plane = (gsize)j->os.h * j->os.w;
+  gsize col0 = (gsize)oy0 * j->os.w + ox0;
   int n = rows * cols;
   int k = node->in_channels * node->kernel * node->kernel;
   const float *b;
@@ -260,18 +260,18 @@ conv_tile (int tile, int worker, gpointer data)
     {
       /* 1x1, stride 1, no padding: the input is the column matrix. */
       b = j->in + col0;
-      ldb = (int) plane;
+      ldb = (int)plane;
     }
   else
     {
-      float *col = j->scratch + (gsize) worker * (t->tile_bytes / sizeof (float));
+      float *col = j->scratch + (gsize)worker * (t->tile_bytes / sizeof (float));
       im2col_tile (j->in, j->is, node, oy0, rows, ox0, cols, col);
       b = col;
       ldb = n;
     }
 
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, node->out_channels, n, k, 1.0f,
-               node->weight->data, k, b, ldb, 0.0f, j->out + col0, (int) plane);
+               node->weight->data, k, b, ldb, 0.0f, j->out + col0, (int)plane);
 
   /* Bias and activation while the tile is still in cache. */
   for (int co = 0; co < node->out_channels; co++)
@@ -280,14 +280,8 @@ conv_tile (int tile, int worker, gpointer data)
 }
 
 void
-cc_cpu_conv2d (CcCpu *cpu,
-               const CcNode *node,
-               const CcPlanConv *tiling,
-               const float *in,
-               CcShape in_shape,
-               float *out,
-               CcShape out_shape,
-               float *scratch)
+cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,
+               CcShape in_shape, float *out, CcShape out_shape, float *scratch)
 {
   ConvJob job = { node, tiling, in, in_shape, out_shape, out, scratch };
   int n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows
@@ -313,8 +307,8 @@ typedef struct
 static gsize
 chunk_len (const EltJob *j, int item, gsize *start)
 {
-  *start = (gsize) item * CHUNK;
-  return MIN ((gsize) CHUNK, j->n - *start);
+  *start = (gsize)item * CHUNK;
+  return MIN ((gsize)CHUNK, j->n - *start);
 }
 
 static void
@@ -323,7 +317,7 @@ activation_chunk (int item, int worker, gpointer data)
   EltJob *j = data;
   gsize start, n = chunk_len (j, item, &start);
 
-  (void) worker;
+  (void)worker;
   if (j->out != j->a)
     memcpy (j->out + start, j->a + start, n * sizeof (float));
   bias_activation (j->out + start, n, 0.0f, j->act, j->alpha);
@@ -332,7 +326,7 @@ activation_chunk (int item, int worker, gpointer data)
 static int
 n_chunks (gsize n)
 {
-  return (int) ((n + CHUNK - 1) / CHUNK);
+  return (int)((n + CHUNK - 1) / CHUNK);
 }
 
 void
@@ -351,7 +345,7 @@ add_chunk (int item, int worker, gpointer data)
   const float *a = j->a + start, *b = j->b + start;
   float *out = j->out + start;
 
-  (void) worker;
+  (void)worker;
   for (gsize i = 0; i < n; i++)
     out[i] = a[i] + b[i];
 }
@@ -372,7 +366,7 @@ mul_chunk (int item, int worker, gpointer data)
   const float *a = j->a + start, *b = j->b + start;
   float *out = j->out + start;
 
-  (void) worker;
+  (void)worker;
   for (gsize i = 0; i < n; i++)
     out[i] = a[i] * b[i];
 }
@@ -386,7 +380,7 @@ mul_channel (int c, int worker, gpointer data)
   float *out = j->out + c * j->plane;
   float f = j->b[c];
 
-  (void) worker;
+  (void)worker;
   for (gsize i = 0; i < j->plane; i++)
     out[i] = a[i] * f;
 }
@@ -394,7 +388,7 @@ mul_channel (int c, int worker, gpointer data)
 void
 cc_cpu_mul (CcCpu *cpu, const float *a, CcShape as, const float *b, CcShape bs, float *out)
 {
-  gsize an = (gsize) as.c * as.h * as.w, bn = (gsize) bs.c * bs.h * bs.w;
+  gsize an = (gsize)as.c * as.h * as.w, bn = (gsize)bs.c * bs.h * bs.w;
 
   if (an == bn)
     {
@@ -403,12 +397,12 @@ cc_cpu_mul (CcCpu *cpu, const float *a, CcShape as, const float *b, CcShape bs, 
     }
   else if (bn < an)
     {
-      EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, an, (gsize) as.h * as.w };
+      EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, an, (gsize)as.h * as.w };
       parallel_for (cpu, as.c, mul_channel, &job);
     }
   else
     {
-      EltJob job = { CC_ACT_NONE, 0.0f, b, a, out, bn, (gsize) bs.h * bs.w };
+      EltJob job = { CC_ACT_NONE, 0.0f, b, a, out, bn, (gsize)bs.h * bs.w };
       parallel_for (cpu, bs.c, mul_channel, &job);
     }
 }
@@ -419,7 +413,7 @@ copy_chunk (int item, int worker, gpointer data)
   EltJob *j = data;
   gsize start, n = chunk_len (j, item, &start);
 
-  (void) worker;
+  (void)worker;
   memcpy (j->out + start, j->a + start, n * sizeof (float));
 }
 
@@ -446,15 +440,15 @@ upsample_nearest_channel (int c, int worker, gpointer data)
 {
   ResampleJob *j = data;
   int w = j->is.w, h = j->is.h;
-  const float *in = j->in + (gsize) c * h * w;
-  float *out = j->out + (gsize) c * 4 * h * w;
+  const float *in = j->in + (gsize)c * h * w;
+  float *out = j->out + (gsize)c * 4 * h * w;
 
-  (void) worker;
+  (void)worker;
   for (int y = 0; y < h; y++)
     {
-      float *row = out + (gsize) 2 * y * 2 * w;
+      float *row = out + (gsize)2 * y * 2 * w;
       for (int x = 0; x < w; x++)
-        row[2 * x] = row[2 * x + 1] = in[(gsize) y * w + x];
+        row[2 * x] = row[2 * x + 1] = in[(gsize)y * w + x];
       memcpy (row + 2 * w, row, 2 * w * sizeof (float));
     }
 }
@@ -471,13 +465,13 @@ cc_cpu_upsample_nearest (CcCpu *cpu, const float *in, CcShape is, float *out)
 static inline void
 bilinear_source (int o, int size, int *i0, int *i1, float *l1)
 {
-  float src = ((float) o + 0.5f) * 0.5f - 0.5f;
+  float src = ((float)o + 0.5f) * 0.5f - 0.5f;
 
   if (src < 0.0f)
     src = 0.0f;
-  *i0 = (int) src;
+  *i0 = (int)src;
   *i1 = *i0 + (*i0 < size - 1 ? 1 : 0);
-  *l1 = src - (float) *i0;
+  *l1 = src - (float)*i0;
 }
 
 static void
@@ -485,28 +479,30 @@ upsample_bilinear_channel (int c, int worker, gpointer data)
 {
   ResampleJob *j = data;
   int w = j->is.w, h = j->is.h, wo = 2 * w, ho = 2 * h;
-  const float *in = j->in + (gsize) c * h * w;
-  float *out = j->out + (gsize) c * ho * wo;
+  const float *in = j->in + (gsize)c * h * w;
+  float *out = j->out + (gsize)c * ho * wo;
 
-  (void) worker;
+  (void)worker;
   for (int oy = 0; oy < ho; oy++)
     {
       int y0, y1;
       float l1, l0;
       const float *r0, *r1;
-      float *o = out + (gsize) oy * wo;
+      float *o = out + (gsize)oy * wo;
 
       bilinear_source (oy, h, &y0, &y1, &l1);
       l0 = 1.0f - l1;
-      r0 = in + (gsize) y0 * w;
-      r1 = in + (gsize) y1 * w;
+      r0 = in + (gsize)y0 * w;
+      r1 = in + (gsize)y1 * w;
       /* At scale 2, output column 2i samples at i - 1/4 and 2i + 1 at
        * i + 1/4 (both clamped at the borders): weights 1/4 and 3/4. */
       o[0] = l0 * r0[0] + l1 * r1[0];
       for (int i = 1; i < w; i++)
         {
-          o[2 * i] = l0 * (0.25f * r0[i - 1] + 0.75f * r0[i]) + l1 * (0.25f * r1[i - 1] + 0.75f * r1[i]);
-          o[2 * i - 1] = l0 * (0.75f * r0[i - 1] + 0.25f * r0[i]) + l1 * (0.75f * r1[i - 1] + 0.25f * r1[i]);
+          o[2 * i]
+              = l0 * (0.25f * r0[i - 1] + 0.75f * r0[i]) + l1 * (0.25f * r1[i - 1] + 0.75f * r1[i]);
+          o[2 * i - 1]
+              = l0 * (0.75f * r0[i - 1] + 0.25f * r0[i]) + l1 * (0.75f * r1[i - 1] + 0.25f * r1[i]);
         }
       o[wo - 1] = l0 * r0[w - 1] + l1 * r1[w - 1];
     }
@@ -525,16 +521,16 @@ avgpool2_channel (int c, int worker, gpointer data)
 {
   ResampleJob *j = data;
   int w = j->is.w, h = j->is.h, wo = w / 2, ho = h / 2;
-  const float *in = j->in + (gsize) c * h * w;
-  float *out = j->out + (gsize) c * ho * wo;
+  const float *in = j->in + (gsize)c * h * w;
+  float *out = j->out + (gsize)c * ho * wo;
 
-  (void) worker;
+  (void)worker;
   for (int y = 0; y < ho; y++)
     {
-      const float *r0 = in + (gsize) 2 * y * w, *r1 = r0 + w;
+      const float *r0 = in + (gsize)2 * y * w, *r1 = r0 + w;
       for (int x = 0; x < wo; x++)
         /* PyTorch's order: sum the window row by row, then divide. */
-        out[(gsize) y * wo + x] = (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1]) / 4.0f;
+        out[(gsize)y * wo + x] = (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1]) / 4.0f;
     }
 }
 
@@ -550,13 +546,13 @@ static void
 global_avgpool_channel (int c, int worker, gpointer data)
 {
   ResampleJob *j = data;
-  gsize n = (gsize) j->is.h * j->is.w;
+  gsize n = (gsize)j->is.h * j->is.w;
   const float *in = j->in + c * n;
   float lanes[16] = { 0 };
   double sum = 0.0;
   gsize i = 0;
 
-  (void) worker;
+  (void)worker;
   /* Sixteen independent partial sums: a loop the compiler vectorises
    * without reordering any one sum, so the result stays deterministic. */
   for (; i + 16 <= n; i += 16)
@@ -566,7 +562,7 @@ global_avgpool_channel (int c, int worker, gpointer data)
     sum += in[i];
   for (int l = 0; l < 16; l++)
     sum += lanes[l];
-  j->out[c] = (float) (sum / (double) n);
+  j->out[c] = (float)(sum / (double)n);
 }
 
 void

@@ -20,21 +20,11 @@ void cc_cpu_free (CcCpu *cpu);
 int cc_cpu_get_n_threads (const CcCpu *cpu);
 
 /* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
-void cc_cpu_conv2d (CcCpu *cpu,
-                    const CcNode *node,
-                    const CcPlanConv *tiling,
-                    const float *in,
-                    CcShape in_shape,
-                    float *out,
-                    CcShape out_shape,
-                    float *scratch);
+void cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,
+                    CcShape in_shape, float *out, CcShape out_shape, float *scratch);
 
 /* out may equal in. */
-void cc_cpu_activation (CcCpu *cpu,
-                        CcActivation act,
-                        float alpha,
-                        const float *in,
-                        float *out,
+void cc_cpu_activation (CcCpu *cpu, CcActivation act, float alpha, const float *in, float *out,
                         gsize n);
 
 void cc_cpu_add (CcCpu *cpu, const float *a, const float *b, float *out, gsize n);

@@ -31,7 +31,7 @@ try_alloc (gsize bytes, const char *what, GError **error)
       g_autofree char *size = g_format_size (bytes);
       g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_MEMORY,
                    /* TRANSLATORS: the first %s is a size like "1.2 GB" */
-                   _("Not enough memory for the %s of the network (%s)"), what, size);
+                   _ ("Not enough memory for the %s of the network (%s)"), what, size);
     }
   return p;
 }
@@ -49,11 +49,11 @@ cc_forward_new (const CcModel *model, CcPlan *plan, int n_threads, GError **erro
   fw->cpu = cc_cpu_new (n_threads, error);
   if (fw->cpu == NULL)
     return NULL;
-  fw->arena = try_alloc (plan->arena_bytes, _("activations"), error);
+  fw->arena = try_alloc (plan->arena_bytes, _ ("activations"), error);
   if (fw->arena == NULL)
     return NULL;
   fw->scratch = try_alloc (plan->scratch_bytes * cc_cpu_get_n_threads (fw->cpu),
-                           _("working buffers"), error);
+                           _ ("working buffers"), error);
   if (fw->scratch == NULL)
     return NULL;
   return g_steal_pointer (&fw);
@@ -99,14 +99,14 @@ cc_forward_get_node_seconds (const CcForward *fw)
 static float *
 value_data (CcForward *fw, int v)
 {
-  return (float *) (fw->arena + fw->plan->values[v].offset);
+  return (float *)(fw->arena + fw->plan->values[v].offset);
 }
 
 static gsize
 value_size (const CcForward *fw, int v)
 {
   CcShape s = fw->plan->values[v].shape;
-  return (gsize) s.c * s.h * s.w;
+  return (gsize)s.c * s.h * s.w;
 }
 
 static CcActivation
@@ -193,8 +193,8 @@ run_node (CcForward *fw, int i, GError **error)
     default:
       break;
     }
-  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE, _("Layer “%s”: unknown operation %d"),
-               node->name ? node->name : "?", (int) node->op);
+  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE, _ ("Layer “%s”: unknown operation %d"),
+               node->name ? node->name : "?", (int)node->op);
   return FALSE;
 }
 
@@ -210,7 +210,7 @@ cc_forward_run (CcForward *fw, const float *input, float *output, GError **error
       if (!run_node (fw, i, error))
         return FALSE;
       if (fw->profiling)
-        fw->node_seconds[i] = (double) (g_get_monotonic_time () - start) * 1e-6;
+        fw->node_seconds[i] = (double)(g_get_monotonic_time () - start) * 1e-6;
     }
 
   memcpy (output, value_data (fw, fw->model->output),

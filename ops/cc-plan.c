@@ -11,7 +11,7 @@
 
 #include "cc-plan.h"
 
-G_DEFINE_QUARK (cc-plan-error-quark, cc_plan_error)
+G_DEFINE_QUARK (cc - plan - error - quark, cc_plan_error)
 
 /* Keep one im2col tile within a core's L2 cache with room for the GEMM's
  * packed panels. */
@@ -67,8 +67,8 @@ is_elementwise (CcOpType op)
 static gboolean
 shape_error (const CcNode *node, const char *why, GError **error)
 {
-  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE,
-               _("Layer “%s”: %s at this input size"), node->name ? node->name : "?", why);
+  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE, _ ("Layer “%s”: %s at this input size"),
+               node->name ? node->name : "?", why);
   return FALSE;
 }
 
@@ -82,12 +82,12 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
     {
     case CC_OP_CONV2D:
       if (a.c != node->in_channels)
-        return shape_error (node, _("input channels do not match the weights"), error);
+        return shape_error (node, _ ("input channels do not match the weights"), error);
       out->c = node->out_channels;
       out->h = (a.h + 2 * node->padding - node->kernel) / node->stride + 1;
       out->w = (a.w + 2 * node->padding - node->kernel) / node->stride + 1;
       if (a.h + 2 * node->padding < node->kernel || a.w + 2 * node->padding < node->kernel)
-        return shape_error (node, _("the image is smaller than the kernel"), error);
+        return shape_error (node, _ ("the image is smaller than the kernel"), error);
       return TRUE;
 
     case CC_OP_RELU:
@@ -100,7 +100,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
 
     case CC_OP_ADD:
       if (!same_shape (a, values[node->inputs[1]].shape))
-        return shape_error (node, _("the two inputs differ in shape"), error);
+        return shape_error (node, _ ("the two inputs differ in shape"), error);
       *out = a;
       return TRUE;
 
@@ -113,7 +113,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
         else if (a.c == b.c && a.h == 1 && a.w == 1)
           *out = b;
         else
-          return shape_error (node, _("the two inputs cannot be broadcast together"), error);
+          return shape_error (node, _ ("the two inputs cannot be broadcast together"), error);
         return TRUE;
       }
 
@@ -123,7 +123,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
         {
           CcShape b = values[node->inputs[i]].shape;
           if (b.h != a.h || b.w != a.w)
-            return shape_error (node, _("the inputs differ in size"), error);
+            return shape_error (node, _ ("the inputs differ in size"), error);
           out->c += b.c;
         }
       return TRUE;
@@ -135,7 +135,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
 
     case CC_OP_AVGPOOL2:
       if (a.h < 2 || a.w < 2)
-        return shape_error (node, _("the image is too small to pool"), error);
+        return shape_error (node, _ ("the image is too small to pool"), error);
       *out = (CcShape){ a.c, a.h / 2, a.w / 2 };
       return TRUE;
 
@@ -147,7 +147,7 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
     default:
       break;
     }
-  return shape_error (node, _("unknown operation"), error);
+  return shape_error (node, _ ("unknown operation"), error);
 }
 
 /* How a convolution is cut into tiles and how much im2col it needs. */
@@ -155,12 +155,12 @@ static CcPlanConv
 plan_conv (const CcNode *node, CcShape out, gsize budget, int min_cols)
 {
   CcPlanConv pc;
-  gsize k = (gsize) node->in_channels * node->kernel * node->kernel;
+  gsize k = (gsize)node->in_channels * node->kernel * node->kernel;
   gsize row_bytes = k * out.w * sizeof (float);
   gboolean direct = node->kernel == 1 && node->stride == 1 && node->padding == 0;
 
   pc.tile_cols = out.w;
-  pc.tile_rows = (int) CLAMP (budget / row_bytes, 1, (gsize) out.h);
+  pc.tile_rows = (int)CLAMP (budget / row_bytes, 1, (gsize)out.h);
   /* At least four tiles where the image allows, so two or more threads share
    * the work of small layers. */
   pc.tile_rows = MIN (pc.tile_rows, MAX (1, (out.h + 3) / 4));
@@ -169,8 +169,8 @@ plan_conv (const CcNode *node, CcShape out, gsize budget, int min_cols)
       /* Part of a row: a multiple of 16 columns suits the GEMM kernels,
        * and narrower than MIN_TILE_COLS the GEMM runs slowly whatever the
        * cache does. */
-      gsize cols = MAX (budget / (k * sizeof (float)) / 16 * 16, (gsize) min_cols);
-      pc.tile_cols = (int) MIN (cols, (gsize) out.w);
+      gsize cols = MAX (budget / (k * sizeof (float)) / 16 * 16, (gsize)min_cols);
+      pc.tile_cols = (int)MIN (cols, (gsize)out.w);
     }
   pc.tile_bytes = direct ? 0 : align_up (k * pc.tile_rows * pc.tile_cols * sizeof (float));
   return pc;
@@ -217,9 +217,10 @@ place_blocks (Block *blocks, int n_blocks)
   for (int i = 1; i < n_blocks; i++)
     {
       int b = order[i], j = i;
-      while (j > 0 && (blocks[order[j - 1]].bytes < blocks[b].bytes
-                       || (blocks[order[j - 1]].bytes == blocks[b].bytes
-                           && blocks[order[j - 1]].first > blocks[b].first)))
+      while (j > 0
+             && (blocks[order[j - 1]].bytes < blocks[b].bytes
+                 || (blocks[order[j - 1]].bytes == blocks[b].bytes
+                     && blocks[order[j - 1]].first > blocks[b].first)))
         {
           order[j] = order[j - 1];
           j--;
@@ -335,10 +336,7 @@ assign_memory (CcPlan *plan, const CcPlanOptions *options, const gboolean *conca
 }
 
 CcPlan *
-cc_plan_new (const CcModel *model,
-             int height,
-             int width,
-             const CcPlanOptions *options,
+cc_plan_new (const CcModel *model, int height, int width, const CcPlanOptions *options,
              GError **error)
 {
   g_autoptr (CcPlan) plan = NULL;
@@ -356,8 +354,8 @@ cc_plan_new (const CcModel *model,
   if (height <= 0 || width <= 0 || height % ds != 0 || width % ds != 0)
     {
       g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SIZE,
-                   _("The model accepts images whose sides are positive multiples of %d "
-                     "pixels, not %d × %d"),
+                   _ ("The model accepts images whose sides are positive multiples of %d "
+                      "pixels, not %d × %d"),
                    ds, width, height);
       return NULL;
     }
@@ -384,8 +382,8 @@ cc_plan_new (const CcModel *model,
         plan->values[node->inputs[k]].last_step = i + 1;
       if (node->op == CC_OP_CONV2D)
         {
-          gsize budget = options->im2col_tile_bytes ? options->im2col_tile_bytes
-                                                    : DEFAULT_IM2COL_TILE_BYTES;
+          gsize budget
+              = options->im2col_tile_bytes ? options->im2col_tile_bytes : DEFAULT_IM2COL_TILE_BYTES;
           int min_cols = options->min_tile_cols > 0 ? options->min_tile_cols : MIN_TILE_COLS;
           plan->convs[i] = plan_conv (node, out->shape, budget, min_cols);
           plan->scratch_bytes = MAX (plan->scratch_bytes, plan->convs[i].tile_bytes);
@@ -396,7 +394,7 @@ cc_plan_new (const CcModel *model,
     {
       CcPlanValue *value = &plan->values[v];
       CcShape s = value->shape;
-      value->bytes = (gsize) s.c * s.h * s.w * sizeof (float);
+      value->bytes = (gsize)s.c * s.h * s.w * sizeof (float);
       value->first_step = v;
       value->last_step = MAX (value->last_step, v);
       value->block = v;
@@ -440,7 +438,7 @@ cc_plan_free (CcPlan *plan)
 gsize
 cc_plan_peak_bytes (const CcPlan *plan, int n_workers)
 {
-  return plan->arena_bytes + (gsize) MAX (n_workers, 1) * plan->scratch_bytes;
+  return plan->arena_bytes + (gsize)MAX (n_workers, 1) * plan->scratch_bytes;
 }
 
 double

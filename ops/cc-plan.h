@@ -36,11 +36,11 @@ typedef struct
 typedef struct
 {
   CcShape shape;
-  gsize bytes;      /* c * h * w * sizeof (float) */
-  gsize offset;     /* byte offset in the arena */
-  int first_step;   /* step that writes it (value v is written at step v) */
-  int last_step;    /* last step that reads it */
-  int block;        /* arena block it lives in (shared by aliases) */
+  gsize bytes;              /* c * h * w * sizeof (float) */
+  gsize offset;             /* byte offset in the arena */
+  int first_step;           /* step that writes it (value v is written at step v) */
+  int last_step;            /* last step that reads it */
+  int block;                /* arena block it lives in (shared by aliases) */
   gboolean in_place_concat; /* lives inside the concat output that reads it */
 } CcPlanValue;
 
@@ -49,40 +49,37 @@ typedef struct
  * fit the budget. */
 typedef struct
 {
-  int tile_rows;     /* output rows per tile */
-  int tile_cols;     /* output columns per tile (the width unless tile_rows is 1) */
-  gsize tile_bytes;  /* im2col buffer of one tile, 0 when none is needed */
+  int tile_rows;    /* output rows per tile */
+  int tile_cols;    /* output columns per tile (the width unless tile_rows is 1) */
+  gsize tile_bytes; /* im2col buffer of one tile, 0 when none is needed */
 } CcPlanConv;
 
 typedef struct
 {
-  gboolean concat_in_place; /* producers of concat inputs write into the concat */
+  gboolean concat_in_place;      /* producers of concat inputs write into the concat */
   gboolean elementwise_in_place; /* e.g. ReLU over a value nobody reads later */
-  gsize im2col_tile_bytes;  /* target size of one im2col tile (0: default) */
-  int min_tile_cols;        /* narrowest part of a row in one tile (0: default) */
+  gsize im2col_tile_bytes;       /* target size of one im2col tile (0: default) */
+  int min_tile_cols;             /* narrowest part of a row in one tile (0: default) */
 } CcPlanOptions;
 
 typedef struct
 {
   const CcModel *model;
   int height, width;
-  int n_values;         /* model->n_nodes + 1 */
+  int n_values; /* model->n_nodes + 1 */
   CcPlanValue *values;
-  CcPlanConv *convs;    /* per node; zero for other ops */
-  gsize arena_bytes;    /* activations: all values, with reuse */
-  gsize scratch_bytes;  /* im2col buffer of one worker thread */
-  gsize naive_bytes;    /* what the activations would take without reuse */
-  double flops;         /* multiply-adds * 2 of every convolution */
+  CcPlanConv *convs;   /* per node; zero for other ops */
+  gsize arena_bytes;   /* activations: all values, with reuse */
+  gsize scratch_bytes; /* im2col buffer of one worker thread */
+  gsize naive_bytes;   /* what the activations would take without reuse */
+  double flops;        /* multiply-adds * 2 of every convolution */
 } CcPlan;
 
 void cc_plan_options_init (CcPlanOptions *options);
 
 /* Plan model at height x width.  Both must be multiples of
  * model->downsamples.  options may be NULL (defaults). */
-CcPlan *cc_plan_new (const CcModel *model,
-                     int height,
-                     int width,
-                     const CcPlanOptions *options,
+CcPlan *cc_plan_new (const CcModel *model, int height, int width, const CcPlanOptions *options,
                      GError **error);
 void cc_plan_free (CcPlan *plan);
 

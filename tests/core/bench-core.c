@@ -18,10 +18,10 @@
 static const char *
 op_label (const CcNode *node)
 {
-  static const char *names[] = { "conv", "relu", "leaky_relu", "silu", "sigmoid", "tanh", "add",
-                                 "mul", "concat", "up_nearest", "up_bilinear", "avgpool2",
-                                 "global_avgpool" };
-  return (unsigned) node->op < G_N_ELEMENTS (names) ? names[node->op] : "?";
+  static const char *names[]
+      = { "conv", "relu",   "leaky_relu", "silu",        "sigmoid",  "tanh",          "add",
+          "mul",  "concat", "up_nearest", "up_bilinear", "avgpool2", "global_avgpool" };
+  return (unsigned)node->op < G_N_ELEMENTS (names) ? names[node->op] : "?";
 }
 
 int
@@ -70,12 +70,12 @@ main (int argc, char **argv)
     goto fail;
   p = cc_forward_get_plan (fw);
   os = p->values[model->output].shape;
-  in_n = (gsize) model->info.input_channels * size * size;
-  out_n = (gsize) os.c * os.h * os.w;
+  in_n = (gsize)model->info.input_channels * size * size;
+  out_n = (gsize)os.c * os.h * os.w;
   input = g_new (float, in_n);
   output = g_new (float, out_n);
   for (gsize i = 0; i < in_n; i++)
-    input[i] = (float) ((i * 2654435761u) % 1000) / 1000.0f;
+    input[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
   best_node = g_new (double, model->n_nodes);
   for (int i = 0; i < model->n_nodes; i++)
     best_node[i] = G_MAXDOUBLE;
@@ -88,7 +88,7 @@ main (int argc, char **argv)
         goto fail;
       if (r < 0)
         continue; /* warm-up: page faults, OpenBLAS buffers */
-      best_total = MIN (best_total, (double) (g_get_monotonic_time () - start) * 1e-6);
+      best_total = MIN (best_total, (double)(g_get_monotonic_time () - start) * 1e-6);
       for (int i = 0; layers && i < model->n_nodes; i++)
         best_node[i] = MIN (best_node[i], cc_forward_get_node_seconds (fw)[i]);
     }

@@ -43,7 +43,7 @@ gb_tensor (GraphBuilder *gb, gint64 n, float scale)
   float *data = g_new (float, n);
 
   for (gint64 i = 0; i < n; i++)
-    data[i] = (float) g_rand_double_range (gb->rand, -scale, scale);
+    data[i] = (float)g_rand_double_range (gb->rand, -scale, scale);
   t->n_elements = n;
   t->data = data;
   g_ptr_array_add (gb->owned, data);
@@ -95,8 +95,8 @@ gb_conv (GraphBuilder *gb, int x, int cin, int cout, int kernel, int stride, int
   node->stride = stride;
   node->padding = padding;
   node->act = act;
-  node->weight = gb_tensor (gb, (gint64) cout * cin * kernel * kernel,
-                            1.0f / sqrtf ((float) (cin * kernel * kernel)));
+  node->weight = gb_tensor (gb, (gint64)cout * cin * kernel * kernel,
+                            1.0f / sqrtf ((float)(cin * kernel * kernel)));
   node->bias = bias ? gb_tensor (gb, cout, 0.5f) : NULL;
   return v;
 }

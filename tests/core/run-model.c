@@ -44,10 +44,10 @@ main (int argc, char **argv)
     }
   if (!g_file_get_contents (argv[2], &input, &input_len, &error))
     goto fail;
-  if (input_len != (gsize) c * h * w * sizeof (float))
+  if (input_len != (gsize)c * h * w * sizeof (float))
     {
-      fprintf (stderr, "%s: %" G_GSIZE_FORMAT " bytes, not %d×%d×%d floats\n", argv[2],
-               input_len, c, h, w);
+      fprintf (stderr, "%s: %" G_GSIZE_FORMAT " bytes, not %d×%d×%d floats\n", argv[2], input_len,
+               c, h, w);
       return 1;
     }
 
@@ -58,11 +58,11 @@ main (int argc, char **argv)
   fw = cc_forward_new (model, g_steal_pointer (&plan), threads, &error);
   if (fw == NULL)
     goto fail;
-  output = g_new (float, (gsize) out.c * out.h * out.w);
-  if (!cc_forward_run (fw, (const float *) input, output, &error))
+  output = g_new (float, (gsize)out.c *out.h *out.w);
+  if (!cc_forward_run (fw, (const float *)input, output, &error))
     goto fail;
-  if (!g_file_set_contents (argv[6], (const char *) output,
-                            (gssize) ((gsize) out.c * out.h * out.w * sizeof (float)), &error))
+  if (!g_file_set_contents (argv[6], (const char *)output,
+                            (gssize)((gsize)out.c * out.h * out.w * sizeof (float)), &error))
     goto fail;
   printf ("%d %d %d\n", out.c, out.h, out.w);
   return 0;

@@ -38,14 +38,14 @@ act_ref (CcActivation act, float alpha, double v)
 static float
 at (const Ref *r, int c, int y, int x)
 {
-  return r->d[((gsize) c * r->h + y) * r->w + x];
+  return r->d[((gsize)c * r->h + y) * r->w + x];
 }
 
 static float
 bilinear_ref (const Ref *a, int c, int oy, int ox)
 {
   double sy = MAX ((oy + 0.5) / 2 - 0.5, 0), sx = MAX ((ox + 0.5) / 2 - 0.5, 0);
-  int y0 = (int) sy, x0 = (int) sx;
+  int y0 = (int)sy, x0 = (int)sx;
   int y1 = MIN (y0 + 1, a->h - 1), x1 = MIN (x0 + 1, a->w - 1);
   double ly = sy - y0, lx = sx - x0;
   return (1 - ly) * ((1 - lx) * at (a, c, y0, x0) + lx * at (a, c, y0, x1))
@@ -58,7 +58,8 @@ run_reference (const CcModel *m, const float *input, int h, int w)
 {
   Ref *v = g_new0 (Ref, m->n_nodes + 1);
 
-  v[0] = (Ref){ m->info.input_channels, h, w, g_memdup2 (input, sizeof (float) * m->info.input_channels * h * w) };
+  v[0] = (Ref){ m->info.input_channels, h, w,
+                g_memdup2 (input, sizeof (float) * m->info.input_channels * h * w) };
   for (int i = 0; i < m->n_nodes; i++)
     {
       const CcNode *n = &m->nodes[i];
@@ -94,7 +95,7 @@ run_reference (const CcModel *m, const float *input, int h, int w)
           *o = *a;
           break;
         }
-      o->d = g_new0 (float, (gsize) o->c * o->h * o->w);
+      o->d = g_new0 (float, (gsize)o->c * o->h * o->w);
 
       for (int c = 0; c < o->c; c++)
         for (int y = 0; y < o->h; y++)
@@ -112,8 +113,9 @@ run_reference (const CcModel *m, const float *input, int h, int w)
                           int iy = y * n->stride - n->padding + ky;
                           int ix = x * n->stride - n->padding + kx;
                           if (iy >= 0 && iy < a->h && ix >= 0 && ix < a->w)
-                            r += (double) at (a, ci, iy, ix)
-                                 * n->weight->data[((c * a->c + ci) * n->kernel + ky) * n->kernel + kx];
+                            r += (double)at (a, ci, iy, ix)
+                                 * n->weight
+                                       ->data[((c * a->c + ci) * n->kernel + ky) * n->kernel + kx];
                         }
                   r = act_ref (n->act, n->alpha, r);
                   break;
@@ -136,7 +138,7 @@ run_reference (const CcModel *m, const float *input, int h, int w)
                   r = at (a, c, y, x) + at (b, c, y, x);
                   break;
                 case CC_OP_MUL:
-                  r = (double) at (a, c, MIN (y, a->h - 1), MIN (x, a->w - 1))
+                  r = (double)at (a, c, MIN (y, a->h - 1), MIN (x, a->w - 1))
                       * at (b, c, MIN (y, b->h - 1), MIN (x, b->w - 1));
                   break;
                 case CC_OP_CONCAT:
@@ -155,7 +157,8 @@ run_reference (const CcModel *m, const float *input, int h, int w)
                   break;
                 case CC_OP_AVGPOOL2:
                   r = (at (a, c, 2 * y, 2 * x) + at (a, c, 2 * y, 2 * x + 1)
-                       + at (a, c, 2 * y + 1, 2 * x) + at (a, c, 2 * y + 1, 2 * x + 1)) / 4.0;
+                       + at (a, c, 2 * y + 1, 2 * x) + at (a, c, 2 * y + 1, 2 * x + 1))
+                      / 4.0;
                   break;
                 case CC_OP_GLOBAL_AVGPOOL:
                   for (int yy = 0; yy < a->h; yy++)
@@ -166,7 +169,7 @@ run_reference (const CcModel *m, const float *input, int h, int w)
                 default:
                   g_assert_not_reached ();
                 }
-              o->d[((gsize) c * o->h + y) * o->w + x] = r;
+              o->d[((gsize)c * o->h + y) * o->w + x] = r;
             }
     }
   return v;
@@ -197,7 +200,7 @@ run_core (const CcModel *m, const float *input, int h, int w, int threads,
   g_assert_no_error (error);
   {
     CcShape s = plan->values[m->output].shape;
-    *out_n = (gsize) s.c * s.h * s.w;
+    *out_n = (gsize)s.c * s.h * s.w;
   }
   out = g_new (float, *out_n);
   g_assert_true (cc_forward_run (fw, input, out, &error));
@@ -216,9 +219,9 @@ compare (const CcModel *m, int h, int w)
   const Ref *o = &ref[m->output];
   double err = 0;
 
-  g_assert_cmpuint (n, ==, (gsize) o->c * o->h * o->w);
+  g_assert_cmpuint (n, ==, (gsize)o->c * o->h * o->w);
   for (gsize i = 0; i < n; i++)
-    err = MAX (err, fabs ((double) got[i] - o->d[i]));
+    err = MAX (err, fabs ((double)got[i] - o->d[i]));
   for (int v = 0; v <= m->n_nodes; v++)
     g_free (ref[v].d);
   g_free (ref);
@@ -230,7 +233,7 @@ test_convolutions (void)
 {
   int sizes[][2] = { { 13, 10 }, { 32, 24 }, { 7, 9 } };
   const CcActivation acts[]
-    = { CC_ACT_NONE, CC_ACT_RELU, CC_ACT_LEAKY_RELU, CC_ACT_SILU, CC_ACT_SIGMOID, CC_ACT_TANH };
+      = { CC_ACT_NONE, CC_ACT_RELU, CC_ACT_LEAKY_RELU, CC_ACT_SILU, CC_ACT_SIGMOID, CC_ACT_TANH };
 
   for (int k = 1; k <= 3; k += 2)
     for (int s = 1; s <= 2; s++)
@@ -243,8 +246,8 @@ test_convolutions (void)
               gb_conv (gb, 0, 5, 6, k, s, p, a % 2 == 0, acts[a]);
               err = compare (&gb->model, sizes[z][0], sizes[z][1]);
               if (err > 1e-5)
-                g_error ("conv k%d s%d p%d act %d %dx%d: error %g", k, s, p, acts[a],
-                         sizes[z][0], sizes[z][1], err);
+                g_error ("conv k%d s%d p%d act %d %dx%d: error %g", k, s, p, acts[a], sizes[z][0],
+                         sizes[z][1], err);
               gb_free (gb);
             }
 }
@@ -252,8 +255,14 @@ test_convolutions (void)
 static void
 test_other_layers (void)
 {
-  const CcOpType unary[] = { CC_OP_RELU, CC_OP_LEAKY_RELU, CC_OP_SILU, CC_OP_SIGMOID, CC_OP_TANH,
-                             CC_OP_UPSAMPLE_NEAREST, CC_OP_UPSAMPLE_BILINEAR, CC_OP_AVGPOOL2,
+  const CcOpType unary[] = { CC_OP_RELU,
+                             CC_OP_LEAKY_RELU,
+                             CC_OP_SILU,
+                             CC_OP_SIGMOID,
+                             CC_OP_TANH,
+                             CC_OP_UPSAMPLE_NEAREST,
+                             CC_OP_UPSAMPLE_BILINEAR,
+                             CC_OP_AVGPOOL2,
                              CC_OP_GLOBAL_AVGPOOL };
 
   for (guint i = 0; i < G_N_ELEMENTS (unary); i++)

@@ -108,10 +108,9 @@ test_unet_sizes (void)
       g_assert_cmpuint (plan->arena_bytes * 2, <, plan->naive_bytes);
       g_assert_cmpint (plan->values[gb->model.output].shape.c, ==, 3);
       g_assert_cmpint (plan->values[gb->model.output].shape.w, ==, sizes[i]);
-      g_test_message ("%dx%d: arena %" G_GSIZE_FORMAT " naive %" G_GSIZE_FORMAT
-                      " scratch %" G_GSIZE_FORMAT,
-                      sizes[i], sizes[i], plan->arena_bytes, plan->naive_bytes,
-                      plan->scratch_bytes);
+      g_test_message (
+          "%dx%d: arena %" G_GSIZE_FORMAT " naive %" G_GSIZE_FORMAT " scratch %" G_GSIZE_FORMAT,
+          sizes[i], sizes[i], plan->arena_bytes, plan->naive_bytes, plan->scratch_bytes);
     }
   /* Activations scale with the area (up to the few [C,1,1] values). */
   g_assert_cmpuint (arena[1], <=, 4 * arena[0]);

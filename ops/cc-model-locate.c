@@ -26,13 +26,19 @@ module_dir (void)
 char *
 cc_model_locate (CcTask task)
 {
+  g_autofree char *here = module_dir ();
+  return cc_model_locate_beside (task, here);
+}
+
+char *
+cc_model_locate_beside (CcTask task, const char *here)
+{
   g_autofree char *name = g_strdup_printf ("cocolor-%s.safetensors", task_name (task));
 
   const char *env = g_getenv ("COCOLOR_MODEL_DIR");
   if (env && *env)
     return g_build_filename (env, name, NULL);
 
-  g_autofree char *here = module_dir ();
   g_autofree char *beside = here ? g_build_filename (here, name, NULL) : NULL;
   if (beside && g_file_test (beside, G_FILE_TEST_IS_REGULAR))
     return g_steal_pointer (&beside);

@@ -329,8 +329,10 @@ gegl_op_class_init (GeglOpClass *klass)
     /* Stored with non-destructive effects in XCF files: change the major
      * number only when old property sets no longer make sense. */
     "op-version", "1:0",
-    "gimp:menu-path", "<Image>/Colors",
-    "gimp:menu-label", _("CoColor Colorize..."),
+    /* Beside the plug-in's "Colorize Layers..." (several layers, grayscale
+     * images, batch); this entry is GIMP's filter tool with live preview. */
+    "gimp:menu-path", "<Image>/Colors/CoColor",
+    "gimp:menu-label", _("Colorize (Live Preview)..."),
     "description",
     _("Natural colour for near-infrared and grayscale photos, from a neural network "
       "(CoColor) that sees the whole picture"),

@@ -1,0 +1,37 @@
+/* What the plug-in needs from cocolor:colorize before it touches a layer:
+ * the op is installed, and the model the op will use can be loaded.  The op
+ * itself only warns and passes the picture through on a bad model, which
+ * a user in GIMP would take for "nothing happened". */
+#pragma once
+
+#include <gegl.h>
+
+#include "cocolor-settings.h"
+
+G_BEGIN_DECLS
+
+#define COCOLOR_OP_NAME "cocolor:colorize"
+
+#define COCOLOR_ERROR (cocolor_error_quark ())
+GQuark cocolor_error_quark (void);
+
+typedef enum
+{
+  COCOLOR_ERROR_NOT_INSTALLED, /* GEGL has no cocolor:colorize */
+  COCOLOR_ERROR_MODEL,         /* the model is missing or cannot be used */
+  COCOLOR_ERROR_RENDER,        /* the op failed while rendering */
+  COCOLOR_ERROR_NOTHING,       /* no layer can be colorized */
+} CocolorError;
+
+/* Checks the op and the model; on success *model_path (may be NULL) names
+ * the model file the op will load. */
+gboolean cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **error);
+
+/* A translated note when the device asked for cannot be had and the op
+ * falls back to the CPU; NULL when there is nothing to say. */
+const char *cocolor_op_device_note (const CocolorSettings *settings);
+
+/* Sets the op's properties on node (a cocolor:colorize node). */
+void cocolor_op_configure (GeglNode *node, const CocolorSettings *settings);
+
+G_END_DECLS

@@ -1,0 +1,20 @@
+/* cocolor:colorize run inside the plug-in process on a GeglBuffer, with
+ * progress, so that a failure of the op becomes an error the plug-in can
+ * report instead of a silently unchanged picture. */
+#pragma once
+
+#include <gegl.h>
+
+#include "cocolor-settings.h"
+
+G_BEGIN_DECLS
+
+/* Called as the render advances, fraction in [0, 1]. */
+typedef void (*CocolorProgressFunc) (double fraction, gpointer user_data);
+
+/* A new R'G'B'A float buffer (in input's colour space) with the colorized
+ * input; NULL with error set when the op reported a failure. */
+GeglBuffer *cocolor_render (GeglBuffer *input, const CocolorSettings *settings,
+                            CocolorProgressFunc progress, gpointer user_data, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,173 @@
+/* CoColor for GIMP 3: natural colour for near-infrared and grayscale photos.
+ *
+ * The procedure plug-in-cocolor-colorize drives the GEGL op
+ * cocolor:colorize on every selected layer.  It adds what GIMP's own filter
+ * entry for the op cannot give: several layers in one undo step, grayscale
+ * images made RGB first, model checks with errors a user can act on,
+ * progress and cancel, and a PDB procedure for scripts. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#include "cocolor-apply.h"
+#include "cocolor-dialog.h"
+#include "cocolor-settings.h"
+
+#define PLUG_IN_PROC "plug-in-cocolor-colorize"
+
+#define COCOLOR_TYPE_PLUG_IN (cocolor_plug_in_get_type ())
+G_DECLARE_FINAL_TYPE (CocolorPlugIn, cocolor_plug_in, COCOLOR, PLUG_IN, GimpPlugIn)
+
+struct _CocolorPlugIn
+{
+  GimpPlugIn parent_instance;
+};
+
+G_DEFINE_TYPE (CocolorPlugIn, cocolor_plug_in, GIMP_TYPE_PLUG_IN)
+
+GIMP_MAIN (COCOLOR_TYPE_PLUG_IN)
+
+static GList *
+cocolor_query_procedures (GimpPlugIn *plug_in)
+{
+  return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
+}
+
+/* Catalogs are in <plug-in folder>/locale under the text domain "cocolor"
+ * (the folder's name, too), as libgimp expects; the op binds the same. */
+static gboolean
+cocolor_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_domain,
+                  gchar **catalog_dir)
+{
+  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+  *catalog_dir = g_strdup ("locale");
+  return TRUE;
+}
+
+/* An RGB picture whose pixels are not gray is most likely straight from an
+ * infrared-converted camera; a gray one could be either, and grayscale
+ * photos are the more common. */
+static const char *
+guess_mode (GimpDrawable *drawable)
+{
+  int width, height, bpp;
+  g_autoptr (GBytes) bytes = gimp_drawable_get_thumbnail_data (drawable, 64, 64, &width, &height,
+                                                               &bpp);
+  gsize size;
+  const guchar *pixels = bytes ? g_bytes_get_data (bytes, &size) : NULL;
+  double chroma = 0.0;
+
+  if (!pixels || bpp < 3 || width <= 0 || height <= 0)
+    return "gray";
+  for (int i = 0; i < width * height; i++)
+    {
+      const guchar *p = pixels + (gsize) i * bpp;
+      chroma += MAX (MAX (p[0], p[1]), p[2]) - MIN (MIN (p[0], p[1]), p[2]);
+    }
+  return chroma / (width * height) > 8.0 ? "nir" : "gray";
+}
+
+static GimpValueArray *
+cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
+             GimpDrawable **drawables, GimpProcedureConfig *config, gpointer run_data)
+{
+  g_auto (CocolorSettings) settings = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  gegl_init (NULL, NULL);
+
+  if (!drawables || !drawables[0])
+    {
+      g_set_error_literal (&error, GIMP_PLUG_IN_ERROR, 0, _("No layer is selected."));
+      return gimp_procedure_new_return_values (procedure, GIMP_PDB_CALLING_ERROR, error);
+    }
+
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      /* The mode belongs to the picture, not to the last run. */
+      g_object_set (config, "mode", guess_mode (drawables[0]), NULL);
+      if (!cocolor_dialog_run (procedure, config, drawables[0]))
+        return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
+    }
+
+  cocolor_settings_read (&settings, config);
+  if (!cocolor_apply (image, drawables, &settings, &error))
+    return gimp_procedure_new_return_values (procedure, GIMP_PDB_EXECUTION_ERROR,
+                                             g_steal_pointer (&error));
+  return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
+}
+
+static GimpProcedure *
+cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
+{
+  GimpProcedure *procedure;
+
+  if (g_strcmp0 (name, PLUG_IN_PROC) != 0)
+    return NULL;
+
+  procedure = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, cocolor_run,
+                                        NULL, NULL);
+  gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
+  gimp_procedure_set_sensitivity_mask (procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE
+                                                    | GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
+  gimp_procedure_set_menu_label (procedure, _("Colorize _Layers..."));
+  gimp_procedure_add_menu_path (procedure, "<Image>/Colors/CoColor");
+  gimp_procedure_set_documentation (
+    procedure, _("Natural colour for near-infrared and grayscale photos"),
+    _("Colorizes every selected layer with the CoColor network, in one undo step. "
+      "Grayscale images become RGB. The result is merged into the pixels, or added as a "
+      "non-destructive effect whose settings can be changed later. For one layer with a live "
+      "on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
+      "instead."),
+    name);
+  gimp_procedure_set_attribution (procedure, "CoColor contributors", "CoColor contributors",
+                                  "2025");
+
+  gimp_procedure_add_choice_argument (
+    procedure, "mode", _("_Mode"), _("What the picture is: a near-infrared or a grayscale photo"),
+    gimp_choice_new_with_values ("nir", 0, _("Near-infrared"), NULL, "gray", 1, _("Grayscale"),
+                                 NULL, NULL),
+    "nir", G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "strength", _("_Strength"),
+                                      _("How much colour to apply; 0 gives back the input"), 0.0,
+                                      1.0, 1.0, G_PARAM_READWRITE);
+  gimp_procedure_add_int_argument (
+    procedure, "working-size", _("_Working size"),
+    _("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "
+      "resolution in overlapping tiles (slower, more detail)"),
+    0, 8192, 512, G_PARAM_READWRITE);
+  gimp_procedure_add_choice_argument (
+    procedure, "device", _("_Device"),
+    _("Where the network runs: a GPU through OpenCL when there is one, or the CPU"),
+    gimp_choice_new_with_values ("auto", 0, _("Automatic"), NULL, "cpu", 1, _("CPU"), NULL,
+                                 "opencl", 2, _("OpenCL"), NULL, NULL),
+    "auto", G_PARAM_READWRITE);
+  gimp_procedure_add_boolean_argument (
+    procedure, "non-destructive", _("_Non-destructive effect"),
+    _("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
+      "instead of merging it into the pixels"),
+    FALSE, G_PARAM_READWRITE);
+  gimp_procedure_add_file_argument (
+    procedure, "model", _("M_odel file"),
+    _("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
+    GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
+
+  return procedure;
+}
+
+static void
+cocolor_plug_in_class_init (CocolorPlugInClass *klass)
+{
+  GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS (klass);
+
+  plug_in_class->query_procedures = cocolor_query_procedures;
+  plug_in_class->create_procedure = cocolor_create_procedure;
+  plug_in_class->set_i18n = cocolor_set_i18n;
+}
+
+static void
+cocolor_plug_in_init (CocolorPlugIn *plug_in)
+{
+}

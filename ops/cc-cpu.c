@@ -1,22 +1,32 @@
 /* CoColor inference core: CPU backend kernels (see cc-cpu.h).
  *
- * Convolution: im2col over a tile of output rows (sized by the plan to stay
- * in L2) then one cblas_sgemm per tile, bias and activation applied to the
- * tile while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on
- * the input as it is.  Everything else: plain loops the compiler
- * vectorises, split over channels. */
+ * Convolution, 3x3 stride 1 on a CPU with AVX-512: a direct kernel (see
+ * "direct convolution" below) that reads the input where it lies, with no
+ * im2col copy.  Every other convolution, and every convolution on other
+ * CPUs: im2col over a tile of output rows (sized by the plan to stay in L2)
+ * then one cblas_sgemm per tile, bias and activation applied to the tile
+ * while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on the
+ * input as it is.  Everything else: plain loops the compiler vectorises,
+ * split over channels. */
 #include "config.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86_DIRECT 1
+#endif
+
 #include "cc-cpu.h"
 
 struct _CcCpu
 {
   int n_threads;
-  GThreadPool *pool; /* n_threads - 1 helpers; the caller is the last worker */
+  GThreadPool *pool;   /* n_threads - 1 helpers; the caller is the last worker */
+  gboolean direct;     /* the CPU runs the AVX-512 direct convolution */
+  GHashTable *packed;  /* CcNode * -> weights packed for the direct kernel */
 };
 
 /* ---- parallel for: items handed out one at a time to the workers ---- */
@@ -103,6 +113,12 @@ cc_cpu_new (int n_threads, GError **error)
   if (n_threads <= 0)
     n_threads = (int)g_get_num_processors ();
   cpu->n_threads = CLAMP (n_threads, 1, 64);
+#ifdef HAVE_X86_DIRECT
+  /* COCOLOR_CPU_DIRECT=0 forces the portable im2col path (tests, checks). */
+  cpu->direct = __builtin_cpu_supports ("avx512f")
+                && g_strcmp0 (g_getenv ("COCOLOR_CPU_DIRECT"), "0") != 0;
+#endif
+  cpu->packed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   /* Our threads split the work; OpenBLAS must not add threads of its own. */
   openblas_set_num_threads (1);
   if (cpu->n_threads > 1)
@@ -121,6 +137,7 @@ cc_cpu_free (CcCpu *cpu)
     return;
   if (cpu->pool)
     g_thread_pool_free (cpu->pool, FALSE, TRUE);
+  g_hash_table_destroy (cpu->packed);
   g_free (cpu);
 }
 
@@ -128,6 +145,12 @@ int
 cc_cpu_get_n_threads (const CcCpu *cpu)
 {
   return cpu->n_threads;
+}
+
+gboolean
+cc_cpu_get_direct (const CcCpu *cpu)
+{
+  return cpu->direct;
 }
 
 /* ---- activations ---- */
@@ -279,12 +302,214 @@ conv_tile (int tile, int worker, gpointer data)
                      node->act, node->alpha);
 }
 
+/* ---- direct convolution: 3x3, stride 1, AVX-512 ----
+ *
+ * No im2col: for a block of COB output channels x XB * 16 output pixels of
+ * one row, COB * XB accumulators stay in registers while the kernel walks
+ * (input channel, ky, kx); each step loads XB vectors of the input row,
+ * shifted by kx, and broadcasts COB weights.  Masked loads supply the
+ * padding zeros at the left and right edges; rows above and below the image
+ * are skipped.  Weights are packed once per node, COB output channels
+ * interleaved, so each step's COB weights are adjacent.
+ *
+ * Every output element is the same sum in the same order (input channel,
+ * ky, kx) whatever the row, block, tile or thread: results are identical
+ * run to run and for any number of threads. */
+
+#define COB 8 /* output channels per register block */
+#define XB 2  /* 16-float vectors per register block: 32 pixels */
+#define CIB 16 /* input channels per pass over a block (their rows fit L1) */
+
+/* Weights [co][ci][3][3] as [co / COB][ci][3][3][COB], zeros past co. */
+static const float *
+packed_weights (CcCpu *cpu, const CcNode *node)
+{
+  float *p = g_hash_table_lookup (cpu->packed, node);
+  int ci_n = node->in_channels, co_n = node->out_channels;
+  int n_cob = (co_n + COB - 1) / COB;
+  const float *w = node->weight->data;
+
+  if (p != NULL)
+    return p;
+  p = g_new0 (float, (gsize)n_cob * ci_n * 9 * COB);
+  for (int co = 0; co < co_n; co++)
+    for (int ci = 0; ci < ci_n; ci++)
+      for (int k = 0; k < 9; k++)
+        p[(((gsize)(co / COB) * ci_n + ci) * 9 + k) * COB + co % COB]
+            = w[((gsize)co * ci_n + ci) * 9 + k];
+  g_hash_table_insert (cpu->packed, (gpointer)node, p);
+  return p;
+}
+
+typedef struct
+{
+  const CcNode *node;
+  const float *in;
+  CcShape is, os;
+  float *out;
+  const float *weights; /* packed */
+  int n_groups;         /* items per output row: groups of register blocks */
+  int cob_per_group;
+} DirectJob;
+
+#ifdef HAVE_X86_DIRECT
+
+/* Lanes l of a vector whose input column base + l lies in [0, width). */
+static inline __mmask16
+lanes_inside (int base, int width)
+{
+  int lo = MAX (0, -base), hi = MIN (16, width - base);
+
+  return hi > lo ? (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
+}
+
+__attribute__ ((target ("avx512f"))) static void
+direct_item (int item, int worker, gpointer data)
+{
+  const DirectJob *j = data;
+  const CcNode *node = j->node;
+  int oy = item / j->n_groups, group = item % j->n_groups;
+  int n_cob = (node->out_channels + COB - 1) / COB;
+  int cob0 = group * j->cob_per_group, cob1 = MIN (n_cob, cob0 + j->cob_per_group);
+  int p = node->padding, iw = j->is.w, ci_n = j->is.c;
+  gsize iplane = (gsize)j->is.h * iw, oplane = (gsize)j->os.h * j->os.w;
+  /* Kernel rows that fall inside the image for this output row. */
+  int ky0 = MAX (0, p - oy), ky1 = MIN (3, j->is.h + p - oy);
+
+  (void)worker;
+  for (int x0 = 0; x0 < j->os.w; x0 += 16 * XB)
+    {
+      __mmask16 load_mask[XB][3], store_mask[XB];
+
+      for (int v = 0; v < XB; v++)
+        {
+          int x = x0 + 16 * v;
+          for (int kx = 0; kx < 3; kx++)
+            load_mask[v][kx] = lanes_inside (x - p + kx, iw);
+          store_mask[v] = lanes_inside (x, j->os.w);
+        }
+
+      /* CIB input channels at a time, so their rows under this block stay
+       * in L1 for every output channel block; partial sums wait in the
+       * output, and the sum's order stays the same. */
+      for (int ci0 = 0; ci0 < ci_n; ci0 += CIB)
+        {
+          int ci1 = MIN (ci_n, ci0 + CIB);
+          gboolean first = ci0 == 0, last = ci1 == ci_n;
+
+          for (int cob = cob0; cob < cob1; cob++)
+            {
+              const float *w = j->weights + (gsize)cob * ci_n * 9 * COB;
+              int n_co = MIN (COB, node->out_channels - cob * COB);
+              float *out = j->out + (gsize)cob * COB * oplane + (gsize)oy * j->os.w + x0;
+              __m512 acc[COB][XB];
+
+#pragma GCC unroll 8
+              for (int c = 0; c < COB; c++)
+#pragma GCC unroll 2
+                for (int v = 0; v < XB; v++)
+                  acc[c][v] = first || c >= n_co ? _mm512_setzero_ps ()
+                                                 : _mm512_maskz_loadu_ps (store_mask[v],
+                                                                          out + c * oplane + 16 * v);
+
+              for (int ci = ci0; ci < ci1; ci++)
+                for (int ky = ky0; ky < ky1; ky++)
+                  {
+                    /* Up to p floats before the row: those lanes are masked off. */
+                    const float *row
+                        = j->in + ci * iplane + (gssize)(oy - p + ky) * iw + (gssize)x0 - p;
+                    const float *wk = w + ((gsize)ci * 9 + ky * 3) * COB;
+
+                    /* The next block's rows: too many streams for the
+                     * hardware prefetcher to follow. */
+                    if (cob == cob0)
+                      for (int l = 0; l < 16 * XB + 16; l += 16)
+                        __builtin_prefetch ((const char *)row + (16 * XB + l) * sizeof (float));
+#pragma GCC unroll 3
+                    for (int kx = 0; kx < 3; kx++)
+                      {
+                        __m512 in[XB];
+#pragma GCC unroll 2
+                        for (int v = 0; v < XB; v++)
+                          in[v] = _mm512_maskz_loadu_ps (load_mask[v][kx], row + 16 * v + kx);
+#pragma GCC unroll 8
+                        for (int c = 0; c < COB; c++)
+                          {
+                            __m512 b = _mm512_set1_ps (wk[kx * COB + c]);
+#pragma GCC unroll 2
+                            for (int v = 0; v < XB; v++)
+                              acc[c][v] = _mm512_fmadd_ps (in[v], b, acc[c][v]);
+                          }
+                      }
+                  }
+
+#pragma GCC unroll 8
+              for (int c = 0; c < COB; c++)
+                {
+                  float *o = out + c * oplane;
+                  __m512 b;
+
+                  if (c >= n_co)
+                    break;
+                  b = _mm512_set1_ps (last && node->bias ? node->bias->data[cob * COB + c] : 0.0f);
+#pragma GCC unroll 2
+                  for (int v = 0; v < XB; v++)
+                    {
+                      __m512 r = last ? _mm512_add_ps (acc[c][v], b) : acc[c][v];
+                      if (last && node->act == CC_ACT_RELU)
+                        r = _mm512_max_ps (r, _mm512_setzero_ps ());
+                      _mm512_mask_storeu_ps (o + 16 * v, store_mask[v], r);
+                    }
+                  /* Other activations: the scalar epilogue, on what was stored. */
+                  if (last && node->act != CC_ACT_NONE && node->act != CC_ACT_RELU)
+                    bias_activation (o, MIN (16 * XB, j->os.w - x0), 0.0f, node->act,
+                                     node->alpha);
+                }
+            }
+        }
+    }
+}
+
+#endif /* HAVE_X86_DIRECT */
+
+static gboolean
+direct_applies (const CcCpu *cpu, const CcNode *node)
+{
+  return cpu->direct && node->kernel == 3 && node->stride == 1;
+}
+
+static void
+direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out,
+               CcShape os)
+{
+#ifdef HAVE_X86_DIRECT
+  DirectJob job = { node, in, is, os, out, packed_weights (cpu, node), 1, 0 };
+  int n_cob = (node->out_channels + COB - 1) / COB;
+
+  /* Items are output rows; small images also split the output channels so
+   * every thread gets several items. */
+  job.n_groups = CLAMP (8 * cpu->n_threads / MAX (os.h, 1), 1, n_cob);
+  job.cob_per_group = (n_cob + job.n_groups - 1) / job.n_groups;
+  job.n_groups = (n_cob + job.cob_per_group - 1) / job.cob_per_group;
+  parallel_for (cpu, os.h * job.n_groups, direct_item, &job);
+#else
+  g_assert_not_reached ();
+#endif
+}
+
 void
 cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,
                CcShape in_shape, float *out, CcShape out_shape, float *scratch)
 {
   ConvJob job = { node, tiling, in, in_shape, out_shape, out, scratch };
-  int n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows
+  int n_tiles;
+
+  if (direct_applies (cpu, node))
+    {
+      direct_conv2d (cpu, node, in, in_shape, out, out_shape);
+      return;
+    }
+  n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows
                 * ((out_shape.w + tiling->tile_cols - 1) / tiling->tile_cols);
 
   parallel_for (cpu, n_tiles, conv_tile, &job);

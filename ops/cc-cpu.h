@@ -18,6 +18,9 @@ typedef struct _CcCpu CcCpu;
 CcCpu *cc_cpu_new (int n_threads, GError **error);
 void cc_cpu_free (CcCpu *cpu);
 int cc_cpu_get_n_threads (const CcCpu *cpu);
+/* Whether 3x3 stride-1 convolutions run the AVX-512 direct kernel (the CPU
+ * has it and COCOLOR_CPU_DIRECT is not "0") rather than im2col + GEMM. */
+gboolean cc_cpu_get_direct (const CcCpu *cpu);
 
 /* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
 void cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,

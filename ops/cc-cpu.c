@@ -1,6 +1,6 @@
 /* CoColor inference core: CPU backend kernels (see cc-cpu.h).
  *
- * Convolution, 3x3 stride 1 on a CPU with AVX-512: a direct kernel (see
+ * Convolution, 3x3 stride 1 or 2 on a CPU with AVX-512: a direct kernel (see
  * "direct convolution" below) that reads the input where it lies, with no
  * im2col copy.  Every other convolution, and every convolution on other
  * CPUs: im2col over a tile of output rows (sized by the plan to stay in L2)
@@ -24,9 +24,9 @@
 struct _CcCpu
 {
   int n_threads;
-  GThreadPool *pool;   /* n_threads - 1 helpers; the caller is the last worker */
-  gboolean direct;     /* the CPU runs the AVX-512 direct convolution */
-  GHashTable *packed;  /* CcNode * -> weights packed for the direct kernel */
+  GThreadPool *pool;  /* n_threads - 1 helpers; the caller is the last worker */
+  gboolean direct;    /* the CPU runs the AVX-512 direct convolution */
+  GHashTable *packed; /* CcNode * -> weights packed for the direct kernel */
 };
 
 /* ---- parallel for: items handed out one at a time to the workers ---- */
@@ -115,8 +115,8 @@ cc_cpu_new (int n_threads, GError **error)
   cpu->n_threads = CLAMP (n_threads, 1, 64);
 #ifdef HAVE_X86_DIRECT
   /* COCOLOR_CPU_DIRECT=0 forces the portable im2col path (tests, checks). */
-  cpu->direct = __builtin_cpu_supports ("avx512f")
-                && g_strcmp0 (g_getenv ("COCOLOR_CPU_DIRECT"), "0") != 0;
+  cpu->direct
+      = __builtin_cpu_supports ("avx512f") && g_strcmp0 (g_getenv ("COCOLOR_CPU_DIRECT"), "0") != 0;
 #endif
   cpu->packed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   /* Our threads split the work; OpenBLAS must not add threads of its own. */
@@ -302,7 +302,7 @@ conv_tile (int tile, int worker, gpointer data)
                      node->act, node->alpha);
 }
 
-/* ---- direct convolution: 3x3, stride 1, AVX-512 ----
+/* ---- direct convolution: 3x3, stride 1 or 2, AVX-512 ----
  *
  * No im2col: for a block of COB output channels x XB * 16 output pixels of
  * one row, COB * XB accumulators stay in registers while the kernel walks
@@ -316,11 +316,22 @@ conv_tile (int tile, int worker, gpointer data)
  * ky, kx) whatever the row, block, tile or thread: results are identical
  * run to run and for any number of threads. */
 
-#define COB 8 /* output channels per register block */
-#define XB 2  /* 16-float vectors per register block: 32 pixels */
+#define COB 8  /* output channels per register block */
+#define XB 2   /* 16-float vectors per register block: 32 pixels */
 #define CIB 16 /* input channels per pass over a block (their rows fit L1) */
 
-/* Weights [co][ci][3][3] as [co / COB][ci][3][3][COB], zeros past co. */
+/* Where the packed weights of input channels [ci0, ci0 + CIB) and output
+ * block cob start: chunk by chunk, each chunk block by block, so a pass over
+ * one chunk reads its weights as one sequential stream. */
+static inline gsize
+packed_offset (int ci_n, int n_cob, int ci0, int cob)
+{
+  return ((gsize)ci0 * n_cob + (gsize)cob * MIN (CIB, ci_n - ci0)) * 9 * COB;
+}
+
+/* Weights [co][ci][3][3] as, per chunk of CIB input channels and block of
+ * COB output channels, [ci][3][3][COB]; zeros past the last output
+ * channel. */
 static const float *
 packed_weights (CcCpu *cpu, const CcNode *node)
 {
@@ -331,12 +342,15 @@ packed_weights (CcCpu *cpu, const CcNode *node)
 
   if (p != NULL)
     return p;
-  p = g_new0 (float, (gsize)n_cob * ci_n * 9 * COB);
+  p = g_new0 (float, (gsize)n_cob *ci_n * 9 * COB);
   for (int co = 0; co < co_n; co++)
     for (int ci = 0; ci < ci_n; ci++)
-      for (int k = 0; k < 9; k++)
-        p[(((gsize)(co / COB) * ci_n + ci) * 9 + k) * COB + co % COB]
-            = w[((gsize)co * ci_n + ci) * 9 + k];
+      {
+        int ci0 = ci / CIB * CIB;
+        float *dst = p + packed_offset (ci_n, n_cob, ci0, co / COB) + (gsize)(ci - ci0) * 9 * COB;
+        for (int k = 0; k < 9; k++)
+          dst[k * COB + co % COB] = w[((gsize)co * ci_n + ci) * 9 + k];
+      }
   g_hash_table_insert (cpu->packed, (gpointer)node, p);
   return p;
 }
@@ -363,10 +377,11 @@ lanes_inside (int base, int width)
   return hi > lo ? (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
 }
 
-__attribute__ ((target ("avx512f"))) static void
-direct_item (int item, int worker, gpointer data)
+/* One output row (or the output channel blocks of one group) at stride S,
+ * a constant once inlined. */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+direct_row (const DirectJob *j, int item, const int S)
 {
-  const DirectJob *j = data;
   const CcNode *node = j->node;
   int oy = item / j->n_groups, group = item % j->n_groups;
   int n_cob = (node->out_channels + COB - 1) / COB;
@@ -374,18 +389,23 @@ direct_item (int item, int worker, gpointer data)
   int p = node->padding, iw = j->is.w, ci_n = j->is.c;
   gsize iplane = (gsize)j->is.h * iw, oplane = (gsize)j->os.h * j->os.w;
   /* Kernel rows that fall inside the image for this output row. */
-  int ky0 = MAX (0, p - oy), ky1 = MIN (3, j->is.h + p - oy);
+  int ky0 = MAX (0, p - oy * S), ky1 = MIN (3, j->is.h + p - oy * S);
+  /* Stride 2 picks the even (or odd) floats of two vectors. */
+  __m512i even = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  __m512i odd = _mm512_add_epi32 (even, _mm512_set1_epi32 (1));
 
-  (void)worker;
   for (int x0 = 0; x0 < j->os.w; x0 += 16 * XB)
     {
-      __mmask16 load_mask[XB][3], store_mask[XB];
+      /* Stride 1: the vector under each kx; stride 2: the two vectors
+       * holding kx = 0 and 1, then the two holding kx = 2. */
+      __mmask16 load_mask[XB][4], store_mask[XB];
 
       for (int v = 0; v < XB; v++)
         {
           int x = x0 + 16 * v;
-          for (int kx = 0; kx < 3; kx++)
-            load_mask[v][kx] = lanes_inside (x - p + kx, iw);
+          for (int k = 0; k < 4; k++)
+            load_mask[v][k] = S == 1 ? lanes_inside (x - p + k, iw)
+                                     : lanes_inside (2 * x - p + (k & 1) * 16 + (k >> 1) * 2, iw);
           store_mask[v] = lanes_inside (x, j->os.w);
         }
 
@@ -399,7 +419,7 @@ direct_item (int item, int worker, gpointer data)
 
           for (int cob = cob0; cob < cob1; cob++)
             {
-              const float *w = j->weights + (gsize)cob * ci_n * 9 * COB;
+              const float *w = j->weights + packed_offset (ci_n, n_cob, ci0, cob);
               int n_co = MIN (COB, node->out_channels - cob * COB);
               float *out = j->out + (gsize)cob * COB * oplane + (gsize)oy * j->os.w + x0;
               __m512 acc[COB][XB];
@@ -408,39 +428,53 @@ direct_item (int item, int worker, gpointer data)
               for (int c = 0; c < COB; c++)
 #pragma GCC unroll 2
                 for (int v = 0; v < XB; v++)
-                  acc[c][v] = first || c >= n_co ? _mm512_setzero_ps ()
-                                                 : _mm512_maskz_loadu_ps (store_mask[v],
-                                                                          out + c * oplane + 16 * v);
+                  acc[c][v]
+                      = first || c >= n_co
+                            ? _mm512_setzero_ps ()
+                            : _mm512_maskz_loadu_ps (store_mask[v], out + c * oplane + 16 * v);
 
               for (int ci = ci0; ci < ci1; ci++)
                 for (int ky = ky0; ky < ky1; ky++)
                   {
                     /* Up to p floats before the row: those lanes are masked off. */
                     const float *row
-                        = j->in + ci * iplane + (gssize)(oy - p + ky) * iw + (gssize)x0 - p;
-                    const float *wk = w + ((gsize)ci * 9 + ky * 3) * COB;
+                        = j->in + ci * iplane + (gssize)(oy * S - p + ky) * iw + (gssize)x0 * S - p;
+                    const float *wk = w + ((gsize)(ci - ci0) * 9 + ky * 3) * COB;
+                    __m512 in[3][XB];
 
                     /* The next block's rows: too many streams for the
                      * hardware prefetcher to follow. */
                     if (cob == cob0)
-                      for (int l = 0; l < 16 * XB + 16; l += 16)
-                        __builtin_prefetch ((const char *)row + (16 * XB + l) * sizeof (float));
-#pragma GCC unroll 3
-                    for (int kx = 0; kx < 3; kx++)
+                      for (int l = 0; l < S * 16 * XB + 16; l += 16)
+                        __builtin_prefetch ((const char *)row + (S * 16 * XB + l) * sizeof (float));
+#pragma GCC unroll 2
+                    for (int v = 0; v < XB; v++)
                       {
-                        __m512 in[XB];
-#pragma GCC unroll 2
-                        for (int v = 0; v < XB; v++)
-                          in[v] = _mm512_maskz_loadu_ps (load_mask[v][kx], row + 16 * v + kx);
-#pragma GCC unroll 8
-                        for (int c = 0; c < COB; c++)
+                        const float *r = row + S * 16 * v;
+                        if (S == 1)
+                          for (int kx = 0; kx < 3; kx++)
+                            in[kx][v] = _mm512_maskz_loadu_ps (load_mask[v][kx], r + kx);
+                        else
                           {
-                            __m512 b = _mm512_set1_ps (wk[kx * COB + c]);
-#pragma GCC unroll 2
-                            for (int v = 0; v < XB; v++)
-                              acc[c][v] = _mm512_fmadd_ps (in[v], b, acc[c][v]);
+                            __m512 a = _mm512_maskz_loadu_ps (load_mask[v][0], r);
+                            __m512 b = _mm512_maskz_loadu_ps (load_mask[v][1], r + 16);
+                            __m512 c = _mm512_maskz_loadu_ps (load_mask[v][2], r + 2);
+                            __m512 d = _mm512_maskz_loadu_ps (load_mask[v][3], r + 18);
+                            in[0][v] = _mm512_permutex2var_ps (a, even, b);
+                            in[1][v] = _mm512_permutex2var_ps (a, odd, b);
+                            in[2][v] = _mm512_permutex2var_ps (c, even, d);
                           }
                       }
+#pragma GCC unroll 3
+                    for (int kx = 0; kx < 3; kx++)
+#pragma GCC unroll 8
+                      for (int c = 0; c < COB; c++)
+                        {
+                          __m512 b = _mm512_set1_ps (wk[kx * COB + c]);
+#pragma GCC unroll 2
+                          for (int v = 0; v < XB; v++)
+                            acc[c][v] = _mm512_fmadd_ps (in[kx][v], b, acc[c][v]);
+                        }
                   }
 
 #pragma GCC unroll 8
@@ -462,12 +496,25 @@ direct_item (int item, int worker, gpointer data)
                     }
                   /* Other activations: the scalar epilogue, on what was stored. */
                   if (last && node->act != CC_ACT_NONE && node->act != CC_ACT_RELU)
-                    bias_activation (o, MIN (16 * XB, j->os.w - x0), 0.0f, node->act,
-                                     node->alpha);
+                    bias_activation (o, MIN (16 * XB, j->os.w - x0), 0.0f, node->act, node->alpha);
                 }
             }
         }
     }
+}
+
+__attribute__ ((target ("avx512f"))) static void
+direct_item_s1 (int item, int worker, gpointer data)
+{
+  (void)worker;
+  direct_row (data, item, 1);
+}
+
+__attribute__ ((target ("avx512f"))) static void
+direct_item_s2 (int item, int worker, gpointer data)
+{
+  (void)worker;
+  direct_row (data, item, 2);
 }
 
 #endif /* HAVE_X86_DIRECT */
@@ -475,12 +522,11 @@ direct_item (int item, int worker, gpointer data)
 static gboolean
 direct_applies (const CcCpu *cpu, const CcNode *node)
 {
-  return cpu->direct && node->kernel == 3 && node->stride == 1;
+  return cpu->direct && node->kernel == 3 && (node->stride == 1 || node->stride == 2);
 }
 
 static void
-direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out,
-               CcShape os)
+direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out, CcShape os)
 {
 #ifdef HAVE_X86_DIRECT
   DirectJob job = { node, in, is, os, out, packed_weights (cpu, node), 1, 0 };
@@ -491,7 +537,8 @@ direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, floa
   job.n_groups = CLAMP (8 * cpu->n_threads / MAX (os.h, 1), 1, n_cob);
   job.cob_per_group = (n_cob + job.n_groups - 1) / job.n_groups;
   job.n_groups = (n_cob + job.cob_per_group - 1) / job.cob_per_group;
-  parallel_for (cpu, os.h * job.n_groups, direct_item, &job);
+  parallel_for (cpu, os.h * job.n_groups, node->stride == 1 ? direct_item_s1 : direct_item_s2,
+                &job);
 #else
   g_assert_not_reached ();
 #endif
@@ -510,7 +557,7 @@ cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const f
       return;
     }
   n_tiles = (out_shape.h + tiling->tile_rows - 1) / tiling->tile_rows
-                * ((out_shape.w + tiling->tile_cols - 1) / tiling->tile_cols);
+            * ((out_shape.w + tiling->tile_cols - 1) / tiling->tile_cols);
 
   parallel_for (cpu, n_tiles, conv_tile, &job);
 }

@@ -18,7 +18,7 @@ typedef struct _CcCpu CcCpu;
 CcCpu *cc_cpu_new (int n_threads, GError **error);
 void cc_cpu_free (CcCpu *cpu);
 int cc_cpu_get_n_threads (const CcCpu *cpu);
-/* Whether 3x3 stride-1 convolutions run the AVX-512 direct kernel (the CPU
+/* Whether 3x3 stride-1 and stride-2 convolutions run the AVX-512 direct kernel (the CPU
  * has it and COCOLOR_CPU_DIRECT is not "0") rather than im2col + GEMM. */
 gboolean cc_cpu_get_direct (const CcCpu *cpu);
 

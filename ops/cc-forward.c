@@ -1,43 +1,96 @@
 /* CoColor inference core: forward pass (see cc-forward.h).
  *
- * Read it top to bottom: copy the input into its place in the arena, run
- * each node on the values the plan placed, copy the output out. */
+ * Read it top to bottom: choose a backend, copy the input into its place in
+ * the backend's arena, run each node on the values the plan placed, copy
+ * the output out.  Every backend runs the same plan through CcBackendOps;
+ * when the OpenCL one fails, the pass runs again on the CPU. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "cc-cpu.h"
+#include "cc-backend.h"
 #include "cc-forward.h"
+#if COCOLOR_HAVE_OPENCL
+#include "cc-cl-backend.h"
+#include "cc-opencl.h"
+#endif
 
 struct _CcForward
 {
   const CcModel *model;
   CcPlan *plan;
-  CcCpu *cpu;
-  char *arena;    /* plan->arena_bytes: every value at its planned offset */
-  float *scratch; /* plan->scratch_bytes per thread (im2col tiles) */
+  int n_threads;
+  CcDevice device; /* the backend in use: CPU or OpenCL */
+  const CcBackendOps *ops;
+  void *be;
   gboolean profiling;
   double *node_seconds;
 };
 
-static gpointer
-try_alloc (gsize bytes, const char *what, GError **error)
+CcDevice
+cc_device_from_env (CcDevice fallback)
 {
-  gpointer p = g_try_malloc (MAX (bytes, 1));
+  const char *env = g_getenv ("COCOLOR_DEVICE");
 
-  if (p == NULL)
+  if (env == NULL)
+    return fallback;
+  if (strcmp (env, "cpu") == 0)
+    return CC_DEVICE_CPU;
+  if (strcmp (env, "opencl") == 0)
+    return CC_DEVICE_OPENCL;
+  if (strcmp (env, "auto") == 0)
+    return CC_DEVICE_AUTO;
+  return fallback;
+}
+
+static gboolean
+use_cpu (CcForward *fw, GError **error)
+{
+  fw->be = cc_cpu_backend_new (fw->model, fw->plan, fw->n_threads, error);
+  fw->ops = &cc_cpu_backend_ops;
+  fw->device = CC_DEVICE_CPU;
+  return fw->be != NULL;
+}
+
+/* The OpenCL backend, or FALSE (with one warning per process where OpenCL
+ * was asked for and fails) so that the CPU takes over.  auto takes only a
+ * GPU, silently: OpenBLAS beats an OpenCL CPU device. */
+static gboolean
+use_opencl (CcForward *fw, CcDevice device)
+{
+#if COCOLOR_HAVE_OPENCL
+  g_autoptr (GError) error = NULL;
+  gboolean quiet;
+
+  fw->be = cc_cl_backend_new (fw->model, fw->plan, device == CC_DEVICE_AUTO, &error);
+  if (fw->be != NULL)
     {
-      g_autofree char *size = g_format_size (bytes);
-      g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_MEMORY,
-                   /* TRANSLATORS: the first %s is a size like "1.2 GB" */
-                   _ ("Not enough memory for the %s of the network (%s)"), what, size);
+      fw->ops = &cc_cl_backend_ops;
+      fw->device = CC_DEVICE_OPENCL;
+      return TRUE;
     }
-  return p;
+  quiet = device == CC_DEVICE_AUTO
+          && (g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_GPU)
+              || g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_PLATFORM));
+  if (!quiet)
+    cc_cl_fall_back (error);
+#else
+  static gsize warned;
+
+  if (device == CC_DEVICE_OPENCL && g_once_init_enter (&warned))
+    {
+      g_warning (_ ("This build of CoColor has no OpenCL backend; the CPU runs the network"));
+      g_once_init_leave (&warned, 1);
+    }
+  (void)fw;
+#endif
+  return FALSE;
 }
 
 CcForward *
-cc_forward_new (const CcModel *model, CcPlan *plan, int n_threads, GError **error)
+cc_forward_new_on (const CcModel *model, CcPlan *plan, int n_threads, CcDevice device,
+                   GError **error)
 {
   g_autoptr (CcForward) fw = g_new0 (CcForward, 1);
 
@@ -45,18 +98,19 @@ cc_forward_new (const CcModel *model, CcPlan *plan, int n_threads, GError **erro
 
   fw->model = model;
   fw->plan = plan;
+  fw->n_threads = CLAMP (n_threads > 0 ? n_threads : (int)g_get_num_processors (), 1, 64);
   fw->node_seconds = g_new0 (double, MAX (model->n_nodes, 1));
-  fw->cpu = cc_cpu_new (n_threads, error);
-  if (fw->cpu == NULL)
-    return NULL;
-  fw->arena = try_alloc (plan->arena_bytes, _ ("activations"), error);
-  if (fw->arena == NULL)
-    return NULL;
-  fw->scratch = try_alloc (plan->scratch_bytes * cc_cpu_get_n_threads (fw->cpu),
-                           _ ("working buffers"), error);
-  if (fw->scratch == NULL)
+  if (device != CC_DEVICE_CPU && use_opencl (fw, device))
+    return g_steal_pointer (&fw);
+  if (!use_cpu (fw, error))
     return NULL;
   return g_steal_pointer (&fw);
+}
+
+CcForward *
+cc_forward_new (const CcModel *model, CcPlan *plan, int n_threads, GError **error)
+{
+  return cc_forward_new_on (model, plan, n_threads, CC_DEVICE_CPU, error);
 }
 
 void
@@ -64,10 +118,9 @@ cc_forward_free (CcForward *fw)
 {
   if (fw == NULL)
     return;
+  if (fw->be)
+    fw->ops->free (fw->be);
   cc_plan_free (fw->plan);
-  cc_cpu_free (fw->cpu);
-  g_free (fw->arena);
-  g_free (fw->scratch);
   g_free (fw->node_seconds);
   g_free (fw);
 }
@@ -81,7 +134,13 @@ cc_forward_get_plan (const CcForward *fw)
 int
 cc_forward_get_n_threads (const CcForward *fw)
 {
-  return cc_cpu_get_n_threads (fw->cpu);
+  return fw->n_threads;
+}
+
+CcDevice
+cc_forward_get_device (const CcForward *fw)
+{
+  return fw->device;
 }
 
 void
@@ -94,12 +153,6 @@ const double *
 cc_forward_get_node_seconds (const CcForward *fw)
 {
   return fw->node_seconds;
-}
-
-static float *
-value_data (CcForward *fw, int v)
-{
-  return (float *)(fw->arena + fw->plan->values[v].offset);
 }
 
 static gsize
@@ -132,17 +185,18 @@ activation_of (CcOpType op)
 static gboolean
 run_node (CcForward *fw, int i, GError **error)
 {
+  const CcBackendOps *ops = fw->ops;
+  void *be = fw->be;
   const CcNode *node = &fw->model->nodes[i];
   const CcPlanValue *values = fw->plan->values;
   const CcPlanValue *a = &values[node->inputs[0]];
-  float *out = value_data (fw, i + 1);
-  const float *x = value_data (fw, node->inputs[0]);
+  const CcPlanValue *b = node->n_inputs > 1 ? &values[node->inputs[1]] : NULL;
+  gsize out = values[i + 1].offset;
 
   switch (node->op)
     {
     case CC_OP_CONV2D:
-      cc_cpu_conv2d (fw->cpu, node, &fw->plan->convs[i], x, a->shape, out, values[i + 1].shape,
-                     fw->scratch);
+      ops->conv2d (be, i, node, a->offset, a->shape, out, values[i + 1].shape);
       return TRUE;
 
     case CC_OP_RELU:
@@ -150,17 +204,16 @@ run_node (CcForward *fw, int i, GError **error)
     case CC_OP_SILU:
     case CC_OP_SIGMOID:
     case CC_OP_TANH:
-      cc_cpu_activation (fw->cpu, activation_of (node->op), node->alpha, x, out,
-                         value_size (fw, i + 1));
+      ops->activation (be, activation_of (node->op), node->alpha, a->offset, out,
+                       value_size (fw, i + 1));
       return TRUE;
 
     case CC_OP_ADD:
-      cc_cpu_add (fw->cpu, x, value_data (fw, node->inputs[1]), out, value_size (fw, i + 1));
+      ops->add (be, a->offset, b->offset, out, value_size (fw, i + 1));
       return TRUE;
 
     case CC_OP_MUL:
-      cc_cpu_mul (fw->cpu, x, a->shape, value_data (fw, node->inputs[1]),
-                  values[node->inputs[1]].shape, out);
+      ops->mul (be, a->offset, a->shape, b->offset, b->shape, out);
       return TRUE;
 
     case CC_OP_CONCAT:
@@ -168,25 +221,25 @@ run_node (CcForward *fw, int i, GError **error)
       for (int k = 0; k < node->n_inputs; k++)
         {
           int v = node->inputs[k];
-          cc_cpu_copy (fw->cpu, value_data (fw, v), out, value_size (fw, v));
-          out += value_size (fw, v);
+          ops->copy (be, values[v].offset, out, value_size (fw, v));
+          out += values[v].bytes;
         }
       return TRUE;
 
     case CC_OP_UPSAMPLE_NEAREST:
-      cc_cpu_upsample_nearest (fw->cpu, x, a->shape, out);
+      ops->upsample_nearest (be, a->offset, a->shape, out);
       return TRUE;
 
     case CC_OP_UPSAMPLE_BILINEAR:
-      cc_cpu_upsample_bilinear (fw->cpu, x, a->shape, out);
+      ops->upsample_bilinear (be, a->offset, a->shape, out);
       return TRUE;
 
     case CC_OP_AVGPOOL2:
-      cc_cpu_avgpool2 (fw->cpu, x, a->shape, out);
+      ops->avgpool2 (be, a->offset, a->shape, out);
       return TRUE;
 
     case CC_OP_GLOBAL_AVGPOOL:
-      cc_cpu_global_avgpool (fw->cpu, x, a->shape, out);
+      ops->global_avgpool (be, a->offset, a->shape, out);
       return TRUE;
 
     case CC_OP_N_TYPES:
@@ -198,22 +251,53 @@ run_node (CcForward *fw, int i, GError **error)
   return FALSE;
 }
 
-gboolean
-cc_forward_run (CcForward *fw, const float *input, float *output, GError **error)
+/* One pass on the current backend. */
+static gboolean
+run_pass (CcForward *fw, const float *input, float *output, GError **error)
 {
-  memcpy (value_data (fw, 0), input, value_size (fw, 0) * sizeof (float));
+  const CcPlanValue *out = &fw->plan->values[fw->model->output];
 
+  if (!fw->ops->upload (fw->be, fw->plan->values[0].offset, input, value_size (fw, 0), error))
+    return FALSE;
   for (int i = 0; i < fw->model->n_nodes; i++)
     {
       gint64 start = fw->profiling ? g_get_monotonic_time () : 0;
 
       if (!run_node (fw, i, error))
         return FALSE;
+      /* A device queues the work: wait for it, so the time is this node's. */
+      if (fw->profiling && !fw->ops->sync (fw->be, error))
+        return FALSE;
       if (fw->profiling)
         fw->node_seconds[i] = (double)(g_get_monotonic_time () - start) * 1e-6;
     }
+  return fw->ops->download (fw->be, out->offset, output, value_size (fw, fw->model->output), error);
+}
 
-  memcpy (output, value_data (fw, fw->model->output),
-          value_size (fw, fw->model->output) * sizeof (float));
-  return TRUE;
+gboolean
+cc_forward_run (CcForward *fw, const float *input, float *output, GError **error)
+{
+#if COCOLOR_HAVE_OPENCL
+  if (fw->device == CC_DEVICE_OPENCL)
+    {
+      g_autoptr (GError) device_error = NULL;
+
+      if (run_pass (fw, input, output, &device_error))
+        return TRUE;
+      if (device_error->domain != CC_CL_ERROR)
+        {
+          /* Not the device's fault (e.g. an unknown layer): the CPU would
+           * fail the same way. */
+          g_propagate_error (error, g_steal_pointer (&device_error));
+          return FALSE;
+        }
+      /* One warning, then the same picture from the CPU. */
+      cc_cl_fall_back (device_error);
+      fw->ops->free (fw->be);
+      fw->be = NULL;
+      if (!use_cpu (fw, error))
+        return FALSE;
+    }
+#endif
+  return run_pass (fw, input, output, error);
 }

@@ -16,14 +16,16 @@
 struct _CcPredictor
 {
   gatomicrefcount refs;
+  char *key;          /* in the cache: device and path */
   char *path;
+  CcDevice device;
   gint64 mtime, size; /* of the file when loaded */
   CcModel *model;
   GMutex lock;        /* one run at a time; guards forward */
   CcForward *forward; /* for the last size run; kept, since sizes repeat */
 };
 
-/* Loaded models by path, shared by every op instance. */
+/* Loaded models by device and path, shared by every op instance. */
 static GMutex cache_lock;
 static GHashTable *cache;
 
@@ -65,6 +67,7 @@ predictor_free (CcPredictor *predictor)
   g_clear_pointer (&predictor->model, cc_model_free);
   g_mutex_clear (&predictor->lock);
   g_free (predictor->path);
+  g_free (predictor->key);
   g_free (predictor);
 }
 
@@ -86,7 +89,8 @@ CcPredictor *
 cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error)
 {
   GStatBuf st;
-  (void) device; /* the CPU backend serves every device until OpenCL lands */
+  device = cc_device_from_env (device);
+  g_autofree char *key = g_strdup_printf ("%d:%s", (int) device, path ? path : "");
 
   if (!path || g_stat (path, &st) != 0)
     {
@@ -100,10 +104,10 @@ cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error
   if (!cache)
     cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                    (GDestroyNotify) cc_predictor_unref);
-  CcPredictor *predictor = g_hash_table_lookup (cache, path);
+  CcPredictor *predictor = g_hash_table_lookup (cache, key);
   if (predictor && (predictor->mtime != (gint64) st.st_mtime || predictor->size != st.st_size))
     {
-      g_hash_table_remove (cache, path); /* the file changed: load it again */
+      g_hash_table_remove (cache, key); /* the file changed: load it again */
       predictor = NULL;
     }
   if (!predictor)
@@ -113,12 +117,14 @@ cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error
         {
           predictor = g_new0 (CcPredictor, 1);
           g_atomic_ref_count_init (&predictor->refs);
+          predictor->key = g_strdup (key);
           predictor->path = g_strdup (path);
+          predictor->device = device;
           predictor->mtime = st.st_mtime;
           predictor->size = st.st_size;
           predictor->model = model;
           g_mutex_init (&predictor->lock);
-          g_hash_table_insert (cache, predictor->path, predictor);
+          g_hash_table_insert (cache, predictor->key, predictor);
         }
     }
   if (predictor)
@@ -172,7 +178,8 @@ forward_for (CcPredictor *predictor, int height, int width, GError **error)
                    width, height, peak >> 20);
       return NULL;
     }
-  predictor->forward = cc_forward_new (predictor->model, g_steal_pointer (&plan), threads, error);
+  predictor->forward = cc_forward_new_on (predictor->model, g_steal_pointer (&plan), threads,
+                                          predictor->device, error);
   return predictor->forward;
 }
 

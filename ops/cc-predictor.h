@@ -4,21 +4,14 @@
  * their runs, so any thread may call them. */
 #pragma once
 
-#include "cc-model.h"
+#include "cc-forward.h" /* CcDevice */
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  CC_DEVICE_AUTO,
-  CC_DEVICE_CPU,
-  CC_DEVICE_OPENCL,
-} CcDevice;
 
 typedef struct _CcPredictor CcPredictor;
 
 /* The shared predictor for path (loaded on first use; reloaded when the file
- * changes).  Fails when the model cannot be loaded or its contract is not
+ * changes), running on `device` (COCOLOR_DEVICE overrides it).  Fails when the model cannot be loaded or its contract is not
  * one the op can feed: one luminance channel in, sRGB out, or the task
  * differs from `task`. */
 CcPredictor *cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error);

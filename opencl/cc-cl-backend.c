@@ -1,0 +1,457 @@
+/* CoColor inference core: OpenCL backend (see cc-cl-backend.h).
+ *
+ * Work is queued in order on the runtime's queue and never waited for
+ * between layers.  The first failing call's status is kept (later calls do
+ * nothing) and sync () turns it into a CC_CL_ERROR. */
+#include "config.h"
+
+#include <clblast_c.h>
+#include <glib/gi18n-lib.h>
+#include <stdarg.h>
+
+#include "cc-cl-backend.h"
+#include "cc-opencl.h"
+
+/* Size of the im2col buffer: large enough that most layers are one GEMM,
+ * small enough for any device's single allocation. */
+#define COL_BYTES_TARGET ((gsize)128 << 20)
+
+typedef enum
+{
+  K_IM2COL,
+  K_BIAS_ACTIVATION,
+  K_ACTIVATION,
+  K_ADD,
+  K_MUL,
+  K_COPY,
+  K_UPSAMPLE_NEAREST,
+  K_UPSAMPLE_BILINEAR,
+  K_AVGPOOL2,
+  K_GLOBAL_AVGPOOL,
+  N_KERNELS
+} KernelId;
+
+static const char *kernel_names[N_KERNELS]
+    = { "im2col", "bias_activation",  "activation",        "add",      "mul",
+        "copy",   "upsample_nearest", "upsample_bilinear", "avgpool2", "global_avgpool" };
+
+typedef struct
+{
+  CcClRuntime *rt;
+  const CcModel *model;
+  const CcPlan *plan;
+  cl_kernel kernels[N_KERNELS];  /* our own: kernel arguments are per object */
+  cl_mem arena;                  /* plan->arena_bytes */
+  cl_mem weights;                /* every convolution's weights and bias */
+  cl_ulong *weight_at, *bias_at; /* per node, in floats */
+  cl_mem col;                    /* im2col of col_rows[i] output rows */
+  int *col_rows;                 /* per node */
+  size_t pool_local;             /* work-group size of global_avgpool */
+  cl_int status;                 /* first failure, CL_SUCCESS until then */
+  CLBlastStatusCode blas_status;
+  const char *failed; /* what failed */
+} ClBackend;
+
+static void
+fail (ClBackend *b, cl_int status, const char *what)
+{
+  if (b->status == CL_SUCCESS && status != CL_SUCCESS)
+    {
+      b->status = status;
+      b->failed = what;
+    }
+}
+
+static gboolean
+alloc_buffer (ClBackend *b, cl_mem *mem, gsize bytes, void *host, const char *what, GError **error)
+{
+  /* The alloc fault stands for a device whose largest buffer is tiny. */
+  cl_ulong max = b->rt->fault == CC_CL_FAULT_ALLOC ? 4096 : b->rt->max_alloc;
+  cl_int err;
+
+  bytes = MAX (bytes, 4);
+  if (bytes > max)
+    {
+      g_autofree char *size = g_format_size (bytes);
+      g_autofree char *limit = g_format_size (max);
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_ALLOC,
+                   /* TRANSLATORS: "the activations need 1.2 GB, more than ... (512 MB)" */
+                   _ ("The %s need %s, more than %s allows in one buffer (%s)"), what, size,
+                   b->rt->name, limit);
+      return FALSE;
+    }
+  *mem = clCreateBuffer (b->rt->context, CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
+                         bytes, host, &err);
+  if (*mem == NULL)
+    {
+      g_autofree char *size = g_format_size (bytes);
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
+                   _ ("Not enough memory on %s for the %s (%s): %s"), b->rt->name, what, size,
+                   cc_cl_status_name (err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+cl_free (void *be)
+{
+  ClBackend *b = be;
+
+  if (b == NULL)
+    return;
+  for (int k = 0; k < N_KERNELS; k++)
+    if (b->kernels[k])
+      clReleaseKernel (b->kernels[k]);
+  if (b->arena)
+    clReleaseMemObject (b->arena);
+  if (b->weights)
+    clReleaseMemObject (b->weights);
+  if (b->col)
+    clReleaseMemObject (b->col);
+  g_free (b->weight_at);
+  g_free (b->bias_at);
+  g_free (b->col_rows);
+  cc_cl_runtime_unref (b->rt);
+  g_free (b);
+}
+
+/* Every convolution's weights then bias in one buffer, at 16-float
+ * boundaries. */
+static gboolean
+upload_weights (ClBackend *b, GError **error)
+{
+  const CcModel *m = b->model;
+  g_autoptr (GArray) all = g_array_new (FALSE, TRUE, sizeof (float));
+
+  for (int i = 0; i < m->n_nodes; i++)
+    {
+      const CcNode *node = &m->nodes[i];
+      if (node->op != CC_OP_CONV2D)
+        continue;
+      b->weight_at[i] = all->len;
+      g_array_append_vals (all, node->weight->data, node->weight->n_elements);
+      g_array_set_size (all, (all->len + 15) / 16 * 16);
+      if (node->bias)
+        {
+          b->bias_at[i] = all->len;
+          g_array_append_vals (all, node->bias->data, node->bias->n_elements);
+          g_array_set_size (all, (all->len + 15) / 16 * 16);
+        }
+    }
+  return alloc_buffer (b, &b->weights, all->len * sizeof (float), all->data, _ ("weights"), error);
+}
+
+/* Output rows per im2col tile, per convolution, and the buffer they need. */
+static gboolean
+plan_im2col (ClBackend *b, GError **error)
+{
+  gsize col_bytes = 0;
+
+  for (int i = 0; i < b->model->n_nodes; i++)
+    {
+      const CcNode *node = &b->model->nodes[i];
+      CcShape os = b->plan->values[i + 1].shape;
+      gsize row_bytes = (gsize)node->in_channels * node->kernel * node->kernel * os.w * 4;
+
+      if (node->op != CC_OP_CONV2D || b->plan->convs[i].tile_bytes == 0)
+        continue; /* 1x1, stride 1: the input is the column matrix */
+      b->col_rows[i] = (int)CLAMP (COL_BYTES_TARGET / row_bytes, 1, (gsize)os.h);
+      col_bytes = MAX (col_bytes, row_bytes * b->col_rows[i]);
+    }
+  return col_bytes == 0 || alloc_buffer (b, &b->col, col_bytes, NULL, _ ("working buffers"), error);
+}
+
+void *
+cc_cl_backend_new (const CcModel *model, const CcPlan *plan, gboolean gpu_only, GError **error)
+{
+  ClBackend *b = g_new0 (ClBackend, 1);
+  size_t wg = 0;
+  cl_int err = CL_SUCCESS;
+
+  b->model = model;
+  b->plan = plan;
+  b->weight_at = g_new0 (cl_ulong, MAX (model->n_nodes, 1));
+  b->bias_at = g_new0 (cl_ulong, MAX (model->n_nodes, 1));
+  b->col_rows = g_new0 (int, MAX (model->n_nodes, 1));
+  b->rt = cc_cl_runtime_get (gpu_only, error);
+  if (b->rt == NULL)
+    goto fail;
+  for (int k = 0; k < N_KERNELS && err == CL_SUCCESS; k++)
+    b->kernels[k] = clCreateKernel (b->rt->program, kernel_names[k], &err);
+  if (err != CL_SUCCESS)
+    {
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD, _ ("Cannot load the OpenCL kernels: %s"),
+                   cc_cl_status_name (err));
+      goto fail;
+    }
+  if (!alloc_buffer (b, &b->arena, plan->arena_bytes, NULL, _ ("activations"), error)
+      || !upload_weights (b, error) || !plan_im2col (b, error))
+    goto fail;
+
+  /* A power of two the device accepts, for the tree reduction. */
+  clGetKernelWorkGroupInfo (b->kernels[K_GLOBAL_AVGPOOL], b->rt->device, CL_KERNEL_WORK_GROUP_SIZE,
+                            sizeof wg, &wg, NULL);
+  b->pool_local = 64;
+  while (b->pool_local > 1 && b->pool_local > MIN (wg, b->rt->max_work_group))
+    b->pool_local /= 2;
+  return b;
+
+fail:
+  cl_free (b);
+  return NULL;
+}
+
+/* ---- launching kernels ---- */
+
+#define ARG(x) sizeof (x), (const void *)&(x)
+
+/* Sets n_args (size, pointer) pairs and queues global work-items in
+ * groups of local (0: the driver's choice). */
+static void
+launch (ClBackend *b, KernelId id, size_t global, size_t local, int n_args, ...)
+{
+  cl_kernel k = b->kernels[id];
+  va_list ap;
+  cl_int err = CL_SUCCESS;
+
+  if (b->status != CL_SUCCESS || global == 0)
+    return;
+  va_start (ap, n_args);
+  for (int i = 0; i < n_args && err == CL_SUCCESS; i++)
+    {
+      size_t size = va_arg (ap, size_t);
+      const void *value = va_arg (ap, const void *);
+      err = clSetKernelArg (k, i, size, value);
+    }
+  va_end (ap);
+  fail (b, err, "clSetKernelArg");
+  if (b->rt->fault == CC_CL_FAULT_RESOURCES)
+    fail (b, CL_OUT_OF_RESOURCES, kernel_names[id]); /* as a driver reports it */
+  if (b->status == CL_SUCCESS)
+    fail (b,
+          clEnqueueNDRangeKernel (b->rt->queue, k, 1, NULL, &global, local ? &local : NULL, 0, NULL,
+                                  NULL),
+          kernel_names[id]);
+}
+
+static cl_ulong
+floats (gsize bytes)
+{
+  return bytes / sizeof (float);
+}
+
+/* ---- layers ---- */
+
+static gboolean
+cl_upload (void *be, gsize offset, const float *src, gsize n, GError **error)
+{
+  ClBackend *b = be;
+
+  (void)error; /* reported by sync () */
+  if (b->status == CL_SUCCESS)
+    fail (b,
+          clEnqueueWriteBuffer (b->rt->queue, b->arena, CL_TRUE, offset, n * sizeof (float), src, 0,
+                                NULL, NULL),
+          "clEnqueueWriteBuffer");
+  return TRUE;
+}
+
+static gboolean cl_sync (void *be, GError **error);
+
+static gboolean
+cl_download (void *be, gsize offset, float *dst, gsize n, GError **error)
+{
+  ClBackend *b = be;
+
+  if (b->status == CL_SUCCESS)
+    fail (b,
+          clEnqueueReadBuffer (b->rt->queue, b->arena, CL_TRUE, offset, n * sizeof (float), dst, 0,
+                               NULL, NULL),
+          "clEnqueueReadBuffer");
+  /* The lost fault: the device vanishes once the pass has run, as a GPU
+   * reset shows itself. */
+  if (b->rt->fault == CC_CL_FAULT_LOST)
+    fail (b, CL_DEVICE_NOT_AVAILABLE, "clEnqueueReadBuffer");
+  return cl_sync (be, error);
+}
+
+static void
+gemm (ClBackend *b, int m, int n, int k, cl_ulong a_at, cl_mem b_mem, cl_ulong b_at, int ldb,
+      cl_ulong c_at, int ldc)
+{
+  /* The clblast fault: a leading dimension CLBlast refuses. */
+  int lda = b->rt->fault == CC_CL_FAULT_CLBLAST ? 0 : k;
+  CLBlastStatusCode s;
+
+  if (b->status != CL_SUCCESS)
+    return;
+  s = CLBlastSgemm (CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f,
+                    b->weights, a_at, lda, b_mem, b_at, ldb, 0.0f, b->arena, c_at, ldc,
+                    &b->rt->queue, NULL);
+  if (s != CLBlastSuccess)
+    {
+      b->blas_status = s;
+      fail (b, CL_INVALID_OPERATION, "CLBlastSgemm");
+    }
+}
+
+static void
+cl_conv2d (void *be, int index, const CcNode *node, gsize in, CcShape is, gsize out, CcShape os)
+{
+  ClBackend *b = be;
+  cl_ulong plane = (cl_ulong)os.h * os.w, out_at = floats (out);
+  int k = node->in_channels * node->kernel * node->kernel;
+  int has_bias = node->bias != NULL, act = node->act;
+  cl_ulong in_at = floats (in);
+
+  if (b->col_rows[index] == 0)
+    /* 1x1, stride 1, no padding: a GEMM on the input as it is. */
+    gemm (b, node->out_channels, (int)plane, k, b->weight_at[index], b->arena, in_at, (int)plane,
+          out_at, (int)plane);
+  else
+    for (int oy0 = 0; oy0 < os.h; oy0 += b->col_rows[index])
+      {
+        int rows = MIN (b->col_rows[index], os.h - oy0);
+        int n = rows * os.w;
+        launch (b, K_IM2COL, (size_t)k * n, 0, 11, ARG (b->arena), ARG (in_at), ARG (is.h),
+                ARG (is.w), ARG (node->kernel), ARG (node->stride), ARG (node->padding), ARG (os.w),
+                ARG (oy0), ARG (rows), ARG (b->col));
+        gemm (b, node->out_channels, n, k, b->weight_at[index], b->col, 0, n,
+              out_at + (cl_ulong)oy0 * os.w, (int)plane);
+      }
+  if (has_bias || act != CC_ACT_NONE)
+    launch (b, K_BIAS_ACTIVATION, (size_t)node->out_channels * plane, 0, 8, ARG (b->arena),
+            ARG (out_at), ARG (plane), ARG (b->weights), ARG (b->bias_at[index]), ARG (has_bias),
+            ARG (act), ARG (node->alpha));
+}
+
+static void
+cl_activation (void *be, CcActivation act, float alpha, gsize in, gsize out, gsize n)
+{
+  ClBackend *b = be;
+  cl_ulong in_at = floats (in), out_at = floats (out);
+  int a = act;
+
+  launch (b, K_ACTIVATION, n, 0, 5, ARG (b->arena), ARG (in_at), ARG (out_at), ARG (a),
+          ARG (alpha));
+}
+
+static void
+cl_add (void *be, gsize a, gsize b_, gsize out, gsize n)
+{
+  ClBackend *b = be;
+  cl_ulong a_at = floats (a), b_at = floats (b_), out_at = floats (out);
+
+  launch (b, K_ADD, n, 0, 4, ARG (b->arena), ARG (a_at), ARG (b_at), ARG (out_at));
+}
+
+static void
+cl_mul (void *be, gsize a, CcShape as, gsize b_, CcShape bs, gsize out)
+{
+  ClBackend *b = be;
+  gsize an = (gsize)as.c * as.h * as.w, bn = (gsize)bs.c * bs.h * bs.w;
+  cl_ulong a_at = floats (a), b_at = floats (b_), out_at = floats (out), plane = 0;
+
+  if (bn > an)
+    {
+      /* The per-channel factor comes first: swap, so b is the factor. */
+      cl_ulong t = a_at;
+      a_at = b_at;
+      b_at = t;
+      an = bn;
+      plane = (cl_ulong)bs.h * bs.w;
+    }
+  else if (bn < an)
+    plane = (cl_ulong)as.h * as.w;
+  launch (b, K_MUL, an, 0, 5, ARG (b->arena), ARG (a_at), ARG (b_at), ARG (plane), ARG (out_at));
+}
+
+static void
+cl_copy (void *be, gsize in, gsize out, gsize n)
+{
+  ClBackend *b = be;
+  cl_ulong in_at = floats (in), out_at = floats (out);
+
+  if (in != out)
+    launch (b, K_COPY, n, 0, 3, ARG (b->arena), ARG (in_at), ARG (out_at));
+}
+
+/* The resampling kernels share their arguments; n is the output size. */
+static void
+resample (ClBackend *b, KernelId id, gsize in, CcShape is, gsize out, size_t n)
+{
+  cl_ulong in_at = floats (in), out_at = floats (out);
+
+  launch (b, id, n, 0, 5, ARG (b->arena), ARG (in_at), ARG (is.h), ARG (is.w), ARG (out_at));
+}
+
+static void
+cl_upsample_nearest (void *be, gsize in, CcShape is, gsize out)
+{
+  resample (be, K_UPSAMPLE_NEAREST, in, is, out, (size_t)is.c * 4 * is.h * is.w);
+}
+
+static void
+cl_upsample_bilinear (void *be, gsize in, CcShape is, gsize out)
+{
+  resample (be, K_UPSAMPLE_BILINEAR, in, is, out, (size_t)is.c * 4 * is.h * is.w);
+}
+
+static void
+cl_avgpool2 (void *be, gsize in, CcShape is, gsize out)
+{
+  resample (be, K_AVGPOOL2, in, is, out, (size_t)is.c * (is.h / 2) * (is.w / 2));
+}
+
+static void
+cl_global_avgpool (void *be, gsize in, CcShape is, gsize out)
+{
+  ClBackend *b = be;
+  cl_ulong in_at = floats (in), out_at = floats (out), plane = (cl_ulong)is.h * is.w;
+
+  launch (b, K_GLOBAL_AVGPOOL, (size_t)is.c * b->pool_local, b->pool_local, 5, ARG (b->arena),
+          ARG (in_at), ARG (plane), ARG (out_at), b->pool_local * sizeof (float), NULL);
+}
+
+static gboolean
+cl_sync (void *be, GError **error)
+{
+  ClBackend *b = be;
+  cl_int s = b->status;
+
+  if (s == CL_SUCCESS)
+    fail (b, clFinish (b->rt->queue), "clFinish");
+  s = b->status;
+  if (s == CL_SUCCESS)
+    return TRUE;
+  if (b->blas_status != CLBlastSuccess)
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_CLBLAST, _ ("CLBlast failed on %s (status %d)"),
+                 b->rt->name, (int)b->blas_status);
+  else if (s == CL_OUT_OF_RESOURCES || s == CL_MEM_OBJECT_ALLOCATION_FAILURE
+           || s == CL_OUT_OF_HOST_MEMORY)
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
+                 _ ("%s ran out of resources (%s in %s)"), b->rt->name, cc_cl_status_name (s),
+                 b->failed);
+  else
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_LOST, _ ("%s stopped working (%s in %s)"),
+                 b->rt->name, cc_cl_status_name (s), b->failed);
+  return FALSE;
+}
+
+const CcBackendOps cc_cl_backend_ops = {
+  .name = "opencl",
+  .upload = cl_upload,
+  .download = cl_download,
+  .conv2d = cl_conv2d,
+  .activation = cl_activation,
+  .add = cl_add,
+  .mul = cl_mul,
+  .copy = cl_copy,
+  .upsample_nearest = cl_upsample_nearest,
+  .upsample_bilinear = cl_upsample_bilinear,
+  .avgpool2 = cl_avgpool2,
+  .global_avgpool = cl_global_avgpool,
+  .sync = cl_sync,
+  .free = cl_free,
+};

@@ -1,0 +1,249 @@
+/* CoColor OpenCL runtime (see cc-opencl.h).
+ *
+ * Device choice: the first GPU of any platform, else the first device of
+ * any kind (PoCL's CPU device counts: it runs when asked for by name).
+ * The runtime is made once and shared; a device failure turns OpenCL off
+ * until cc_cl_shutdown (), so a broken driver costs one warning, not one
+ * per picture. */
+#include "config.h"
+
+#include <clblast_c.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "cc-cl-cache.h"
+#include "cc-opencl.h"
+#include "opencl-kernels.h" /* cc_cl_source: the .cl files, embedded */
+
+G_DEFINE_QUARK (cc - cl - error - quark, cc_cl_error)
+
+static GMutex lock;
+static CcClRuntime *runtime; /* the process's; NULL until first use */
+static GError *disabled;     /* why OpenCL is off, once it is */
+static gboolean warned;
+static CcClStats stats;
+
+static CcClFault
+fault_from_env (void)
+{
+  static const char *names[]
+      = { "", "no-platform", "build", "resources", "alloc", "lost", "clblast" };
+  const char *env = g_getenv ("COCOLOR_OPENCL_FAULT");
+
+  for (guint i = 1; env && i < G_N_ELEMENTS (names); i++)
+    if (strcmp (env, names[i]) == 0)
+      return (CcClFault)i;
+  return CC_CL_FAULT_NONE;
+}
+
+const char *
+cc_cl_status_name (cl_int status)
+{
+  switch (status)
+    {
+#define NAME(s)                                                                                    \
+  case s:                                                                                          \
+    return #s
+      NAME (CL_SUCCESS);
+      NAME (CL_DEVICE_NOT_FOUND);
+      NAME (CL_DEVICE_NOT_AVAILABLE);
+      NAME (CL_COMPILER_NOT_AVAILABLE);
+      NAME (CL_MEM_OBJECT_ALLOCATION_FAILURE);
+      NAME (CL_OUT_OF_RESOURCES);
+      NAME (CL_OUT_OF_HOST_MEMORY);
+      NAME (CL_BUILD_PROGRAM_FAILURE);
+      NAME (CL_INVALID_VALUE);
+      NAME (CL_INVALID_PLATFORM);
+      NAME (CL_INVALID_DEVICE);
+      NAME (CL_INVALID_CONTEXT);
+      NAME (CL_INVALID_COMMAND_QUEUE);
+      NAME (CL_INVALID_MEM_OBJECT);
+      NAME (CL_INVALID_BINARY);
+      NAME (CL_INVALID_BUILD_OPTIONS);
+      NAME (CL_INVALID_PROGRAM);
+      NAME (CL_INVALID_KERNEL_NAME);
+      NAME (CL_INVALID_KERNEL_ARGS);
+      NAME (CL_INVALID_WORK_GROUP_SIZE);
+      NAME (CL_INVALID_BUFFER_SIZE);
+      NAME (CL_INVALID_GLOBAL_WORK_SIZE);
+#undef NAME
+    case -1001:
+      return "CL_PLATFORM_NOT_FOUND_KHR";
+    default:
+      return "CL_UNKNOWN_ERROR";
+    }
+}
+
+static void
+runtime_free (CcClRuntime *rt)
+{
+  if (rt->program)
+    clReleaseProgram (rt->program);
+  if (rt->queue)
+    clReleaseCommandQueue (rt->queue);
+  if (rt->context)
+    clReleaseContext (rt->context);
+  /* CLBlast keeps its compiled kernels per context handle; a later context
+   * could reuse this one's address. */
+  CLBlastClearCache ();
+  g_free (rt->name);
+}
+
+void
+cc_cl_runtime_unref (CcClRuntime *rt)
+{
+  if (rt)
+    g_atomic_rc_box_release_full (rt, (GDestroyNotify)runtime_free);
+}
+
+/* The first GPU, else the first device of any type. */
+static gboolean
+choose_device (CcClFault fault, cl_platform_id *platform, cl_device_id *device, GError **error)
+{
+  cl_platform_id platforms[16];
+  cl_uint n = 0;
+  const cl_device_type types[] = { CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ALL };
+
+  if (fault == CC_CL_FAULT_NO_PLATFORM || clGetPlatformIDs (16, platforms, &n) != CL_SUCCESS)
+    n = 0;
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    for (cl_uint p = 0; p < MIN (n, 16); p++)
+      {
+        cl_uint n_devices = 0;
+        if (clGetDeviceIDs (platforms[p], types[t], 1, device, &n_devices) == CL_SUCCESS
+            && n_devices > 0)
+          {
+            *platform = platforms[p];
+            return TRUE;
+          }
+      }
+  g_set_error_literal (error, CC_CL_ERROR, CC_CL_ERROR_NO_PLATFORM,
+                       _ ("No OpenCL platform with a usable device was found"));
+  return FALSE;
+}
+
+static CcClRuntime *
+runtime_new (CcClFault fault, GError **error)
+{
+  g_autoptr (CcClRuntime) rt = g_atomic_rc_box_new0 (CcClRuntime);
+  cl_platform_id platform;
+  cl_device_type type = 0;
+  size_t size = 0;
+  cl_int err;
+
+  rt->fault = fault;
+  if (!choose_device (fault, &platform, &rt->device, error))
+    return NULL;
+  clGetDeviceInfo (rt->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof rt->max_alloc, &rt->max_alloc,
+                   NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof rt->max_work_group,
+                   &rt->max_work_group, NULL);
+  rt->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+  clGetDeviceInfo (rt->device, CL_DEVICE_NAME, 0, NULL, &size);
+  rt->name = g_malloc0 (size + 1);
+  clGetDeviceInfo (rt->device, CL_DEVICE_NAME, size, rt->name, NULL);
+  g_strstrip (rt->name);
+
+  {
+    cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)platform, 0 };
+    rt->context = clCreateContext (props, 1, &rt->device, NULL, NULL, &err);
+  }
+  if (rt->context != NULL)
+    rt->queue = clCreateCommandQueue (rt->context, rt->device, 0, &err);
+  if (rt->queue == NULL)
+    {
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_LOST, _ ("OpenCL device %s: %s"), rt->name,
+                   cc_cl_status_name (err));
+      return NULL;
+    }
+  return g_steal_pointer (&rt);
+}
+
+/* The kernels: from the binary cache, else built (slow on PoCL). */
+static gboolean
+runtime_build (CcClRuntime *rt, GError **error)
+{
+  /* The build fault makes the compiler fail for real. */
+  g_autofree char *source = g_strconcat (
+      cc_cl_source, rt->fault == CC_CL_FAULT_BUILD ? "\nthis is not OpenCL C;\n" : "", NULL);
+  gboolean built = FALSE;
+
+  rt->program = cc_cl_cache_build (rt->context, rt->device, source, "-cl-std=CL1.2", &built, error);
+  if (rt->program == NULL)
+    return FALSE;
+  if (built)
+    stats.source_builds++;
+  else
+    stats.binary_loads++;
+  return TRUE;
+}
+
+CcClRuntime *
+cc_cl_runtime_get (gboolean gpu_only, GError **error)
+{
+  CcClRuntime *rt = NULL;
+
+  g_mutex_lock (&lock);
+  if (disabled)
+    g_propagate_error (error, g_error_copy (disabled));
+  else
+    {
+      if (runtime == NULL)
+        runtime = runtime_new (fault_from_env (), error);
+      if (runtime && gpu_only && !runtime->is_gpu)
+        g_set_error_literal (error, CC_CL_ERROR, CC_CL_ERROR_NO_GPU, _ ("No OpenCL GPU was found"));
+      else if (runtime && (runtime->program || runtime_build (runtime, error)))
+        rt = g_atomic_rc_box_acquire (runtime);
+      else if (runtime)
+        {
+          /* Kernels that do not build will not build next time either. */
+          g_set_error (&disabled, CC_CL_ERROR, CC_CL_ERROR_DISABLED,
+                       _ ("OpenCL was turned off after an earlier failure"));
+          g_clear_pointer (&runtime, cc_cl_runtime_unref);
+        }
+    }
+  g_mutex_unlock (&lock);
+  return rt;
+}
+
+void
+cc_cl_fall_back (const GError *error)
+{
+  gboolean this_run_only = g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES)
+                           || g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_ALLOC);
+
+  g_mutex_lock (&lock);
+  if (!warned)
+    g_warning (_ ("OpenCL cannot run the network, so the CPU does (same result, slower): %s"),
+               error->message);
+  warned = TRUE;
+  if (!this_run_only && !disabled)
+    {
+      g_set_error (&disabled, CC_CL_ERROR, CC_CL_ERROR_DISABLED,
+                   _ ("OpenCL was turned off after an earlier failure"));
+      g_clear_pointer (&runtime, cc_cl_runtime_unref);
+    }
+  g_mutex_unlock (&lock);
+}
+
+void
+cc_cl_shutdown (void)
+{
+  g_mutex_lock (&lock);
+  g_clear_pointer (&runtime, cc_cl_runtime_unref);
+  g_clear_error (&disabled);
+  warned = FALSE;
+  g_mutex_unlock (&lock);
+}
+
+CcClStats
+cc_cl_get_stats (void)
+{
+  CcClStats s;
+
+  g_mutex_lock (&lock);
+  s = stats;
+  g_mutex_unlock (&lock);
+  return s;
+}

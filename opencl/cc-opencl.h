@@ -1,0 +1,84 @@
+/* CoColor OpenCL runtime: the one device, context, queue and kernel
+ * program of the process, made on first use.
+ *
+ * The op owns this context rather than using GEGL's (GEGL's OpenCL is off in
+ * GIMP by default and only looks for GPUs).  Any failure is reported as a
+ * CC_CL_ERROR; the forward pass then warns once and runs on the CPU. */
+#pragma once
+
+#include <CL/cl.h> /* OpenCL 1.2 API: CL_TARGET_OPENCL_VERSION=120 from meson */
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CC_CL_ERROR (cc_cl_error_quark ())
+GQuark cc_cl_error_quark (void);
+
+typedef enum
+{
+  CC_CL_ERROR_NO_PLATFORM, /* no OpenCL platform or device */
+  CC_CL_ERROR_NO_GPU,      /* a GPU was asked for (device auto) and there is none */
+  CC_CL_ERROR_BUILD,       /* the kernels do not build */
+  CC_CL_ERROR_RESOURCES,   /* out of device resources or memory for this run */
+  CC_CL_ERROR_ALLOC,       /* one buffer over CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+  CC_CL_ERROR_LOST,        /* the device stopped working */
+  CC_CL_ERROR_CLBLAST,     /* a CLBlast call failed */
+  CC_CL_ERROR_DISABLED,    /* OpenCL was turned off after an earlier failure */
+} CcClError;
+
+/* Faults the tests make happen (COCOLOR_OPENCL_FAULT=no-platform|build|
+ * resources|alloc|lost|clblast), read when the runtime is made. */
+typedef enum
+{
+  CC_CL_FAULT_NONE,
+  CC_CL_FAULT_NO_PLATFORM,
+  CC_CL_FAULT_BUILD,
+  CC_CL_FAULT_RESOURCES,
+  CC_CL_FAULT_ALLOC,
+  CC_CL_FAULT_LOST,
+  CC_CL_FAULT_CLBLAST,
+} CcClFault;
+
+typedef struct
+{
+  cl_device_id device;
+  cl_context context;
+  cl_command_queue queue;
+  cl_program program; /* the embedded kernels, built */
+  gboolean is_gpu;
+  cl_ulong max_alloc; /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+  size_t max_work_group;
+  char *name; /* device name, for messages */
+  CcClFault fault;
+} CcClRuntime;
+
+/* The process's runtime, with a reference for the caller (cc_cl_runtime_unref).
+ * gpu_only: fail with CC_CL_ERROR_NO_GPU, before building any kernel,
+ * unless the device is a GPU. */
+CcClRuntime *cc_cl_runtime_get (gboolean gpu_only, GError **error);
+void cc_cl_runtime_unref (CcClRuntime *rt);
+
+/* After a failure: warns once per process, and turns OpenCL off for the
+ * process unless the failure was this run's alone (resources, one too large
+ * buffer). */
+void cc_cl_fall_back (const GError *error);
+
+/* Drops the runtime and the once-only state: the next use starts afresh
+ * (tests; module unload). */
+void cc_cl_shutdown (void);
+
+/* How the program was obtained since the process started. */
+typedef struct
+{
+  int source_builds; /* compiled from source */
+  int binary_loads;  /* loaded from the binary cache */
+} CcClStats;
+
+CcClStats cc_cl_get_stats (void);
+
+/* "OpenCL error -5 (CL_OUT_OF_RESOURCES)"-style name of a status. */
+const char *cc_cl_status_name (cl_int status);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcClRuntime, cc_cl_runtime_unref)
+
+G_END_DECLS

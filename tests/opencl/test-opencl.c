@@ -1,0 +1,330 @@
+/* The OpenCL backend (on PoCL here) against the CPU backend: every layer
+ * type and whole U-Nets within 1e-4; each injected fault falls back to the
+ * CPU with one warning and the same picture; the program-binary cache is
+ * reused and survives corrupt and foreign files.
+ *
+ * XDG_CACHE_HOME points into the build tree (meson), so the suite's
+ * processes share PoCL's and our compiled kernels. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cc-forward.h"
+#include "cc-cl-cache.h"
+#include "cc-opencl.h"
+#include "graph-builder.h"
+
+#define TOLERANCE 1e-4
+
+static float *
+random_input (gsize n, guint32 seed)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  float *d = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    d[i] = (float)g_rand_double_range (rand, -1.0, 1.0);
+  g_rand_free (rand);
+  return d;
+}
+
+/* The model's output at h x w on device; *used: the backend that ran. */
+static float *
+run (const CcModel *m, int h, int w, CcDevice device, CcDevice *used, gsize *n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CcForward) fw = NULL;
+  g_autofree float *input = random_input ((gsize)m->info.input_channels * h * w, 7);
+  CcPlan *plan = cc_plan_new (m, h, w, NULL, &error);
+  CcShape s;
+  float *out;
+
+  g_assert_no_error (error);
+  fw = cc_forward_new_on (m, plan, 2, device, &error);
+  g_assert_no_error (error);
+  s = plan->values[m->output].shape;
+  *n = (gsize)s.c * s.h * s.w;
+  out = g_new (float, *n);
+  g_assert_true (cc_forward_run (fw, input, out, &error));
+  g_assert_no_error (error);
+  *used = cc_forward_get_device (fw);
+  return out;
+}
+
+static double
+max_error (const float *a, const float *b, gsize n)
+{
+  double e = 0;
+
+  for (gsize i = 0; i < n; i++)
+    e = MAX (e, fabs ((double)a[i] - b[i]));
+  return e;
+}
+
+/* OpenCL against the CPU; fails unless OpenCL itself ran. */
+static double
+compare (const CcModel *m, int h, int w)
+{
+  CcDevice used;
+  gsize n, n2;
+  g_autofree float *cpu = run (m, h, w, CC_DEVICE_CPU, &used, &n);
+  g_autofree float *cl = run (m, h, w, CC_DEVICE_OPENCL, &used, &n2);
+
+  g_assert_cmpint (used, ==, CC_DEVICE_OPENCL);
+  g_assert_cmpuint (n, ==, n2);
+  return max_error (cpu, cl, n);
+}
+
+static void
+test_convolutions (void)
+{
+  const CcActivation acts[]
+      = { CC_ACT_NONE, CC_ACT_RELU, CC_ACT_LEAKY_RELU, CC_ACT_SILU, CC_ACT_SIGMOID, CC_ACT_TANH };
+
+  for (int k = 1; k <= 3; k += 2)
+    for (int s = 1; s <= 2; s++)
+      for (int p = 0; p <= k / 2; p++)
+        for (guint a = 0; a < G_N_ELEMENTS (acts); a++)
+          {
+            GraphBuilder *gb = gb_new (5, 100 + a);
+            double err;
+
+            gb_conv (gb, 0, 5, 6, k, s, p, a % 2 == 0, acts[a]);
+            err = compare (&gb->model, 13, 10);
+            if (err > TOLERANCE)
+              g_error ("conv k%d s%d p%d act %d: error %g", k, s, p, acts[a], err);
+            gb_free (gb);
+          }
+}
+
+static void
+test_other_layers (void)
+{
+  const CcOpType unary[] = { CC_OP_RELU,
+                             CC_OP_LEAKY_RELU,
+                             CC_OP_SILU,
+                             CC_OP_SIGMOID,
+                             CC_OP_TANH,
+                             CC_OP_UPSAMPLE_NEAREST,
+                             CC_OP_UPSAMPLE_BILINEAR,
+                             CC_OP_AVGPOOL2,
+                             CC_OP_GLOBAL_AVGPOOL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (unary); i++)
+    {
+      GraphBuilder *gb = gb_new (3, 1);
+      /* A conv first, so the layer reads an arena value, not the input. */
+      int x = gb_conv (gb, 0, 3, 4, 1, 1, 0, TRUE, CC_ACT_NONE);
+
+      gb_unary (gb, unary[i], x);
+      g_assert_cmpfloat (compare (&gb->model, 11, 14), <=, TOLERANCE);
+      g_assert_cmpfloat (compare (&gb->model, 2, 3), <=, TOLERANCE);
+      gb_free (gb);
+    }
+  {
+    /* Add, mul (same shape, broadcast either side), concat of four. */
+    GraphBuilder *gb = gb_new (3, 2);
+    int x = gb_conv (gb, 0, 3, 4, 1, 1, 0, TRUE, CC_ACT_NONE);
+    int y = gb_conv (gb, 0, 3, 4, 3, 1, 1, TRUE, CC_ACT_NONE);
+    int g = gb_unary (gb, CC_OP_GLOBAL_AVGPOOL, y);
+    int s = gb_binary (gb, CC_OP_ADD, x, y);
+    int m1 = gb_binary (gb, CC_OP_MUL, s, x);
+    int m2 = gb_binary (gb, CC_OP_MUL, m1, g);
+    int m3 = gb_binary (gb, CC_OP_MUL, g, m2);
+    int in[4] = { m3, x, 0, m3 };
+
+    gb_node (gb, CC_OP_CONCAT, 4, in);
+    g_assert_cmpfloat (compare (&gb->model, 9, 12), <=, TOLERANCE);
+    gb_free (gb);
+  }
+  {
+    /* A long plane for the global average pool's reduction. */
+    GraphBuilder *gb = gb_new (2, 4);
+    int x = gb_conv (gb, 0, 2, 3, 3, 1, 1, TRUE, CC_ACT_SIGMOID);
+
+    gb_unary (gb, CC_OP_GLOBAL_AVGPOOL, x);
+    g_assert_cmpfloat (compare (&gb->model, 300, 217), <=, TOLERANCE);
+    gb_free (gb);
+  }
+}
+
+static void
+test_unets (void)
+{
+  GraphBuilder *gb = gb_new (1, 3);
+
+  gb_unet (gb, 1, 8, 3);
+  g_assert_cmpfloat (compare (&gb->model, 48, 40), <=, TOLERANCE);
+  g_assert_cmpfloat (compare (&gb->model, 128, 96), <=, TOLERANCE);
+  gb_free (gb);
+
+  gb = gb_new (1, 5);
+  gb_unet (gb, 1, 16, 4);
+  g_assert_cmpfloat (compare (&gb->model, 64, 80), <=, TOLERANCE);
+  gb_free (gb);
+}
+
+/* ---- faults ---- */
+
+static const char *faults[] = { "no-platform", "build", "resources", "alloc", "lost", "clblast" };
+
+/* With the fault injected: one warning, and exactly the CPU's picture;
+ * the next run (new forward pass) warns no more. */
+static void
+test_fault (gconstpointer data)
+{
+  const char *fault = data;
+  GraphBuilder *gb = gb_new (1, 11);
+  CcDevice used;
+  gsize n, n2;
+  g_autofree float *cpu = NULL;
+  g_autofree float *got = NULL;
+  g_autofree float *again = NULL;
+
+  gb_unet (gb, 1, 8, 2);
+  cpu = run (&gb->model, 32, 24, CC_DEVICE_CPU, &used, &n);
+
+  g_setenv ("COCOLOR_OPENCL_FAULT", fault, TRUE);
+  cc_cl_shutdown ();
+  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "OpenCL cannot run the network*");
+  got = run (&gb->model, 32, 24, CC_DEVICE_OPENCL, &used, &n2);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (used, ==, CC_DEVICE_CPU);
+  g_assert_cmpuint (n, ==, n2);
+  g_assert_cmpmem (cpu, n * sizeof (float), got, n2 * sizeof (float));
+
+  /* Once: a second warning would be fatal here (g_test_init). */
+  again = run (&gb->model, 32, 24, CC_DEVICE_OPENCL, &used, &n2);
+  g_assert_cmpint (used, ==, CC_DEVICE_CPU);
+  g_assert_cmpmem (cpu, n * sizeof (float), again, n2 * sizeof (float));
+
+  g_unsetenv ("COCOLOR_OPENCL_FAULT");
+  cc_cl_shutdown ();
+  gb_free (gb);
+}
+
+/* ---- program-binary cache ---- */
+
+/* A fresh runtime: reads the cache (or builds). */
+static void
+start_runtime (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CcClRuntime) rt = NULL;
+
+  cc_cl_shutdown ();
+  rt = cc_cl_runtime_get (FALSE, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+cache_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CcClRuntime) rt = cc_cl_runtime_get (FALSE, &error);
+
+  g_assert_no_error (error);
+  return cc_cl_cache_path (rt->device);
+}
+
+static void
+expect_build (gboolean build)
+{
+  CcClStats before = cc_cl_get_stats (), after;
+
+  start_runtime ();
+  after = cc_cl_get_stats ();
+  g_assert_cmpint (after.source_builds - before.source_builds, ==, build ? 1 : 0);
+  g_assert_cmpint (after.binary_loads - before.binary_loads, ==, build ? 0 : 1);
+}
+
+static void
+test_cache (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "cache-test", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("XDG_CACHE_HOME"));
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  GraphBuilder *gb = gb_new (1, 12);
+
+  /* A cache of its own, so that the first build is certain. */
+  g_setenv ("XDG_CACHE_HOME", dir, TRUE);
+  path = cache_file ();
+  g_remove (path);
+
+  expect_build (TRUE);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  expect_build (FALSE); /* second run: nothing built */
+  expect_build (FALSE);
+
+  /* Corrupt: a flipped byte in the binary. */
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  contents[length / 2] ^= 0x55;
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+  expect_build (TRUE);
+  expect_build (FALSE); /* rewritten */
+
+  /* Truncated, then garbage, then another key's entry (foreign). */
+  g_assert_true (g_file_set_contents (path, contents, length / 3, NULL));
+  expect_build (TRUE);
+  g_assert_true (g_file_set_contents (path, "not a cache file", -1, NULL));
+  expect_build (TRUE);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  memset (contents + strlen ("CoColor OpenCL binary 1\n"), 'f', 64);
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+  expect_build (TRUE);
+  expect_build (FALSE);
+
+  /* And the kernels from the cache compute what the built ones do. */
+  gb_unet (gb, 1, 8, 2);
+  g_assert_cmpfloat (compare (&gb->model, 32, 40), <=, TOLERANCE);
+  gb_free (gb);
+
+  g_setenv ("XDG_CACHE_HOME", saved, TRUE);
+  cc_cl_shutdown ();
+}
+
+/* auto takes a GPU only: on PoCL's CPU device it stays on the CPU backend,
+ * silently. */
+static void
+test_auto (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CcClRuntime) rt = cc_cl_runtime_get (FALSE, &error);
+  GraphBuilder *gb = gb_new (1, 13);
+  CcDevice used;
+  gsize n;
+  g_autofree float *out = NULL;
+
+  g_assert_no_error (error);
+  gb_conv (gb, 0, 1, 3, 3, 1, 1, TRUE, CC_ACT_RELU);
+  out = run (&gb->model, 8, 8, CC_DEVICE_AUTO, &used, &n);
+  g_assert_cmpint (used, ==, rt->is_gpu ? CC_DEVICE_OPENCL : CC_DEVICE_CPU);
+  gb_free (gb);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_unsetenv ("COCOLOR_OPENCL_FAULT");
+  g_unsetenv ("COCOLOR_DEVICE");
+  g_test_add_func ("/opencl/convolutions", test_convolutions);
+  g_test_add_func ("/opencl/other-layers", test_other_layers);
+  g_test_add_func ("/opencl/unets", test_unets);
+  g_test_add_func ("/opencl/auto", test_auto);
+  g_test_add_func ("/opencl/cache", test_cache);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/opencl/fault/%s", faults[i]);
+      g_test_add_data_func (name, faults[i], test_fault);
+    }
+  status = g_test_run ();
+  cc_cl_shutdown (); /* releases the context: nothing left for LeakSanitizer */
+  return status;
+}

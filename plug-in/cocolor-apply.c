@@ -96,6 +96,24 @@ merge_results (GList *layers, GList *results)
     }
 }
 
+/* libgimp 3.0.4 does not carry GEGL file-path properties over the wire,
+ * so an effect there cannot be told which model file to use; it would
+ * silently use the shipped one.  Asked of a throw-away filter. */
+static gboolean
+effects_take_model (GimpDrawable *drawable)
+{
+  GimpDrawableFilter *probe = gimp_drawable_filter_new (drawable, COCOLOR_OP_NAME, NULL);
+  gboolean found;
+
+  if (!probe)
+    return TRUE; /* append_effects reports the missing op */
+  found = g_object_class_find_property (
+            G_OBJECT_GET_CLASS (gimp_drawable_filter_get_config (probe)), "model")
+          != NULL;
+  gimp_drawable_filter_delete (probe);
+  return found;
+}
+
 static gboolean
 append_effects (GList *layers, const CocolorSettings *settings, GError **error)
 {
@@ -111,15 +129,16 @@ append_effects (GList *layers, const CocolorSettings *settings, GError **error)
                        COCOLOR_OP_NAME);
           return FALSE;
         }
-      /* Enum properties arrive as GimpChoice strings; an empty model keeps
-       * the effect portable, since the op finds its shipped model itself. */
-      g_object_set (gimp_drawable_filter_get_config (filter),
+      GimpDrawableFilterConfig *config = gimp_drawable_filter_get_config (filter);
+      /* Enum properties arrive as GimpChoice strings. */
+      g_object_set (config,
                     "mode", settings->mode,
                     "strength", settings->strength,
                     "working-size", settings->working_size,
                     "device", settings->device,
-                    "model", settings->model ? settings->model : "",
                     NULL);
+      if (settings->model)
+        g_object_set (config, "model", settings->model, NULL);
       gimp_drawable_append_filter (l->data, filter);
     }
   return TRUE;
@@ -141,6 +160,14 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
     }
   if (!cocolor_op_check (settings, NULL, error))
     return FALSE;
+  if (settings->non_destructive && settings->model && !effects_take_model (layers->data))
+    {
+      g_set_error_literal (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
+                           _("In this version of GIMP a non-destructive effect can only use the "
+                             "shipped model: clear the model file, or turn off “Non-destructive "
+                             "effect”."));
+      return FALSE;
+    }
   if (cocolor_op_device_note (settings))
     gimp_message (cocolor_op_device_note (settings));
 

@@ -32,6 +32,21 @@ op_module_dir (void)
   return NULL;
 }
 
+void
+cocolor_op_load (void)
+{
+  g_autofree char *ours = g_strdup (bindtextdomain (GETTEXT_PACKAGE, NULL));
+
+  if (gegl_has_operation (COCOLOR_OP_NAME))
+    {
+      g_autoptr (GeglNode) node = gegl_node_new ();
+      gegl_node_new_child (node, "operation", COCOLOR_OP_NAME, NULL);
+    }
+  /* The op's class_init binds the shared text domain to the folder it was
+   * built for; the plug-in's own catalogs, bound by libgimp, come first. */
+  bindtextdomain (GETTEXT_PACKAGE, ours);
+}
+
 static CcTask
 task_of (const CocolorSettings *settings)
 {

@@ -23,6 +23,10 @@ typedef enum
   COCOLOR_ERROR_NOTHING,       /* no layer can be colorized */
 } CocolorError;
 
+/* Initialises the op's class, if it is installed, keeping the plug-in's
+ * catalogs; call after gegl_init. */
+void cocolor_op_load (void);
+
 /* Checks the op and the model; on success *model_path (may be NULL) names
  * the model file the op will load. */
 gboolean cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **error);

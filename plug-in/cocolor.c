@@ -8,11 +8,13 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <locale.h>
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
 #include "cocolor-apply.h"
 #include "cocolor-dialog.h"
+#include "cocolor-op.h"
 #include "cocolor-settings.h"
 
 #define PLUG_IN_PROC "plug-in-cocolor-colorize"
@@ -41,6 +43,9 @@ static gboolean
 cocolor_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_domain,
                   gchar **catalog_dir)
 {
+  /* The catalogs follow the user's locale only once the process has
+   * taken it from the environment; done here since nothing earlier runs. */
+  setlocale (LC_ALL, "");
   *gettext_domain = g_strdup (GETTEXT_PACKAGE);
   *catalog_dir = g_strdup ("locale");
   return TRUE;
@@ -77,6 +82,7 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   g_autoptr (GError) error = NULL;
 
   gegl_init (NULL, NULL);
+  cocolor_op_load ();
 
   if (!drawables || !drawables[0])
     {

@@ -33,7 +33,22 @@ if [ -s "$tmp/listed" ]; then
   [ "$n" -gt 1 ] || { echo "xgettext found no messages"; status=1; }
 fi
 
+# Every catalog is complete: no untranslated or fuzzy entry, and none
+# missing from or obsolete against the sources' messages.
 for lang in $(sed -e 's/#.*//' po/LINGUAS); do
-  msgfmt --check --statistics -o /dev/null "po/$lang.po" || status=1
+  msgfmt --check --statistics -o /dev/null "po/$lang.po" 2> "$tmp/stats" || status=1
+  cat "$tmp/stats"
+  if grep -qE 'untranslated|fuzzy' "$tmp/stats"; then
+    echo "po/$lang.po is incomplete"
+    status=1
+  fi
+  if [ -s "$tmp/cocolor.pot" ]; then
+    msgmerge --quiet --no-fuzzy-matching -o "$tmp/$lang.po" "po/$lang.po" "$tmp/cocolor.pot"
+    left=$(msgattrib --untranslated --no-obsolete "$tmp/$lang.po" | grep -c '^msgid ' || true)
+    if [ "$left" -gt 0 ]; then
+      echo "po/$lang.po lacks $((left - 1)) message(s) of the sources"
+      status=1
+    fi
+  fi
 done
 exit $status

@@ -1,0 +1,27 @@
+
+# A broken model: EXECUTION_ERROR with a message naming the file, the
+# pixels untouched; in German (LANGUAGE=de) the message is translated.
+import os
+broken = TMP + "/broken.safetensors"
+with open(broken, "wb") as f:
+    f.write(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header}")
+image = load_photo(96, 64)
+layer = image.get_layers()[0]
+old = pixels(layer)
+for nde in (False, True):
+    status, error = colorize(image, [layer], mode="nir", model=broken, non_destructive=nde)
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR, "status", status)
+    print("message:", error)
+    check(error and "broken.safetensors" in error, "message names the model file")
+    check(np.array_equal(pixels(layer), old) and not layer.get_filters(), "picture untouched")
+# An effect cannot be given a model file in GIMP 3.0.4: refused, not ignored.
+good = os.environ["COCOLOR_MODEL_DIR"] + "/cocolor-nir.safetensors"
+status, nde_error = colorize(image, [layer], mode="nir", model=good, non_destructive=True)
+check(status == Gimp.PDBStatusType.EXECUTION_ERROR and not layer.get_filters(),
+      "effect with a model file refused:", nde_error)
+expected = os.environ.get("EXPECT_MESSAGE")
+if expected:
+    check(expected in error, "translated message", repr(expected))
+    label = Gimp.get_pdb().lookup_procedure("plug-in-cocolor-colorize").get_menu_label()
+    check(label == os.environ["EXPECT_LABEL"], "translated menu label", label)
+image.delete()

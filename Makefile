@@ -13,7 +13,8 @@ PREFIX ?= $(CURDIR)/build/prefix
 , := ,
 # The private prefix keeps GEGL's and GIMP's layout so that XDG_DATA_HOME and
 # GIMP3_DIRECTORY can point the applications at it without touching the system.
-PRIVATE_DIRS = -Dgegl-plugindir=$(PREFIX)/share/gegl-0.4/plug-ins -Dgimp-plugindir=$(PREFIX)/gimp3/plug-ins
+PRIVATE_DIRS = -Dgegl-plugindir=$(PREFIX)/share/gegl-0.4/plug-ins -Dgimp-plugindir=$(PREFIX)/gimp3/plug-ins \
+  -Dgimp-scriptsdir=$(PREFIX)/gimp3/scripts
 MESON_SETUP = [ -f $(1)/build.ninja ] || meson setup $(1) --prefix=$(PREFIX) $(PRIVATE_DIRS) $(2)
 
 .PHONY: all build check demo sanitize bench shell format install clean

@@ -1,6 +1,7 @@
 """Losses for CoColor training.  Images are sRGB in [0,1], NCHW; masks [N,1,H,W] in {0,1}.
 
-- pixel: L1 on sRGB + weighted L1 on (Cb, Cr) -- chroma errors are what the colour nets control.
+- pixel: L1 on sRGB + weighted L1 on (Cb, Cr) -- chroma errors are what the colour nets control --
+  and, for F_N, an extra L1 on luma Y (measured: F_N's PSNR is limited by its luminance, not its chroma).
 - chroma magnitude: L1 between per-pixel chroma magnitudes |CbCr| (hue-free): a plain regression toward
   the conditional mean shrinks uncertain chroma to grey/sepia; matching the magnitude does not.
 - colourfulness: hinge on the image-level Hasler-Suesstrunk colourfulness ratio (pred / target) below 1.
@@ -77,6 +78,8 @@ def feature_consistency(fa, fb):
 def colour_loss(pred, gt, mask, w):
     """The colour networks' supervised loss, weights from a config dict; returns (total, parts)."""
     parts = {"pix": pixel_loss(pred, gt, mask, w.get("chroma", 2.0))}
+    if w.get("luma"):
+        parts["luma"] = w["luma"] * _wmean((rgb_to_ycbcr(pred)[:, :1] - rgb_to_ycbcr(gt)[:, :1]).abs(), mask)
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
     if w.get("colourful"):

@@ -41,6 +41,8 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     train_res = cfg["crop"]
     common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
               "training": "CoColor cooperative schedule (models/train): " + json.dumps(cfg["steps"]),
+              "content_scale": (f"NIR pairs at {cfg['epfl_scale']:.3f} of camera resolution (VCIP: 680-px squares "
+                                f"-> 256); photos at <= {cfg['photo_max_side']} px; train_resolution is the crop side"),
               "evaluated_on": "held-out validation splits (VCIP by source group, EPFL ids, photo files)"}
     from .evaluate import pooled_epfl
     met = results.get("metrics", {})

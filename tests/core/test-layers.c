@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cc-cpu.h"
 #include "cc-forward.h"
 #include "graph-builder.h"
 
@@ -252,6 +253,55 @@ test_convolutions (void)
             }
 }
 
+/* The CPU backend's direct 3x3 kernel (where the CPU has AVX-512) at its
+ * edges: several 32-pixel blocks and a partial one, input channels in
+ * several chunks and a partial one, a partial block of output channels,
+ * padding 0 to 2, stride 1 and 2.  Checked against the reference, against
+ * the portable im2col path, and bit for bit across thread counts. */
+static void
+test_direct_convolutions (void)
+{
+  int sizes[][2] = { { 5, 70 }, { 34, 33 }, { 3, 17 } };
+  const CcActivation acts[] = { CC_ACT_RELU, CC_ACT_NONE, CC_ACT_SIGMOID };
+  g_autoptr (CcCpu) cpu = cc_cpu_new (1, NULL);
+
+  if (!cc_cpu_get_direct (cpu))
+    g_test_message ("no AVX-512 here: both runs take the im2col path");
+  for (int s = 1; s <= 2; s++)
+    for (int p = 0; p <= 2; p++)
+      for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+        {
+          GraphBuilder *gb = gb_new (37, 200 + z);
+          int h = sizes[z][0], w = sizes[z][1];
+          g_autofree float *input = random_input (37 * h * w, 7);
+          g_autofree float *direct = NULL;
+          g_autofree float *im2col = NULL;
+          gsize n, n2;
+          double err;
+
+          gb_conv (gb, 0, 37, 21, 3, s, p, z != 1, acts[(s + p + z) % G_N_ELEMENTS (acts)]);
+          err = compare (&gb->model, h, w);
+          if (err > 1e-5)
+            g_error ("direct conv s%d p%d %dx%d: error %g", s, p, h, w, err);
+          direct = run_core (&gb->model, input, h, w, 1, NULL, &n);
+          for (int threads = 2; threads <= 3; threads++)
+            {
+              g_autofree float *again = run_core (&gb->model, input, h, w, threads, NULL, &n2);
+              if (memcmp (again, direct, n * sizeof (float)) != 0)
+                g_error ("direct conv s%d p%d %dx%d: %d threads differ", s, p, h, w, threads);
+            }
+          g_setenv ("COCOLOR_CPU_DIRECT", "0", TRUE);
+          im2col = run_core (&gb->model, input, h, w, 2, NULL, &n2);
+          g_unsetenv ("COCOLOR_CPU_DIRECT");
+          g_assert_cmpuint (n2, ==, n);
+          for (gsize i = 0; i < n; i++)
+            if (fabsf (direct[i] - im2col[i]) > 1e-5f)
+              g_error ("direct conv s%d p%d %dx%d: direct and im2col differ at %" G_GSIZE_FORMAT, s,
+                       p, h, w, i);
+          gb_free (gb);
+        }
+}
+
 static void
 test_other_layers (void)
 {
@@ -308,31 +358,43 @@ test_unet_deterministic (void)
   input = random_input (h * w, 9);
   g_assert_cmpfloat (compare (&gb->model, h, w), <, 1e-5);
 
-  /* The im2col tile size changes the GEMM's shape, hence rounding: compare
-   * bits only between runs of the same tiling. */
-  for (int tile = 0; tile < 2; tile++)
+  /* Both convolution paths where the CPU has the direct kernel: it ignores
+   * the im2col tiling, the im2col path must be deterministic too. */
+  for (int path = 0; path < 2; path++)
     {
-      cc_plan_options_init (&options);
-      options.im2col_tile_bytes = tile ? 4096 : 0;
-      options.min_tile_cols = 16; /* parts of rows even at this small size */
-      g_free (first);
-      first = run_core (&gb->model, input, h, w, 1, &options, &n);
-      if (tile == 0)
-        whole = g_memdup2 (first, n * sizeof (float));
-      /* Small tiles (parts of rows) agree with whole rows to rounding. */
-      for (gsize i = 0; i < n; i++)
-        g_assert_cmpfloat (fabsf (first[i] - whole[i]), <, 1e-5);
-      for (int threads = 1; threads <= 3; threads++)
-        for (int in_place = 0; in_place < 2; in_place++)
-          {
-            g_autofree float *again = NULL;
-            gsize n2;
-            options.concat_in_place = options.elementwise_in_place = in_place;
-            again = run_core (&gb->model, input, h, w, threads, &options, &n2);
-            g_assert_cmpuint (n2, ==, n);
-            if (memcmp (again, first, n * sizeof (float)) != 0)
-              g_error ("threads %d in place %d tile %d: results differ", threads, in_place, tile);
-          }
+      if (path == 1)
+        g_setenv ("COCOLOR_CPU_DIRECT", "0", TRUE);
+      /* The im2col tile size changes the GEMM's shape, hence rounding: compare
+       * bits only between runs of the same tiling. */
+      for (int tile = 0; tile < 2; tile++)
+        {
+          cc_plan_options_init (&options);
+          options.im2col_tile_bytes = tile ? 4096 : 0;
+          options.min_tile_cols = 16; /* parts of rows even at this small size */
+          g_free (first);
+          first = run_core (&gb->model, input, h, w, 1, &options, &n);
+          if (tile == 0)
+            {
+              g_free (whole);
+              whole = g_memdup2 (first, n * sizeof (float));
+            }
+          /* Small tiles (parts of rows) agree with whole rows to rounding. */
+          for (gsize i = 0; i < n; i++)
+            g_assert_cmpfloat (fabsf (first[i] - whole[i]), <, 1e-5);
+          for (int threads = 1; threads <= 3; threads++)
+            for (int in_place = 0; in_place < 2; in_place++)
+              {
+                g_autofree float *again = NULL;
+                gsize n2;
+                options.concat_in_place = options.elementwise_in_place = in_place;
+                again = run_core (&gb->model, input, h, w, threads, &options, &n2);
+                g_assert_cmpuint (n2, ==, n);
+                if (memcmp (again, first, n * sizeof (float)) != 0)
+                  g_error ("threads %d in place %d tile %d: results differ", threads, in_place,
+                           tile);
+              }
+        }
+      g_unsetenv ("COCOLOR_CPU_DIRECT");
     }
   gb_free (gb);
 }
@@ -342,6 +404,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/layers/convolutions", test_convolutions);
+  g_test_add_func ("/layers/direct-convolutions", test_direct_convolutions);
   g_test_add_func ("/layers/others", test_other_layers);
   g_test_add_func ("/layers/unet-deterministic", test_unet_deterministic);
   return g_test_run ();

@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, "models", "train"))
 import export  # noqa: E402
 import networks  # noqa: E402
 from safetensors_io import build_header, read_safetensors  # noqa: E402
+from reference import run_graph  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="cc-model-test-")
 n_test = 0
@@ -50,47 +51,6 @@ def dump(path):
     if p.returncode != 0:
         return {"crash": p.returncode, "stderr": p.stderr}
     return json.loads(p.stdout)
-
-
-# --------------------------------------------------------------------------
-# A reference interpreter of the format in PyTorch: the exported graph must
-# compute what the module computes (BN folding, fusion, lowering).
-
-ACTS = {"none": lambda x, a: x, "relu": lambda x, a: F.relu(x),
-        "leaky_relu": lambda x, a: F.leaky_relu(x, a), "silu": lambda x, a: F.silu(x),
-        "sigmoid": lambda x, a: torch.sigmoid(x), "tanh": lambda x, a: torch.tanh(x)}
-
-
-def run_graph(graph, tensors, x):
-    values = {graph["input"]: x}
-    ids = [graph["input"]] + [n["name"] for n in graph["nodes"]]
-    t = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
-    for n in graph["nodes"]:
-        ins = [values[i] if isinstance(i, str) else values[ids[i]] for i in n["inputs"]]
-        op, a = n["op"], n.get("alpha", 0.01)
-        if op == "conv2d":
-            y = F.conv2d(ins[0], t[n["weight"]], t.get(n.get("bias")), n["stride"], n["padding"])
-            y = ACTS[n.get("act", "none")](y, a)
-        elif op in ACTS:
-            y = ACTS[op](ins[0], a)
-        elif op == "add":
-            y = ins[0] + ins[1]
-        elif op == "mul":
-            y = ins[0] * ins[1]
-        elif op == "concat":
-            y = torch.cat(ins, 1)
-        elif op == "upsample_nearest":
-            y = F.interpolate(ins[0], scale_factor=2, mode="nearest")
-        elif op == "upsample_bilinear":
-            y = F.interpolate(ins[0], scale_factor=2, mode="bilinear", align_corners=False)
-        elif op == "avgpool2":
-            y = F.avg_pool2d(ins[0], 2)
-        elif op == "global_avgpool":
-            y = ins[0].mean((2, 3), keepdim=True)
-        else:
-            raise AssertionError(op)
-        values[n["name"]] = y
-    return values[graph["output"]]
 
 
 class Zoo(nn.Module):

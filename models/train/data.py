@@ -73,6 +73,12 @@ def _cap(im, max_side):
     return torch.from_numpy(np.asarray(pil).transpose(2, 0, 1).copy())
 
 
+def epfl_is_val(nid, val_every=6):
+    """Whether EPFL pair NNNN is in the validation split.  Ids go by pairs of
+    neighbouring shots of one scene: split by id // 2 so they stay together."""
+    return (int(nid) // 2) % val_every == 0
+
+
 class Pair:
     __slots__ = ("name", "group", "nir", "rgb", "mask", "set")
 
@@ -135,7 +141,7 @@ class Data:
                 p.nir, p.rgb = p.nir[:, :h, :w], p.rgb[:, :h, :w]
                 if p.mask is not None:
                     p.mask = p.mask[:, :h, :w]
-                (self.epfl_val if (int(nid) // 2) % val_every == 0 else self.epfl_train).append(p)
+                (self.epfl_val if epfl_is_val(nid, val_every) else self.epfl_train).append(p)
         dropped = _match_vcip_sources(self.epfl_train, self.vcip_val)
         if dropped:
             self.epfl_train = [p for p in self.epfl_train if p.name not in dropped]

@@ -74,8 +74,8 @@ def _cap(im, max_side):
 
 
 def epfl_is_val(nid, val_every=6):
-    """Whether EPFL pair NNNN is in the validation split.  Ids go by pairs of
-    neighbouring shots of one scene: split by id // 2 so they stay together."""
+    """Whether EPFL pair NNNN is in the validation split (one rule for the
+    training code and tools/eval-op.py)."""
     return (int(nid) // 2) % val_every == 0
 
 

@@ -3,9 +3,10 @@
  *   bench-core MODEL SIZE THREADS REPEATS [--layers]
  *
  * Runs the model on a SIZE × SIZE random input REPEATS times (after one
- * warm-up run) and keeps, per layer and for the whole network, the fastest
+ * warm-up run), on the backend COCOLOR_DEVICE names (default cpu), and keeps, per layer and for the whole network, the fastest
  * run: the machine is shared, the minimum is the least noisy figure.
- * Prints "total_ms=… conv_ms=… conv_gflop=… peak_bytes=…" last; with
+ * Prints "total_ms=… conv_ms=… conv_gflop=… peak_bytes=… device=…" last
+ * (device: the backend that ran, so a fallback cannot pass for OpenCL); with
  * --layers, a per-layer table before it. */
 #include "config.h"
 
@@ -65,7 +66,8 @@ main (int argc, char **argv)
   }
   if (plan == NULL)
     goto fail;
-  fw = cc_forward_new (model, g_steal_pointer (&plan), threads, &error);
+  fw = cc_forward_new_on (model, g_steal_pointer (&plan), threads,
+                          cc_device_from_env (CC_DEVICE_CPU), &error);
   if (fw == NULL)
     goto fail;
   p = cc_forward_get_plan (fw);
@@ -121,9 +123,10 @@ main (int argc, char **argv)
     }
   else
     conv_flops = p->flops;
-  printf ("total_ms=%.3f conv_ms=%.3f conv_gflop=%.3f peak_bytes=%" G_GSIZE_FORMAT "\n",
+  printf ("total_ms=%.3f conv_ms=%.3f conv_gflop=%.3f peak_bytes=%" G_GSIZE_FORMAT " device=%s\n",
           best_total * 1e3, conv_s * 1e3, conv_flops * 1e-9,
-          cc_plan_peak_bytes (p, cc_forward_get_n_threads (fw)));
+          cc_plan_peak_bytes (p, cc_forward_get_n_threads (fw)),
+          cc_forward_get_device (fw) == CC_DEVICE_OPENCL ? "opencl" : "cpu");
   return 0;
 
 fail:

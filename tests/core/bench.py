@@ -10,6 +10,11 @@ Prints the C core's per-layer table at 512x512, whole-network milliseconds at
 256, 512 and 1024, the convolutions' fraction of the FP32 peak, and ends with
 
     bench: device=cpu size=512 cocolor_ms=... torch_ms=... ort_ms=...
+
+With DEVICE=opencl, the same network on the OpenCL backend against the CPU
+backend in the same run (no PyTorch), ending with
+
+    bench: device=opencl size=512 cocolor_ms=... cpu_ms=...
 """
 import contextlib
 import os
@@ -26,9 +31,10 @@ SIZES = (256, 512, 1024)
 REPEATS = {256: 10, 512: 5, 1024: 3}
 PEAK_GFLOPS = 310.0  # two cores' FP32 peak on the reference machine
 
-if os.environ.get("DEVICE", "cpu") != "cpu":
-    print(f"bench: DEVICE={os.environ['DEVICE']}: only the CPU backend exists so far")
-    sys.exit(77)
+DEVICE = os.environ.get("DEVICE", "cpu")
+if DEVICE not in ("cpu", "opencl"):
+    print(f"bench: DEVICE={DEVICE}: not a backend (cpu, opencl)")
+    sys.exit(2)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -78,13 +84,36 @@ def onnx_export(module, path):
                       dynamic_axes={"x": {2: "h", 3: "w"}, "y": {2: "h", 3: "w"}})
 
 
-def core(path, size, layers=False):
+def core(path, size, layers=False, device="cpu"):
     args = [BENCH_CORE, path, str(size), str(THREADS), str(REPEATS[size])]
+    env = dict(os.environ, COCOLOR_DEVICE=device)
     out = subprocess.run(args + (["--layers"] if layers else []), check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env).stdout
     lines = out.strip().splitlines()
     fields = dict(kv.split("=") for kv in lines[-1].split())
+    if fields.pop("device") != device:
+        sys.exit(f"bench: {device} was asked for, but the backend fell back to the CPU")
     return lines[:-1], {k: float(v) for k, v in fields.items()}
+
+
+def main_opencl(path):
+    """The OpenCL backend against the CPU backend, same file, same run."""
+    print(f"OpenCL backend (kernels + CLBlast) against the CPU backend ({THREADS} threads)")
+    core(path, 256, device="opencl")  # compiles CLBlast's kernels once (PoCL: slow)
+    table, _ = core(path, 512, layers=True, device="opencl")
+    print("OpenCL backend per layer at 512x512 (fastest run of each layer):")
+    print("\n".join(table))
+    results = {}
+    for size in SIZES:
+        _, g = core(path, size, device="opencl")
+        _, c = core(path, size)
+        results[size] = (g["total_ms"], c["total_ms"], g["peak_bytes"])
+    print(f"\n{'size':>6} {'arena MiB':>10} {'opencl ms':>10} {'cpu ms':>8} {'opencl/cpu':>11}")
+    for size, (g_ms, c_ms, peak) in results.items():
+        print(f"{size:>6} {peak / 2**20:>10.1f} {g_ms:>10.1f} {c_ms:>8.1f} {g_ms / c_ms:>10.2f}x")
+    g_ms, c_ms = results[512][:2]
+    print(f"bench: device=opencl size=512 cocolor_ms={g_ms:.1f} cpu_ms={c_ms:.1f}")
+    return 0
 
 
 def best_ms(fn, repeats):
@@ -105,6 +134,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "ref.safetensors")
         export.export_model(net, path, export.make_contract("gray"))
+        if DEVICE == "opencl":
+            return main_opencl(path)
         onnx_path = os.path.join(tmp, "ref.onnx")
         session = None
         with quiet_stderr():

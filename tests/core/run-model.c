@@ -55,12 +55,20 @@ main (int argc, char **argv)
   if (plan == NULL)
     goto fail;
   out = plan->values[model->output].shape;
-  fw = cc_forward_new (model, g_steal_pointer (&plan), threads, &error);
+  /* COCOLOR_DEVICE=opencl: the same checks on the OpenCL backend. */
+  fw = cc_forward_new_on (model, g_steal_pointer (&plan), threads,
+                          cc_device_from_env (CC_DEVICE_CPU), &error);
   if (fw == NULL)
     goto fail;
   output = g_new (float, (gsize)out.c *out.h *out.w);
   if (!cc_forward_run (fw, (const float *)input, output, &error))
     goto fail;
+  if (cc_device_from_env (CC_DEVICE_CPU) == CC_DEVICE_OPENCL
+      && cc_forward_get_device (fw) != CC_DEVICE_OPENCL)
+    {
+      fprintf (stderr, "run-model: OpenCL was asked for, but the CPU ran\n");
+      return 1;
+    }
   if (!g_file_set_contents (argv[6], (const char *)output,
                             (gssize)((gsize)out.c * out.h * out.w * sizeof (float)), &error))
     goto fail;

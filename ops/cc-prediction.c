@@ -2,6 +2,7 @@
 
 #include "cc-prediction.h"
 
+#include "cc-luma.h"
 #include "cc-tiles.h"
 
 #include <gio/gio.h>
@@ -44,7 +45,7 @@ cc_prediction_small_size (int width, int height, int working_size, int *w, int *
 }
 
 /* Area-averages the picture's luminance down to w × h in one pass over the
- * input tiles: each source pixel falls in exactly one small pixel. */
+ * input tiles (R'G'B'A): each source pixel falls in exactly one small pixel. */
 static gboolean
 read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl *format,
                       int w, int h, float *lum, GError **error)
@@ -73,12 +74,12 @@ read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, c
           int by = (int) ((gint64) (roi->y - rect->y + y) * h / rect->height);
           double *srow = sum + (gsize) by * w;
           guint32 *crow = count + (gsize) by * w;
-          const float *line = px + (gsize) y * roi->width;
+          const float *line = px + (gsize) y * roi->width * 4;
           for (int x = 0; x < roi->width; x++)
             {
               int bx = bin_x[roi->x - rect->x + x];
               /* NaN and out-of-range values (float pictures) must not reach the network. */
-              float v = line[x];
+              float v = cc_luma (line + 4 * x);
               srow[bx] += isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
               crow[bx]++;
             }
@@ -113,7 +114,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   if (!predictor)
     return NULL;
 
-  const Babl *format = babl_format_with_space ("Y' float", key->space);
+  const Babl *format = babl_format_with_space ("R'G'B'A float", key->space);
   CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
   prediction->key = *key;
   prediction->key.model_path = g_strdup (key->model_path);

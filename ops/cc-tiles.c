@@ -2,6 +2,8 @@
 
 #include "cc-tiles.h"
 
+#include "cc-luma.h"
+
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -52,7 +54,7 @@ struct _CcTiles
   CcPredictor *predictor;
   GeglRectangle rect;
   int level;
-  const Babl *luminance_format;
+  const Babl *rgba_format;
   int tile, overlap;
   Axis x, y;
   GMutex lock;
@@ -62,14 +64,14 @@ struct _CcTiles
 
 CcTiles *
 cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level,
-              const Babl *luminance_format)
+              const Babl *rgba_format)
 {
   CcTiles *tiles = g_new0 (CcTiles, 1);
   int step = MAX (1, cc_predictor_get_model (predictor)->downsamples);
   tiles->predictor = cc_predictor_ref (predictor);
   tiles->rect = *rect;
   tiles->level = level;
-  tiles->luminance_format = luminance_format;
+  tiles->rgba_format = rgba_format;
   tiles->tile = MAX (TILE / step, 1) * step;
   tiles->overlap = MIN (OVERLAP, tiles->tile / 4);
   axis_init (&tiles->x, rect->width, tiles->tile, tiles->overlap);
@@ -126,7 +128,7 @@ run_tile (CcTiles *tiles, GeglBuffer *input, int i, int j, GError **error)
       return NULL;
     }
   GeglBufferIterator *it = gegl_buffer_iterator_new (input, &r, tiles->level,
-                                                     tiles->luminance_format, GEGL_ACCESS_READ,
+                                                     tiles->rgba_format, GEGL_ACCESS_READ,
                                                      GEGL_ABYSS_CLAMP, 1);
   while (gegl_buffer_iterator_next (it))
     {
@@ -135,7 +137,7 @@ run_tile (CcTiles *tiles, GeglBuffer *input, int i, int j, GError **error)
       for (int y = 0; y < roi->height; y++)
         for (int x = 0; x < roi->width; x++)
           {
-            float v = px[(gsize) y * roi->width + x];
+            float v = cc_luma (px + 4 * ((gsize) y * roi->width + x));
             lum[(gsize) (roi->y - r.y + y) * r.width + (roi->x - r.x + x)]
               = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
           }

@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 
 typedef struct _CcTiles CcTiles;
 
-/* rect: the picture, in the coordinates of `level` of the input buffer. */
+/* rect: the picture, in the coordinates of `level` of the input buffer;
+ * rgba_format: R'G'B'A float in the input's space. */
 CcTiles *cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level,
-                       const Babl *luminance_format);
+                       const Babl *rgba_format);
 void cc_tiles_free (CcTiles *tiles);
 
 /* colour receives roi's R'G'B', interleaved.  Thread-safe. */

@@ -52,6 +52,7 @@ property_file_path (model, _("Model"), "")
 
 #include <math.h>
 
+#include "cc-luma.h"
 #include "cc-model-locate.h"
 #include "cc-prediction.h"
 
@@ -194,23 +195,16 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
   return prediction;
 }
 
-static inline float
-luma (const float *rgb, const double *weights)
-{
-  return (float) (weights[0] * rgb[0] + weights[1] * rgb[1] + weights[2] * rgb[2]);
-}
-
 /* Mixes the colorized pixel into the input.  Grayscale mode keeps the
  * input's luminance exactly (only chroma is added); NIR mode takes the
  * network's luminance too, since NIR brightness is not visible brightness. */
 static inline void
-blend (const float *in, const float *colour, float strength, gboolean keep_luma,
-       const double *weights, float *out)
+blend (const float *in, const float *colour, float strength, gboolean keep_luma, float *out)
 {
   float c[3] = { colour[0], colour[1], colour[2] };
   if (keep_luma)
     {
-      float shift = luma (in, weights) - luma (c, weights);
+      float shift = cc_luma (in) - cc_luma (c);
       for (int k = 0; k < 3; k++)
         c[k] += shift;
     }
@@ -227,7 +221,6 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   g_autoptr (CcPrediction) prediction = get_prediction (operation, input, level);
   const Babl *space = gegl_operation_get_source_space (operation, "input");
   const Babl *rgba = babl_format_with_space ("R'G'B'A float", space);
-  const Babl *y = babl_format_with_space ("Y' float", space);
 
   if (!prediction)
     {
@@ -236,16 +229,13 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
       return TRUE;
     }
 
-  double weights[3];
-  babl_space_get_rgb_luminance (space, &weights[0], &weights[1], &weights[2]);
   const gboolean keep_luma = o->mode == COCOLOR_MODE_GRAY;
   const float strength = (float) o->strength;
 
   GeglBufferIterator *it
-    = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
+    = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
   gegl_buffer_iterator_add (it, input, result, level, rgba, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
-  gegl_buffer_iterator_add (it, input, result, level, y, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
-  g_autofree float *colour = NULL;
+  g_autofree float *colour = NULL, *guide = NULL;
   gsize colour_len = 0;
 
   gboolean ok = TRUE;
@@ -253,14 +243,21 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
     {
       float *out = it->items[0].data;
       const float *in = it->items[1].data;
-      const float *guide = it->items[2].data;
       const GeglRectangle *roi = &it->items[0].roi;
       gsize n = (gsize) roi->width * roi->height;
       if (n > colour_len)
         {
           g_free (colour);
+          g_free (guide);
           colour = g_new (float, n * 3);
+          guide = g_new (float, n);
           colour_len = n;
+        }
+      /* As the network saw it: finite and within [0, 1]. */
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = cc_luma (in + 4 * i);
+          guide[i] = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
         }
       g_autoptr (GError) error = NULL;
       if (!cc_prediction_colour (prediction, input, roi, guide, colour, &error))
@@ -275,7 +272,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
           break;
         }
       for (gsize i = 0; i < n; i++)
-        blend (in + 4 * i, colour + 3 * i, strength, keep_luma, weights, out + 4 * i);
+        blend (in + 4 * i, colour + 3 * i, strength, keep_luma, out + 4 * i);
     }
   if (!ok)
     gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);

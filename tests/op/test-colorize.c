@@ -168,8 +168,8 @@ test_alpha_kept_and_gray_keeps_luminance (void)
 
   Pipeline p = pipeline_new (input, "gray", 1.0);
   g_autofree float *out = render (&p, &crop);
-  double w[3], luma_err = 0;
-  babl_space_get_rgb_luminance (babl_space ("sRGB"), &w[0], &w[1], &w[2]);
+  const double w[3] = { 0.299, 0.587, 0.114 }; /* BT.601, as the op (ops/cc-luma.h) */
+  double luma_err = 0;
   for (int i = 0; i < crop.width * crop.height; i++)
     {
       g_assert_cmpfloat (out[4 * i + 3], ==, px[4 * i + 3]);

@@ -12,9 +12,15 @@
 #include "cc-cl-backend.h"
 #include "cc-opencl.h"
 
-/* Size of the im2col buffer: large enough that most layers are one GEMM,
- * small enough for any device's single allocation. */
+/* Size of the im2col (or padded input) buffer: large enough that most
+ * layers are one GEMM (one band), small enough for any device's single
+ * allocation. */
 #define COL_BYTES_TARGET ((gsize)128 << 20)
+
+/* The direct kernels' tile, as in convolution.cl: VW pixels of a row by
+ * CO_BLOCK output channels per work-item. */
+#define VW 16
+#define CO_BLOCK 8
 
 typedef enum
 {
@@ -28,12 +34,19 @@ typedef enum
   K_UPSAMPLE_BILINEAR,
   K_AVGPOOL2,
   K_GLOBAL_AVGPOOL,
+  K_PAD_INPUT,
+  K_CONV3_S1,
+  K_CONV3_S2,
+  K_CONV1_S1,
+  K_CONVK_S1,
+  K_CONVK_S2,
   N_KERNELS
 } KernelId;
 
 static const char *kernel_names[N_KERNELS]
     = { "im2col", "bias_activation",  "activation",        "add",      "mul",
-        "copy",   "upsample_nearest", "upsample_bilinear", "avgpool2", "global_avgpool" };
+        "copy",   "upsample_nearest", "upsample_bilinear", "avgpool2", "global_avgpool",
+        "pad_input", "conv3_s1", "conv3_s2", "conv1_s1", "convk_s1", "convk_s2" };
 
 typedef struct
 {
@@ -44,8 +57,8 @@ typedef struct
   cl_mem arena;                  /* plan->arena_bytes */
   cl_mem weights;                /* every convolution's weights and bias */
   cl_ulong *weight_at, *bias_at; /* per node, in floats */
-  cl_mem col;                    /* im2col of col_rows[i] output rows */
-  int *col_rows;                 /* per node */
+  cl_mem col;                    /* im2col (or padded input) of col_rows[i] output rows */
+  int *col_rows;                 /* per node; 0: the input as it is */
   size_t pool_local;             /* work-group size of global_avgpool */
   cl_int status;                 /* first failure, CL_SUCCESS until then */
   CLBlastStatusCode blas_status;
@@ -116,8 +129,26 @@ cl_free (void *be)
   g_free (b);
 }
 
-/* Every convolution's weights then bias in one buffer, at 16-float
- * boundaries. */
+/* For the direct kernels: [co][ci][ky][kx] as blocks of CO_BLOCK output
+ * channels, each [ci][ky][kx][CO_BLOCK], zeros past the last channel. */
+static void
+append_packed (GArray *all, const CcNode *node)
+{
+  int kk = node->in_channels * node->kernel * node->kernel;
+  int n_blocks = (node->out_channels + CO_BLOCK - 1) / CO_BLOCK;
+  guint at = all->len;
+  const float *w = node->weight->data;
+  float *p;
+
+  g_array_set_size (all, at + (guint)n_blocks * CO_BLOCK * kk); /* zeroed */
+  p = &g_array_index (all, float, at);
+  for (int co = 0; co < node->out_channels; co++)
+    for (int k = 0; k < kk; k++)
+      p[((gsize)(co / CO_BLOCK) * kk + k) * CO_BLOCK + co % CO_BLOCK] = w[(gsize)co * kk + k];
+}
+
+/* Every convolution's weights (packed for the direct kernels) then bias in
+ * one buffer, at 16-float boundaries. */
 static gboolean
 upload_weights (ClBackend *b, GError **error)
 {
@@ -130,7 +161,10 @@ upload_weights (ClBackend *b, GError **error)
       if (node->op != CC_OP_CONV2D)
         continue;
       b->weight_at[i] = all->len;
-      g_array_append_vals (all, node->weight->data, node->weight->n_elements);
+      if (b->rt->direct_conv)
+        append_packed (all, node);
+      else
+        g_array_append_vals (all, node->weight->data, node->weight->n_elements);
       g_array_set_size (all, (all->len + 15) / 16 * 16);
       if (node->bias)
         {
@@ -142,7 +176,30 @@ upload_weights (ClBackend *b, GError **error)
   return alloc_buffer (b, &b->weights, all->len * sizeof (float), all->data, _ ("weights"), error);
 }
 
-/* Output rows per im2col tile, per convolution, and the buffer they need. */
+/* The direct kernels' padded input: pw floats a row, enough for the last
+ * row segment's loads; rows of input for `rows` output rows. */
+static int
+padded_width (const CcNode *node, CcShape os)
+{
+  return (os.w + VW - 1) / VW * VW * node->stride + node->kernel - 1;
+}
+
+static int
+padded_height (const CcNode *node, int rows)
+{
+  return (rows - 1) * node->stride + node->kernel;
+}
+
+/* 1x1, stride 1, no padding, whole row segments: the direct kernel reads
+ * the input where it is. */
+static gboolean
+direct_in_place (const CcNode *node, CcShape os)
+{
+  return node->kernel == 1 && node->stride == 1 && node->padding == 0 && os.w % VW == 0;
+}
+
+/* Output rows per im2col tile (or padded input band), per convolution, and
+ * the buffer they need. */
 static gboolean
 plan_im2col (ClBackend *b, GError **error)
 {
@@ -154,7 +211,20 @@ plan_im2col (ClBackend *b, GError **error)
       CcShape os = b->plan->values[i + 1].shape;
       gsize row_bytes = (gsize)node->in_channels * node->kernel * node->kernel * os.w * 4;
 
-      if (node->op != CC_OP_CONV2D || b->plan->convs[i].tile_bytes == 0)
+      if (node->op != CC_OP_CONV2D)
+        continue;
+      if (b->rt->direct_conv)
+        {
+          /* A band of input rows, its pad rows counted once. */
+          gsize pad_row = (gsize)node->in_channels * padded_width (node, os) * 4;
+          if (direct_in_place (node, os))
+            continue;
+          b->col_rows[i]
+              = (int)CLAMP (COL_BYTES_TARGET / (pad_row * node->stride), 1, (gsize)os.h);
+          col_bytes = MAX (col_bytes, pad_row * padded_height (node, b->col_rows[i]));
+          continue;
+        }
+      if (b->plan->convs[i].tile_bytes == 0)
         continue; /* 1x1, stride 1: the input is the column matrix */
       b->col_rows[i] = (int)CLAMP (COL_BYTES_TARGET / row_bytes, 1, (gsize)os.h);
       col_bytes = MAX (col_bytes, row_bytes * b->col_rows[i]);
@@ -206,33 +276,54 @@ fail:
 
 #define ARG(x) sizeof (x), (const void *)&(x)
 
-/* Sets n_args (size, pointer) pairs and queues global work-items in
- * groups of local (0: the driver's choice). */
+/* Sets the (size, pointer) pairs in ap and queues a dims-dimensional range
+ * of global work-items in groups of local (NULL: the driver's choice). */
 static void
-launch (ClBackend *b, KernelId id, size_t global, size_t local, int n_args, ...)
+launch_v (ClBackend *b, KernelId id, cl_uint dims, const size_t *global, const size_t *local,
+          int n_args, va_list ap)
 {
   cl_kernel k = b->kernels[id];
-  va_list ap;
   cl_int err = CL_SUCCESS;
 
-  if (b->status != CL_SUCCESS || global == 0)
+  for (cl_uint d = 0; d < dims; d++)
+    if (global[d] == 0)
+      return;
+  if (b->status != CL_SUCCESS)
     return;
-  va_start (ap, n_args);
   for (int i = 0; i < n_args && err == CL_SUCCESS; i++)
     {
       size_t size = va_arg (ap, size_t);
       const void *value = va_arg (ap, const void *);
       err = clSetKernelArg (k, i, size, value);
     }
-  va_end (ap);
   fail (b, err, "clSetKernelArg");
   if (b->rt->fault == CC_CL_FAULT_RESOURCES)
     fail (b, CL_OUT_OF_RESOURCES, kernel_names[id]); /* as a driver reports it */
   if (b->status == CL_SUCCESS)
-    fail (b,
-          clEnqueueNDRangeKernel (b->rt->queue, k, 1, NULL, &global, local ? &local : NULL, 0, NULL,
-                                  NULL),
+    fail (b, clEnqueueNDRangeKernel (b->rt->queue, k, dims, NULL, global, local, 0, NULL, NULL),
           kernel_names[id]);
+}
+
+/* One dimension, groups of local (0: the driver's choice). */
+static void
+launch (ClBackend *b, KernelId id, size_t global, size_t local, int n_args, ...)
+{
+  va_list ap;
+
+  va_start (ap, n_args);
+  launch_v (b, id, 1, &global, local ? &local : NULL, n_args, ap);
+  va_end (ap);
+}
+
+static void
+launch_3d (ClBackend *b, KernelId id, const size_t global[3], const size_t local[3], int n_args,
+           ...)
+{
+  va_list ap;
+
+  va_start (ap, n_args);
+  launch_v (b, id, 3, global, local, n_args, ap);
+  va_end (ap);
 }
 
 static cl_ulong
@@ -296,14 +387,58 @@ gemm (ClBackend *b, int m, int n, int k, cl_ulong a_at, cl_mem b_mem, cl_ulong b
     }
 }
 
+/* The direct kernels, band by band of col_rows[index] output rows, each
+ * band's input padded into col first (or read in place). */
 static void
-cl_conv2d (void *be, int index, const CcNode *node, gsize in, CcShape is, gsize out, CcShape os)
+conv_direct (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShape is,
+             cl_ulong out_at, CcShape os)
 {
-  ClBackend *b = be;
-  cl_ulong plane = (cl_ulong)os.h * os.w, out_at = floats (out);
+  KernelId id = node->stride == 1 ? K_CONVK_S1 : K_CONVK_S2;
+  int has_bias = node->bias != NULL, act = node->act;
+  int pw = padded_width (node, os), band = b->col_rows[index];
+  int c_in = node->in_channels, c_out = node->out_channels, ks = node->kernel;
+  cl_ulong src_at = in_at;
+
+  if (ks == 3)
+    id = node->stride == 1 ? K_CONV3_S1 : K_CONV3_S2;
+  else if (ks == 1 && node->stride == 1)
+    id = K_CONV1_S1;
+  if (band == 0)
+    band = os.h, pw = is.w; /* in place: is.w == os.w, a whole number of VW */
+  for (int oy0 = 0; oy0 < os.h; oy0 += band)
+    {
+      int rows = MIN (band, os.h - oy0);
+      int ph = b->col_rows[index] ? padded_height (node, rows) : is.h;
+      int row0 = oy0 * node->stride - node->padding;
+      size_t global[3] = { (size_t)(os.w + VW - 1) / VW, (size_t)rows,
+                           (size_t)(c_out + CO_BLOCK - 1) / CO_BLOCK };
+      cl_mem src = b->arena;
+
+      if (b->col_rows[index])
+        {
+          launch (b, K_PAD_INPUT, (size_t)c_in * ph * pw, 0, 9, ARG (b->arena), ARG (in_at),
+                  ARG (is.h), ARG (is.w), ARG (row0), ARG (node->padding), ARG (ph), ARG (pw),
+                  ARG (b->col));
+          src = b->col;
+          src_at = 0;
+        }
+      launch_3d (b, id, global, NULL, 18, ARG (src), ARG (src_at), ARG (pw), ARG (ph), ARG (c_in),
+                 ARG (ks), ARG (b->weights), ARG (b->weight_at[index]),
+                 ARG (b->bias_at[index]), ARG (has_bias), ARG (act),
+                 ARG (node->alpha), ARG (b->arena), ARG (out_at), ARG (c_out), ARG (os.h),
+                 ARG (os.w), ARG (oy0));
+    }
+}
+
+/* im2col tiles of col_rows[index] output rows, each a CLBlast GEMM, then
+ * bias and activation. */
+static void
+conv_gemm (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShape is,
+           cl_ulong out_at, CcShape os)
+{
+  cl_ulong plane = (cl_ulong)os.h * os.w;
   int k = node->in_channels * node->kernel * node->kernel;
   int has_bias = node->bias != NULL, act = node->act;
-  cl_ulong in_at = floats (in);
 
   if (b->col_rows[index] == 0)
     /* 1x1, stride 1, no padding: a GEMM on the input as it is. */
@@ -324,6 +459,17 @@ cl_conv2d (void *be, int index, const CcNode *node, gsize in, CcShape is, gsize 
     launch (b, K_BIAS_ACTIVATION, (size_t)node->out_channels * plane, 0, 8, ARG (b->arena),
             ARG (out_at), ARG (plane), ARG (b->weights), ARG (b->bias_at[index]), ARG (has_bias),
             ARG (act), ARG (node->alpha));
+}
+
+static void
+cl_conv2d (void *be, int index, const CcNode *node, gsize in, CcShape is, gsize out, CcShape os)
+{
+  ClBackend *b = be;
+
+  if (b->rt->direct_conv)
+    conv_direct (b, index, node, floats (in), is, floats (out), os);
+  else
+    conv_gemm (b, index, node, floats (in), is, floats (out), os);
 }
 
 static void

@@ -46,6 +46,9 @@ typedef struct
   cl_command_queue queue;
   cl_program program; /* the embedded kernels, built */
   gboolean is_gpu;
+  /* Convolutions by our direct kernels (TRUE) or im2col + CLBlast: see
+   * choose_conv () in cc-opencl.c. */
+  gboolean direct_conv;
   cl_ulong max_alloc; /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
   size_t max_work_group;
   char *name; /* device name, for messages */

@@ -35,3 +35,125 @@ bias_activation (__global float *arena, ulong off, ulong plane, __global const f
 
   x[i] = activate (x[i] + b, act, alpha);
 }
+
+/* ---- direct convolution (CPU devices: cc-opencl.c says which) ----
+ *
+ * One work-item computes CO_BLOCK output channels of VW consecutive pixels
+ * of one output row, in private float16 accumulators: each input vector
+ * loaded feeds CO_BLOCK FMAs, and each weight is one scalar broadcast.  On
+ * a CPU driver (PoCL) float16 is one AVX-512 register, so the kernel is
+ * vectorised as written, whatever the driver does across work-items.
+ *
+ * The input is a zero-padded copy (pad_input), wide and tall enough for
+ * every load, so the inner loop has no bounds checks and no branches.
+ * Weights are packed per block of CO_BLOCK output channels as
+ * [ci][ky][kx][CO_BLOCK], zeros past the last channel (cc-cl-backend.c). */
+#define VW 16
+#define CO_BLOCK 8 /* the same in cc-cl-backend.c */
+
+/* rows x (pw wide) of the input, from row row0 and column -pad (both may
+ * be outside the input: zeros there), for output rows from oy0. */
+__kernel void
+pad_input (__global const float *arena, ulong in_off, int in_h, int in_w, int row0, int pad,
+           int ph, int pw, __global float *padded)
+{
+  size_t i = get_global_id (0);
+  int x = i % pw - pad;
+  int y = (i / pw) % ph + row0;
+  size_t c = i / ((size_t)pw * ph);
+
+  padded[i] = y >= 0 && y < in_h && x >= 0 && x < in_w
+                  ? arena[in_off + (c * in_h + y) * in_w + x]
+                  : 0.0f;
+}
+
+float16
+activate16 (float16 v, int act, float alpha)
+{
+  switch (act)
+    {
+    case ACT_RELU:
+      return fmax (v, 0.0f);
+    case ACT_LEAKY_RELU:
+      return select (v * alpha, v, v > 0.0f);
+    case ACT_SILU:
+      return v / (1.0f + exp (-v));
+    case ACT_SIGMOID:
+      return 1.0f / (1.0f + exp (-v));
+    case ACT_TANH:
+      return tanh (v);
+    default:
+      return v;
+    }
+}
+
+/* VW pixels of a padded row at stride 1 or 2. */
+#define LOAD_S1(p) vload16 (0, p)
+#define LOAD_S2(p) (float16) (vload16 (0, p).even, vload16 (0, (p) + 16).even)
+
+/* The accumulators are named variables, not an array: PoCL does not unroll
+ * loops over a private array, which then lives on the stack. */
+#if CO_BLOCK == 8
+#define EACH_J(M) M (0) M (1) M (2) M (3) M (4) M (5) M (6) M (7)
+#else
+#define EACH_J(M)                                                                                  \
+  M (0) M (1) M (2) M (3) M (4) M (5) M (6) M (7) M (8) M (9) M (10) M (11) M (12) M (13) M (14)  \
+  M (15)
+#endif
+#define DECLARE(j) float16 acc##j = 0.0f;
+#define FMA(j) acc##j = fma ((float16)w[j], v, acc##j);
+#define STORE(j)                                                                                   \
+  if (co0 + j < c_out)                                                                             \
+    store_out (acc##j, out + (co0 + j) * plane, out_w - x0,                                        \
+               has_bias ? weights[bias_off + co0 + j] : 0.0f, act, alpha);
+
+/* act (v + bias) into up to VW pixels of o (n: how many are in the row). */
+void
+store_out (float16 v, __global float *o, int n, float bias, int act, float alpha)
+{
+  v = activate16 (v + bias, act, alpha);
+  if (n >= VW)
+    vstore16 (v, 0, o);
+  else
+    {
+      float t[VW];
+      vstore16 (v, 0, t);
+      for (int i = 0; i < n; i++)
+        o[i] = t[i];
+    }
+}
+
+/* Global size: (row segments, rows, channel blocks).  src: padded rows
+ * (pw floats each, ph per channel), src row r * S for output row oy0 + r.
+ * Bias and activation are applied on the way out. */
+#define CONV_DIRECT(NAME, K, S)                                                                    \
+  __kernel void NAME (__global const float *src, ulong src_off, int pw, int ph, int c_in,          \
+                      int ksize, __global const float *weights, ulong w_off, ulong bias_off,       \
+                      int has_bias, int act, float alpha, __global float *arena, ulong out_off,    \
+                      int c_out, int out_h, int out_w, int oy0)                                    \
+  {                                                                                                \
+    int x0 = get_global_id (0) * VW, r = get_global_id (1);                                        \
+    int co0 = get_global_id (2) * CO_BLOCK;                                                        \
+    __global const float *in = src + src_off + (size_t)r * S * pw + x0 * S;                        \
+    __global const float *w = weights + w_off + (size_t)co0 * c_in * K * K;                        \
+    __global float *out = arena + out_off + (size_t)(oy0 + r) * out_w + x0;                        \
+    size_t plane = (size_t)out_h * out_w;                                                          \
+    EACH_J (DECLARE)                                                                               \
+                                                                                                   \
+    (void)ksize;                                                                                   \
+    for (int ci = 0; ci < c_in; ci++, in += (size_t)ph * pw)                                       \
+      for (int ky = 0; ky < K; ky++)                                                               \
+        for (int kx = 0; kx < K; kx++, w += CO_BLOCK)                                              \
+          {                                                                                        \
+            float16 v = LOAD_S##S (in + ky * pw + kx);                                             \
+            EACH_J (FMA)                                                                           \
+          }                                                                                        \
+    EACH_J (STORE)                                                                                 \
+  }
+
+/* Unrolled for the usual kernels; any other size through ksize. */
+CONV_DIRECT (conv3_s1, 3, 1)
+CONV_DIRECT (conv3_s2, 3, 2)
+CONV_DIRECT (conv1_s1, 1, 1)
+CONV_DIRECT (convk_s1, ksize, 1)
+CONV_DIRECT (convk_s2, ksize, 2)

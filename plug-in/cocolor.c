@@ -136,7 +136,7 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
     gimp_choice_new_with_values ("nir", 0, _("Near-infrared"), NULL, "gray", 1, _("Grayscale"),
                                  NULL, NULL),
     "nir", G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "strength", _("_Strength"),
+  gimp_procedure_add_double_argument (procedure, "strength", _("S_trength"),
                                       _("How much colour to apply; 0 gives back the input"), 0.0,
                                       1.0, 1.0, G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (
@@ -156,7 +156,7 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
       "instead of merging it into the pixels"),
     FALSE, G_PARAM_READWRITE);
   gimp_procedure_add_file_argument (
-    procedure, "model", _("M_odel file"),
+    procedure, "model", _("Model _file"),
     _("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
     GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
 

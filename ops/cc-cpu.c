@@ -316,9 +316,10 @@ conv_tile (int tile, int worker, gpointer data)
  * ky, kx) whatever the row, block, tile or thread: results are identical
  * run to run and for any number of threads. */
 
-#define COB 8  /* output channels per register block */
-#define XB 2   /* 16-float vectors per register block: 32 pixels */
-#define CIB 32 /* input channels per pass over a block (their rows fit L1) */
+#define COB 8       /* output channels per register block */
+#define XB 2        /* 16-float vectors per register block: 32 pixels */
+#define CIB 32      /* input channels per pass over a block (their rows fit L1) */
+#define BAND_ROWS 4 /* output rows per item at most */
 
 /* Where the packed weights of input channels [ci0, ci0 + CIB) and output
  * block cob start: chunk by chunk, each chunk block by block, so a pass over
@@ -362,7 +363,8 @@ typedef struct
   CcShape is, os;
   float *out;
   const float *weights; /* packed */
-  int n_groups;         /* items per output row: groups of register blocks */
+  int band_rows;        /* output rows per item, one after the other */
+  int n_groups;         /* items per band: groups of register blocks */
   int cob_per_group;
 } DirectJob;
 
@@ -377,14 +379,13 @@ lanes_inside (int base, int width)
   return hi > lo ? (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
 }
 
-/* One output row (or the output channel blocks of one group) at stride S:
+/* Output row oy (the output channel blocks of one group) at stride S:
  * the blocks at the edges (masked loads) or those inside (plain loads, a
  * little faster).  S and edges are constants once inlined. */
 __attribute__ ((target ("avx512f"), always_inline)) static inline void
-direct_row (const DirectJob *j, int item, const int S, const gboolean edges)
+direct_row (const DirectJob *j, int oy, int group, const int S, const gboolean edges)
 {
   const CcNode *node = j->node;
-  int oy = item / j->n_groups, group = item % j->n_groups;
   int n_cob = (node->out_channels + COB - 1) / COB;
   int cob0 = group * j->cob_per_group, cob1 = MIN (n_cob, cob0 + j->cob_per_group);
   int p = node->padding, iw = j->is.w, ci_n = j->is.c;
@@ -512,20 +513,33 @@ direct_row (const DirectJob *j, int item, const int S, const gboolean edges)
     }
 }
 
+/* A band of rows, one after the other: a row's input rows are still in
+ * cache for the next. */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+direct_band (const DirectJob *j, int item, const int S)
+{
+  int band = item / j->n_groups, group = item % j->n_groups;
+  int oy1 = MIN (j->os.h, (band + 1) * j->band_rows);
+
+  for (int oy = band * j->band_rows; oy < oy1; oy++)
+    {
+      direct_row (j, oy, group, S, FALSE);
+      direct_row (j, oy, group, S, TRUE);
+    }
+}
+
 __attribute__ ((target ("avx512f"))) static void
 direct_item_s1 (int item, int worker, gpointer data)
 {
   (void)worker;
-  direct_row (data, item, 1, FALSE);
-  direct_row (data, item, 1, TRUE);
+  direct_band (data, item, 1);
 }
 
 __attribute__ ((target ("avx512f"))) static void
 direct_item_s2 (int item, int worker, gpointer data)
 {
   (void)worker;
-  direct_row (data, item, 2, FALSE);
-  direct_row (data, item, 2, TRUE);
+  direct_band (data, item, 2);
 }
 
 #endif /* HAVE_X86_DIRECT */
@@ -540,15 +554,19 @@ static void
 direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out, CcShape os)
 {
 #ifdef HAVE_X86_DIRECT
-  DirectJob job = { node, in, is, os, out, packed_weights (cpu, node), 1, 0 };
+  DirectJob job = { node, in, is, os, out, packed_weights (cpu, node), 1, 1, 0 };
   int n_cob = (node->out_channels + COB - 1) / COB;
+  int n_bands;
 
-  /* Items are output rows; small images also split the output channels so
-   * every thread gets several items. */
-  job.n_groups = CLAMP (8 * cpu->n_threads / MAX (os.h, 1), 1, n_cob);
+  /* Items are bands of up to BAND_ROWS output rows, at least 8 per thread;
+   * small images also split the output channels so every thread gets
+   * several items.  Neither changes what any output element sums. */
+  job.band_rows = CLAMP (os.h / (8 * cpu->n_threads), 1, BAND_ROWS);
+  n_bands = (os.h + job.band_rows - 1) / job.band_rows;
+  job.n_groups = CLAMP (8 * cpu->n_threads / n_bands, 1, n_cob);
   job.cob_per_group = (n_cob + job.n_groups - 1) / job.n_groups;
   job.n_groups = (n_cob + job.cob_per_group - 1) / job.cob_per_group;
-  parallel_for (cpu, os.h * job.n_groups, node->stride == 1 ? direct_item_s1 : direct_item_s2,
+  parallel_for (cpu, n_bands * job.n_groups, node->stride == 1 ? direct_item_s1 : direct_item_s2,
                 &job);
 #else
   g_assert_not_reached ();

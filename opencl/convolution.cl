@@ -51,20 +51,19 @@ bias_activation (__global float *arena, ulong off, ulong plane, __global const f
 #define VW 16
 #define CO_BLOCK 8 /* the same in cc-cl-backend.c */
 
-/* rows x (pw wide) of the input, from row row0 and column -pad (both may
- * be outside the input: zeros there), for output rows from oy0. */
+/* ph rows of pw floats per channel of the input, from row row0 and column
+ * -pad (both may be outside the input: zeros there).  Global size (pw, ph,
+ * channels): x contiguous in dimension 0, no divisions. */
 __kernel void
 pad_input (__global const float *arena, ulong in_off, int in_h, int in_w, int row0, int pad,
-           int ph, int pw, __global float *padded)
+           __global float *padded)
 {
-  size_t i = get_global_id (0);
-  int x = i % pw - pad;
-  int y = (i / pw) % ph + row0;
-  size_t c = i / ((size_t)pw * ph);
+  int px = get_global_id (0), py = get_global_id (1), c = get_global_id (2);
+  int pw = get_global_size (0), ph = get_global_size (1);
+  int x = px - pad, y = py + row0;
+  __global const float *row = arena + in_off + ((size_t)c * in_h + y) * in_w;
 
-  padded[i] = y >= 0 && y < in_h && x >= 0 && x < in_w
-                  ? arena[in_off + (c * in_h + y) * in_w + x]
-                  : 0.0f;
+  padded[((size_t)c * ph + py) * pw + px] = y >= 0 && y < in_h && x >= 0 && x < in_w ? row[x] : 0.0f;
 }
 
 float16
@@ -102,16 +101,33 @@ activate16 (float16 v, int act, float alpha)
 #endif
 #define DECLARE(j) float16 acc##j = 0.0f;
 #define FMA(j) acc##j = fma ((float16)w[j], v, acc##j);
+#define RESUME(j)                                                                                  \
+  if (ci0 > 0 && co0 + j < c_out)                                                                  \
+    acc##j = load_out (out + (co0 + j) * plane, out_w - x0);
 #define STORE(j)                                                                                   \
   if (co0 + j < c_out)                                                                             \
     store_out (acc##j, out + (co0 + j) * plane, out_w - x0,                                        \
-               has_bias ? weights[bias_off + co0 + j] : 0.0f, act, alpha);
+               has_bias ? weights[bias_off + co0 + j] : 0.0f, last, act, alpha);
 
-/* act (v + bias) into up to VW pixels of o (n: how many are in the row). */
-void
-store_out (float16 v, __global float *o, int n, float bias, int act, float alpha)
+/* Up to VW pixels of o (n: how many are in the row), zeros past them. */
+float16
+load_out (__global const float *o, int n)
 {
-  v = activate16 (v + bias, act, alpha);
+  float t[VW];
+
+  if (n >= VW)
+    return vload16 (0, o);
+  for (int i = 0; i < VW; i++)
+    t[i] = i < n ? o[i] : 0.0f;
+  return vload16 (0, t);
+}
+
+/* v, or act (v + bias) when last, into up to VW pixels of o. */
+void
+store_out (float16 v, __global float *o, int n, float bias, int last, int act, float alpha)
+{
+  if (last)
+    v = activate16 (v + bias, act, alpha);
   if (n >= VW)
     vstore16 (v, 0, o);
   else
@@ -125,23 +141,27 @@ store_out (float16 v, __global float *o, int n, float bias, int act, float alpha
 
 /* Global size: (row segments, rows, channel blocks).  src: padded rows
  * (pw floats each, ph per channel), src row r * S for output row oy0 + r.
- * Bias and activation are applied on the way out. */
+ * Input channels [ci0, ci0 + c_n) of c_in: a slice small enough that its
+ * weights and input rows stay in L1 while neighbouring work-items reuse
+ * them; slices after the first add to the output, the last applies bias and
+ * activation. */
 #define CONV_DIRECT(NAME, K, S)                                                                    \
   __kernel void NAME (__global const float *src, ulong src_off, int pw, int ph, int c_in,          \
                       int ksize, __global const float *weights, ulong w_off, ulong bias_off,       \
                       int has_bias, int act, float alpha, __global float *arena, ulong out_off,    \
-                      int c_out, int out_h, int out_w, int oy0)                                    \
+                      int c_out, int out_h, int out_w, int oy0, int ci0, int c_n, int last)        \
   {                                                                                                \
     int x0 = get_global_id (0) * VW, r = get_global_id (1);                                        \
     int co0 = get_global_id (2) * CO_BLOCK;                                                        \
-    __global const float *in = src + src_off + (size_t)r * S * pw + x0 * S;                        \
-    __global const float *w = weights + w_off + (size_t)co0 * c_in * K * K;                        \
+    __global const float *in = src + src_off + ((size_t)ci0 * ph + r * S) * pw + x0 * S;           \
+    __global const float *w = weights + w_off + ((size_t)co0 * c_in + ci0 * CO_BLOCK) * K * K;     \
     __global float *out = arena + out_off + (size_t)(oy0 + r) * out_w + x0;                        \
     size_t plane = (size_t)out_h * out_w;                                                          \
     EACH_J (DECLARE)                                                                               \
                                                                                                    \
     (void)ksize;                                                                                   \
-    for (int ci = 0; ci < c_in; ci++, in += (size_t)ph * pw)                                       \
+    EACH_J (RESUME)                                                                                \
+    for (int ci = 0; ci < c_n; ci++, in += (size_t)ph * pw)                                        \
       for (int ky = 0; ky < K; ky++)                                                               \
         for (int kx = 0; kx < K; kx++, w += CO_BLOCK)                                              \
           {                                                                                        \

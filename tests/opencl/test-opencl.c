@@ -76,12 +76,55 @@ compare (const CcModel *m, int h, int w)
   return max_error (cpu, cl, n);
 }
 
+/* Convolutions run either way on every device (COCOLOR_OPENCL_CONV): our
+ * direct kernels (CPU devices) or im2col + CLBlast (GPUs).  A new runtime
+ * reads the variable. */
 static void
-test_convolutions (void)
+set_conv_mode (const char *mode)
+{
+  if (mode)
+    g_setenv ("COCOLOR_OPENCL_CONV", mode, TRUE);
+  else
+    g_unsetenv ("COCOLOR_OPENCL_CONV");
+  cc_cl_shutdown ();
+  if (mode)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CcClRuntime) rt = cc_cl_runtime_get (FALSE, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (rt->direct_conv, ==, strcmp (mode, "direct") == 0);
+    }
+}
+
+static void
+test_convolutions (gconstpointer data)
 {
   const CcActivation acts[]
       = { CC_ACT_NONE, CC_ACT_RELU, CC_ACT_LEAKY_RELU, CC_ACT_SILU, CC_ACT_SIGMOID, CC_ACT_TANH };
+  /* For the direct kernels' edges: several row segments and a partial one
+   * (37 wide), a partial channel block (19), input channels in two slices
+   * (40), a 1x1 read in place (32 wide), the generic kernel size (5). */
+  const struct
+  {
+    int cin, cout, k, s, p, h, w;
+  } shapes[] = { { 40, 19, 3, 1, 1, 21, 37 }, { 40, 19, 3, 2, 1, 21, 37 },
+                 { 40, 19, 5, 1, 2, 21, 37 }, { 7, 9, 5, 2, 2, 20, 34 },
+                 { 40, 19, 1, 2, 0, 21, 37 }, { 40, 24, 1, 1, 0, 5, 32 } };
 
+  set_conv_mode (data);
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      GraphBuilder *gb = gb_new (shapes[i].cin, 200 + i);
+      double err;
+
+      gb_conv (gb, 0, shapes[i].cin, shapes[i].cout, shapes[i].k, shapes[i].s, shapes[i].p,
+               i % 2 == 0, acts[i % G_N_ELEMENTS (acts)]);
+      err = compare (&gb->model, shapes[i].h, shapes[i].w);
+      if (err > TOLERANCE)
+        g_error ("conv %d: error %g", i, err);
+      gb_free (gb);
+    }
   for (int k = 1; k <= 3; k += 2)
     for (int s = 1; s <= 2; s++)
       for (int p = 0; p <= k / 2; p++)
@@ -96,6 +139,7 @@ test_convolutions (void)
               g_error ("conv k%d s%d p%d act %d: error %g", k, s, p, acts[a], err);
             gb_free (gb);
           }
+  set_conv_mode (NULL);
 }
 
 static void
@@ -154,6 +198,14 @@ test_unets (void)
 {
   GraphBuilder *gb = gb_new (1, 3);
 
+  /* CLBlast (the GPUs' way) on one U-Net too. */
+  set_conv_mode ("gemm");
+  gb_unet (gb, 1, 8, 3);
+  g_assert_cmpfloat (compare (&gb->model, 48, 40), <=, TOLERANCE);
+  gb_free (gb);
+  set_conv_mode (NULL);
+
+  gb = gb_new (1, 3);
   gb_unet (gb, 1, 8, 3);
   g_assert_cmpfloat (compare (&gb->model, 48, 40), <=, TOLERANCE);
   g_assert_cmpfloat (compare (&gb->model, 128, 96), <=, TOLERANCE);
@@ -314,7 +366,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("COCOLOR_OPENCL_FAULT");
   g_unsetenv ("COCOLOR_DEVICE");
-  g_test_add_func ("/opencl/convolutions", test_convolutions);
+  g_unsetenv ("COCOLOR_OPENCL_CONV");
+  g_test_add_data_func ("/opencl/convolutions/default", NULL, test_convolutions);
+  g_test_add_data_func ("/opencl/convolutions/direct", "direct", test_convolutions);
+  g_test_add_data_func ("/opencl/convolutions/gemm", "gemm", test_convolutions);
   g_test_add_func ("/opencl/other-layers", test_other_layers);
   g_test_add_func ("/opencl/unets", test_unets);
   g_test_add_func ("/opencl/auto", test_auto);

@@ -47,9 +47,10 @@ typedef enum
 } KernelId;
 
 static const char *kernel_names[N_KERNELS]
-    = { "im2col", "bias_activation",  "activation",        "add",      "mul",
-        "copy",   "upsample_nearest", "upsample_bilinear", "avgpool2", "global_avgpool",
-        "pad_input", "conv3_s1", "conv3_s2", "conv1_s1", "convk_s1", "convk_s2" };
+    = { "im2col",    "bias_activation",  "activation",        "add",      "mul",
+        "copy",      "upsample_nearest", "upsample_bilinear", "avgpool2", "global_avgpool",
+        "pad_input", "conv3_s1",         "conv3_s2",          "conv1_s1", "convk_s1",
+        "convk_s2" };
 
 typedef struct
 {
@@ -63,6 +64,7 @@ typedef struct
   cl_mem col;                    /* im2col (or padded input) of col_rows[i] output rows */
   int *col_rows;                 /* per node; 0: the input as it is */
   size_t pool_local;             /* work-group size of global_avgpool */
+  size_t conv_max_local;         /* the direct kernels' largest work-group */
   cl_int status;                 /* first failure, CL_SUCCESS until then */
   CLBlastStatusCode blas_status;
   const char *failed; /* what failed */
@@ -222,8 +224,7 @@ plan_im2col (ClBackend *b, GError **error)
           gsize pad_row = (gsize)node->in_channels * padded_width (node, os) * 4;
           if (direct_in_place (node, os))
             continue;
-          b->col_rows[i]
-              = (int)CLAMP (COL_BYTES_TARGET / (pad_row * node->stride), 1, (gsize)os.h);
+          b->col_rows[i] = (int)CLAMP (COL_BYTES_TARGET / (pad_row * node->stride), 1, (gsize)os.h);
           col_bytes = MAX (col_bytes, pad_row * padded_height (node, b->col_rows[i]));
           continue;
         }
@@ -268,6 +269,12 @@ cc_cl_backend_new (const CcModel *model, const CcPlan *plan, gboolean gpu_only, 
   b->pool_local = 64;
   while (b->pool_local > 1 && b->pool_local > MIN (wg, b->rt->max_work_group))
     b->pool_local /= 2;
+  b->conv_max_local = b->rt->max_work_group;
+  for (int k = K_CONV3_S1; k <= K_CONVK_S2; k++)
+    if (clGetKernelWorkGroupInfo (b->kernels[k], b->rt->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                  sizeof wg, &wg, NULL)
+        == CL_SUCCESS)
+      b->conv_max_local = MIN (b->conv_max_local, wg);
   return b;
 
 fail:
@@ -391,7 +398,8 @@ gemm (ClBackend *b, int m, int n, int k, cl_ulong a_at, cl_mem b_mem, cl_ulong b
 }
 
 /* The direct kernels, band by band of col_rows[index] output rows, each
- * band's input padded into col first (or read in place). */
+ * band's input padded into col first (or read in place).  Stride is 1 or 2
+ * (cc-model.c). */
 static void
 conv_direct (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShape is,
              cl_ulong out_at, CcShape os)
@@ -432,12 +440,11 @@ conv_direct (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShap
       for (int ci0 = 0; ci0 < c_in; ci0 += CI_SLICE)
         {
           int c_n = MIN (CI_SLICE, c_in - ci0), last = ci0 + c_n == c_in;
-          launch_3d (b, id, global, global[2] <= b->rt->max_work_group ? local : NULL, 21,
-                     ARG (src), ARG (src_at), ARG (pw), ARG (ph), ARG (c_in), ARG (ks),
-                     ARG (b->weights), ARG (b->weight_at[index]), ARG (b->bias_at[index]),
-                     ARG (has_bias), ARG (act), ARG (node->alpha), ARG (b->arena), ARG (out_at),
-                     ARG (c_out), ARG (os.h), ARG (os.w), ARG (oy0), ARG (ci0), ARG (c_n),
-                     ARG (last));
+          launch_3d (b, id, global, global[2] <= b->conv_max_local ? local : NULL, 21, ARG (src),
+                     ARG (src_at), ARG (pw), ARG (ph), ARG (c_in), ARG (ks), ARG (b->weights),
+                     ARG (b->weight_at[index]), ARG (b->bias_at[index]), ARG (has_bias), ARG (act),
+                     ARG (node->alpha), ARG (b->arena), ARG (out_at), ARG (c_out), ARG (os.h),
+                     ARG (os.w), ARG (oy0), ARG (ci0), ARG (c_n), ARG (last));
         }
     }
 }
@@ -445,8 +452,8 @@ conv_direct (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShap
 /* im2col tiles of col_rows[index] output rows, each a CLBlast GEMM, then
  * bias and activation. */
 static void
-conv_gemm (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShape is,
-           cl_ulong out_at, CcShape os)
+conv_gemm (ClBackend *b, int index, const CcNode *node, cl_ulong in_at, CcShape is, cl_ulong out_at,
+           CcShape os)
 {
   cl_ulong plane = (cl_ulong)os.h * os.w;
   int k = node->in_channels * node->kernel * node->kernel;

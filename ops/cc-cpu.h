@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 
 typedef struct _CcCpu CcCpu;
 
-/* n_threads <= 0: as many as the machine has cores. */
+/* n_threads <= 0: as many as the machine has cores.  A CcCpu keeps the
+ * weights of each convolution it ran, packed for the direct kernel, keyed by
+ * node: use one CcCpu per model. */
 CcCpu *cc_cpu_new (int n_threads, GError **error);
 void cc_cpu_free (CcCpu *cpu);
 int cc_cpu_get_n_threads (const CcCpu *cpu);

@@ -10,7 +10,8 @@ peak resident memory of each run, and ends with one line per run:
 
     bench-op: mp=24 working-size=default seconds=... peak_rss_mb=...
 
-Usage: bench-op.py MODULE PHOTO [MP ...]   (COCOLOR_MODEL_DIR names the models)
+Usage: bench-op.py MODULE MODEL_DIR PHOTO [MP ...]
+(the op is installed with the models of MODEL_DIR beside it, as users get it)
 """
 import os
 import resource
@@ -53,14 +54,17 @@ def run(cmd, env):
 
 
 def main():
-    module, photo = sys.argv[1], sys.argv[2]
-    sizes = [float(a) for a in sys.argv[3:]] or SIZES_MP
+    module, model_dir, photo = sys.argv[1], sys.argv[2], sys.argv[3]
+    sizes = [float(a) for a in sys.argv[4:]] or SIZES_MP
     tmp = tempfile.mkdtemp(prefix="cocolor-bench-")
     try:
         env = dict(os.environ, HOME=tmp, XDG_DATA_HOME=f"{tmp}/data", XDG_CACHE_HOME=f"{tmp}/cache")
+        env.pop("COCOLOR_MODEL_DIR", None)
         plugdir = f"{tmp}/data/gegl-0.4/plug-ins/cocolor"
         os.makedirs(plugdir)
         shutil.copy(module, plugdir)
+        for task in ("nir", "gray"):
+            shutil.copy(os.path.join(model_dir, f"cocolor-{task}.safetensors"), plugdir)
         lines = []
         print(f"{'MP':>5} {'run':>18} {'seconds':>8} {'MP/s':>7} {'peak RSS MB':>11}")
         for mp in sizes:

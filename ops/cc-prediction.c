@@ -29,8 +29,10 @@ cc_prediction_key_clear (CcPredictionKey *key)
   g_clear_pointer (&key->model_path, g_free);
 }
 
-void
-cc_prediction_small_size (int width, int height, int working_size, int *w, int *h)
+/* Size (w × h) at which the network sees a picture of width × height:
+ * the long side becomes working_size (never upscaled). */
+static void
+small_size (int width, int height, int working_size, int *w, int *h)
 {
   int long_side = MAX (width, height);
   if (working_size <= 0 || long_side <= working_size)
@@ -118,8 +120,6 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
   prediction->key = *key;
   prediction->key.model_path = g_strdup (key->model_path);
-  prediction->full_width = rect.width;
-  prediction->full_height = rect.height;
   prediction->rect = rect;
 
   if (key->working_size == 0)
@@ -129,7 +129,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
     }
 
   int w, h;
-  cc_prediction_small_size (rect.width, rect.height, key->working_size, &w, &h);
+  small_size (rect.width, rect.height, key->working_size, &w, &h);
   gsize n = (gsize) w * h;
   g_autofree float *lum = g_try_new (float, n);
   g_autofree float *rgb = g_try_new (float, n * 3);
@@ -157,7 +157,7 @@ cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input, const GeglRec
 {
   if (prediction->tiles)
     return cc_tiles_colour (prediction->tiles, input, roi, colour, error);
-  cc_guided_apply (prediction->guided, prediction->full_width, prediction->full_height,
+  cc_guided_apply (prediction->guided, prediction->rect.width, prediction->rect.height,
                    roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
                    roi->height, guide, colour);
   return TRUE;

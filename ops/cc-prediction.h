@@ -35,7 +35,6 @@ typedef struct _CcTiles CcTiles;
 typedef struct
 {
   CcPredictionKey key;
-  int full_width, full_height; /* the picture at `level` */
   GeglRectangle rect;          /* the picture at `level`, in that level's coordinates */
   CcGuidedModel *guided;       /* working size > 0: R'G'B' from Y', fitted at working size */
   CcTiles *tiles;              /* working size 0: full-resolution tiles */
@@ -57,10 +56,6 @@ gboolean cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input,
                                GError **error);
 CcPrediction *cc_prediction_ref (CcPrediction *prediction);
 void cc_prediction_unref (CcPrediction *prediction);
-
-/* Size (w × h) at which the network sees a picture of width × height:
- * the long side becomes working_size (never upscaled). */
-void cc_prediction_small_size (int width, int height, int working_size, int *w, int *h);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcPrediction, cc_prediction_unref)
 

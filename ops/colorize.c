@@ -68,7 +68,7 @@ static State *
 get_state (GeglOperation *operation)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
-  /* Created in class_init's instance hook (see attach) before any thread runs. */
+  /* Made in attach (), before any process () runs. */
   return o->user_data;
 }
 

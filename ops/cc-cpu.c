@@ -26,7 +26,11 @@ struct _CcCpu
   int n_threads;
   GThreadPool *pool;  /* n_threads - 1 helpers; the caller is the last worker */
   gboolean direct;    /* the CPU runs the AVX-512 direct convolution */
+  gboolean winograd;  /* and 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) */
   GHashTable *packed; /* CcNode * -> weights packed for the direct kernel */
+  GHashTable *wino;   /* CcNode * -> weights transformed for Winograd */
+  float *scratch;     /* Winograd: scratch_floats per thread, 64-byte aligned */
+  gsize scratch_floats;
 };
 
 /* ---- parallel for: items handed out one at a time to the workers ---- */
@@ -118,7 +122,10 @@ cc_cpu_new (int n_threads, GError **error)
   cpu->direct
       = __builtin_cpu_supports ("avx512f") && g_strcmp0 (g_getenv ("COCOLOR_CPU_DIRECT"), "0") != 0;
 #endif
+  /* COCOLOR_CPU_WINOGRAD=0 keeps those on the direct kernel (tests, checks). */
+  cpu->winograd = cpu->direct && g_strcmp0 (g_getenv ("COCOLOR_CPU_WINOGRAD"), "0") != 0;
   cpu->packed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  cpu->wino = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   /* Our threads split the work; OpenBLAS must not add threads of its own. */
   openblas_set_num_threads (1);
   if (cpu->n_threads > 1)
@@ -138,6 +145,8 @@ cc_cpu_free (CcCpu *cpu)
   if (cpu->pool)
     g_thread_pool_free (cpu->pool, FALSE, TRUE);
   g_hash_table_destroy (cpu->packed);
+  g_hash_table_destroy (cpu->wino);
+  g_aligned_free (cpu->scratch);
   g_free (cpu);
 }
 
@@ -151,6 +160,12 @@ gboolean
 cc_cpu_get_direct (const CcCpu *cpu)
 {
   return cpu->direct;
+}
+
+gboolean
+cc_cpu_get_winograd (const CcCpu *cpu)
+{
+  return cpu->winograd;
 }
 
 /* ---- activations ---- */
@@ -547,6 +562,355 @@ direct_item_s2 (int item, int worker, gpointer data)
 
 #endif /* HAVE_X86_DIRECT */
 
+/* ---- Winograd F(2x2, 3x3): 3x3, stride 1, padding 1, AVX-512 ----
+ *
+ * The output is cut into 2x2 tiles, each computed from the 4x4 input patch
+ * around it: V = B^T d B per input channel, M = sum over input channels of
+ * U * V element by element (U = G g G^T, the weights transformed once per
+ * node, in double), Y = A^T M A.  That is 16 products per tile and input
+ * channel where the direct kernel does 36: sixteen GEMMs, U[xi] (output x
+ * input channels) times V[xi] (input channels x tiles).  F(2x2, 3x3)'s
+ * transforms only add, subtract and halve, so rounding stays that of a
+ * direct sum (F(4x4, 3x3) would save more products but loses digits).
+ *
+ * An item is WT_N tiles of one tile row, held along the vectors' lanes:
+ * stride-2 gathers of the input rows (the even and odd floats of two
+ * vectors, as in the stride-2 direct kernel) give each lane its tile's
+ * patch column.  Input channels go WT_CIC at a time, their V in the
+ * worker's scratch (in L2), their partial sums waiting in M; the GEMM keeps
+ * WCOB output channels x WT_N tiles in registers.  Each element of M is one
+ * chain of FMAs over the input channels in order, whatever the item or the
+ * thread: results are identical run to run and for any number of
+ * threads. */
+
+#define WT_V 2           /* 16-tile vectors per item */
+#define WT_N (16 * WT_V) /* tiles per item */
+#define WT_CIC 64        /* input channels per pass */
+#define WCOB 8           /* output channels per GEMM register block */
+#define WINO_MIN_CI 16   /* fewer input channels: the direct kernel */
+
+/* Where U[xi][cob] starts: [xi][cob][ci][WCOB], zeros past the last output
+ * channel. */
+static inline gsize
+wino_u_offset (int ci_n, int n_cob, int xi, int cob)
+{
+  return ((gsize)xi * n_cob + cob) * ci_n * WCOB;
+}
+
+static const float *
+wino_weights (CcCpu *cpu, const CcNode *node)
+{
+  float *u = g_hash_table_lookup (cpu->wino, node);
+  int ci_n = node->in_channels, co_n = node->out_channels;
+  int n_cob = (co_n + WCOB - 1) / WCOB;
+  const float *w = node->weight->data;
+
+  if (u != NULL)
+    return u;
+  u = g_new0 (float, (gsize)16 * n_cob * ci_n * WCOB);
+  for (int co = 0; co < co_n; co++)
+    for (int ci = 0; ci < ci_n; ci++)
+      {
+        const float *g = w + ((gsize)co * ci_n + ci) * 9;
+        double gg[4][3], u4[4][4];
+
+        /* G g: G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+        for (int c = 0; c < 3; c++)
+          {
+            double g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
+            gg[0][c] = g0;
+            gg[1][c] = 0.5 * (g0 + g1 + g2);
+            gg[2][c] = 0.5 * (g0 - g1 + g2);
+            gg[3][c] = g2;
+          }
+        /* (G g) G^T */
+        for (int r = 0; r < 4; r++)
+          {
+            u4[r][0] = gg[r][0];
+            u4[r][1] = 0.5 * (gg[r][0] + gg[r][1] + gg[r][2]);
+            u4[r][2] = 0.5 * (gg[r][0] - gg[r][1] + gg[r][2]);
+            u4[r][3] = gg[r][2];
+          }
+        for (int xi = 0; xi < 16; xi++)
+          u[wino_u_offset (ci_n, n_cob, xi, co / WCOB) + (gsize)ci * WCOB + co % WCOB]
+              = (float)u4[xi / 4][xi % 4];
+      }
+  g_hash_table_insert (cpu->wino, (gpointer)node, u);
+  return u;
+}
+
+typedef struct
+{
+  const CcNode *node;
+  const float *in;
+  CcShape is, os;
+  float *out;
+  const float *u; /* transformed weights */
+  float *scratch; /* per worker: V, then M */
+  gsize scratch_floats;
+  int tiles_w, n_segments; /* tiles per tile row, items per tile row */
+} WinoJob;
+
+static gsize
+wino_v_floats (void)
+{
+  return (gsize)16 * WT_CIC * WT_N;
+}
+
+static gsize
+wino_m_floats (const CcNode *node)
+{
+  return (gsize)16 * ((node->out_channels + WCOB - 1) / WCOB) * WCOB * WT_N;
+}
+
+#ifdef HAVE_X86_DIRECT
+
+/* V[xi][ci - ci0][tile] for the item's tiles, input channels [ci0, ci1). */
+__attribute__ ((target ("avx512f"))) static void
+wino_input (const WinoJob *j, int ty, int tx0, int ci0, int ci1, float *restrict v)
+{
+  int iw = j->is.w, ih = j->is.h;
+  gsize iplane = (gsize)ih * iw;
+  __m512i even = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  __m512i odd = _mm512_add_epi32 (even, _mm512_set1_epi32 (1));
+  __mmask16 mask[WT_V][4];
+
+  /* Lane l of vector k covers input columns 2 (tx0 + l) - 1 + k (k = 0, 1)
+   * and, shifted by 2, k = 2, 3; loads at x, x + 16, x + 2, x + 18. */
+  for (int q = 0; q < WT_V; q++)
+    {
+      int x = 2 * (tx0 + 16 * q) - 1;
+      mask[q][0] = lanes_inside (x, iw);
+      mask[q][1] = lanes_inside (x + 16, iw);
+      mask[q][2] = lanes_inside (x + 2, iw);
+      mask[q][3] = lanes_inside (x + 18, iw);
+    }
+
+  for (int ci = ci0; ci < ci1; ci++)
+    {
+      const float *plane = j->in + ci * iplane;
+      float *vc = v + (gsize)(ci - ci0) * WT_N;
+
+#pragma GCC unroll 2
+      for (int q = 0; q < WT_V; q++)
+        {
+          __m512 t[4][4];
+          int x = 2 * (tx0 + 16 * q) - 1;
+
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++)
+            {
+              int iy = 2 * ty - 1 + r;
+              __m512 e0, e1, e2, e3;
+
+              if (iy < 0 || iy >= ih)
+                e0 = e1 = e2 = e3 = _mm512_setzero_ps ();
+              else
+                {
+                  /* Up to one float before the row: that lane is masked off. */
+                  const float *row = plane + (gsize)iy * iw + x;
+                  __m512 a = _mm512_maskz_loadu_ps (mask[q][0], row);
+                  __m512 b = _mm512_maskz_loadu_ps (mask[q][1], row + 16);
+                  __m512 c = _mm512_maskz_loadu_ps (mask[q][2], row + 2);
+                  __m512 d = _mm512_maskz_loadu_ps (mask[q][3], row + 18);
+                  e0 = _mm512_permutex2var_ps (a, even, b);
+                  e1 = _mm512_permutex2var_ps (a, odd, b);
+                  e2 = _mm512_permutex2var_ps (c, even, d);
+                  e3 = _mm512_permutex2var_ps (c, odd, d);
+                }
+              /* d B: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] */
+              t[r][0] = _mm512_sub_ps (e0, e2);
+              t[r][1] = _mm512_add_ps (e1, e2);
+              t[r][2] = _mm512_sub_ps (e2, e1);
+              t[r][3] = _mm512_sub_ps (e1, e3);
+            }
+            /* B^T (d B) */
+#pragma GCC unroll 4
+          for (int c = 0; c < 4; c++)
+            {
+              float *o = vc + 16 * q;
+              gsize xs = (gsize)WT_CIC * WT_N; /* from one xi to the next */
+              _mm512_store_ps (o + (0 * 4 + c) * xs, _mm512_sub_ps (t[0][c], t[2][c]));
+              _mm512_store_ps (o + (1 * 4 + c) * xs, _mm512_add_ps (t[1][c], t[2][c]));
+              _mm512_store_ps (o + (2 * 4 + c) * xs, _mm512_sub_ps (t[2][c], t[1][c]));
+              _mm512_store_ps (o + (3 * 4 + c) * xs, _mm512_sub_ps (t[1][c], t[3][c]));
+            }
+        }
+    }
+}
+
+/* M[xi][co][tile] (+)= U[xi] V[xi] over input channels [ci0, ci1). */
+__attribute__ ((target ("avx512f"))) static void
+wino_gemm (const WinoJob *j, int ci0, int ci1, const float *restrict v, float *restrict m)
+{
+  int ci_n = j->is.c, n_cob = (j->node->out_channels + WCOB - 1) / WCOB;
+  int n = ci1 - ci0;
+  gboolean first = ci0 == 0;
+
+  for (int xi = 0; xi < 16; xi++)
+    {
+      const float *vx = v + (gsize)xi * WT_CIC * WT_N;
+      float *mx = m + (gsize)xi * n_cob * WCOB * WT_N;
+
+      for (int cob = 0; cob < n_cob; cob++)
+        {
+          const float *u = j->u + wino_u_offset (ci_n, n_cob, xi, cob) + (gsize)ci0 * WCOB;
+          float *mc = mx + (gsize)cob * WCOB * WT_N;
+          __m512 acc[WCOB][WT_V];
+
+#pragma GCC unroll 8
+          for (int c = 0; c < WCOB; c++)
+#pragma GCC unroll 2
+            for (int q = 0; q < WT_V; q++)
+              acc[c][q] = first ? _mm512_setzero_ps () : _mm512_load_ps (mc + c * WT_N + 16 * q);
+
+          for (int i = 0; i < n; i++)
+            {
+              __m512 in[WT_V];
+#pragma GCC unroll 2
+              for (int q = 0; q < WT_V; q++)
+                in[q] = _mm512_load_ps (vx + (gsize)i * WT_N + 16 * q);
+#pragma GCC unroll 8
+              for (int c = 0; c < WCOB; c++)
+                {
+                  __m512 b = _mm512_set1_ps (u[i * WCOB + c]);
+#pragma GCC unroll 2
+                  for (int q = 0; q < WT_V; q++)
+                    acc[c][q] = _mm512_fmadd_ps (in[q], b, acc[c][q]);
+                }
+            }
+
+#pragma GCC unroll 8
+          for (int c = 0; c < WCOB; c++)
+#pragma GCC unroll 2
+            for (int q = 0; q < WT_V; q++)
+              _mm512_store_ps (mc + c * WT_N + 16 * q, acc[c][q]);
+        }
+    }
+}
+
+/* Y = A^T M A, bias and activation, into the output rows 2 ty and
+ * 2 ty + 1. */
+__attribute__ ((target ("avx512f"))) static void
+wino_output (const WinoJob *j, int ty, int tx0, const float *restrict m)
+{
+  const CcNode *node = j->node;
+  int co_n = node->out_channels, ow = j->os.w, oh = j->os.h;
+  int n_cob = (co_n + WCOB - 1) / WCOB;
+  gsize oplane = (gsize)oh * ow, xs = (gsize)n_cob * WCOB * WT_N;
+  __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
+  gboolean relu = node->act == CC_ACT_RELU;
+  gboolean other_act = node->act != CC_ACT_NONE && !relu;
+  int n_rows = MIN (2, oh - 2 * ty);
+
+  for (int co = 0; co < co_n; co++)
+    {
+      const float *mc = m + (gsize)co * WT_N;
+      __m512 b = _mm512_set1_ps (node->bias ? node->bias->data[co] : 0.0f);
+      float *o = j->out + co * oplane + (gsize)2 * ty * ow;
+
+#pragma GCC unroll 2
+      for (int q = 0; q < WT_V; q++)
+        {
+          int x = 2 * (tx0 + 16 * q);
+          __m512 s[4][2], y[2][2];
+
+          if (x >= ow)
+            break;
+          /* M A: A^T = [1 1 1 0; 0 1 -1 -1] */
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++)
+            {
+              __m512 m0 = _mm512_load_ps (mc + (r * 4 + 0) * xs + 16 * q);
+              __m512 m1 = _mm512_load_ps (mc + (r * 4 + 1) * xs + 16 * q);
+              __m512 m2 = _mm512_load_ps (mc + (r * 4 + 2) * xs + 16 * q);
+              __m512 m3 = _mm512_load_ps (mc + (r * 4 + 3) * xs + 16 * q);
+              s[r][0] = _mm512_add_ps (_mm512_add_ps (m0, m1), m2);
+              s[r][1] = _mm512_sub_ps (_mm512_sub_ps (m1, m2), m3);
+            }
+          /* A^T (M A), then the bias */
+          for (int c = 0; c < 2; c++)
+            {
+              y[0][c]
+                  = _mm512_add_ps (_mm512_add_ps (_mm512_add_ps (s[0][c], s[1][c]), s[2][c]), b);
+              y[1][c]
+                  = _mm512_add_ps (_mm512_sub_ps (_mm512_sub_ps (s[1][c], s[2][c]), s[3][c]), b);
+            }
+          for (int r = 0; r < n_rows; r++)
+            {
+              /* Lane l holds columns 2 l (y[r][0]) and 2 l + 1 (y[r][1]). */
+              __m512 p0 = _mm512_permutex2var_ps (y[r][0], lo, y[r][1]);
+              __m512 p1 = _mm512_permutex2var_ps (y[r][0], hi, y[r][1]);
+              float *row = o + (gsize)r * ow + x;
+
+              if (relu)
+                {
+                  p0 = _mm512_max_ps (p0, _mm512_setzero_ps ());
+                  p1 = _mm512_max_ps (p1, _mm512_setzero_ps ());
+                }
+              _mm512_mask_storeu_ps (row, lanes_inside (x, ow), p0);
+              _mm512_mask_storeu_ps (row + 16, lanes_inside (x + 16, ow), p1);
+              /* Other activations: the scalar epilogue, on what was stored. */
+              if (other_act)
+                bias_activation (row, MIN (32, ow - x), 0.0f, node->act, node->alpha);
+            }
+        }
+    }
+}
+
+__attribute__ ((target ("avx512f"))) static void
+wino_item (int item, int worker, gpointer data)
+{
+  const WinoJob *j = data;
+  int ty = item / j->n_segments, tx0 = item % j->n_segments * WT_N;
+  float *v = j->scratch + (gsize)worker * j->scratch_floats;
+  float *m = v + wino_v_floats ();
+  int ci_n = j->is.c;
+
+  for (int ci0 = 0; ci0 < ci_n; ci0 += WT_CIC)
+    {
+      int ci1 = MIN (ci_n, ci0 + WT_CIC);
+      wino_input (j, ty, tx0, ci0, ci1, v);
+      wino_gemm (j, ci0, ci1, v, m);
+    }
+  wino_output (j, ty, tx0, m);
+}
+
+#endif /* HAVE_X86_DIRECT */
+
+static gboolean
+wino_applies (const CcCpu *cpu, const CcNode *node)
+{
+  return cpu->winograd && node->kernel == 3 && node->stride == 1 && node->padding == 1
+         && node->in_channels >= WINO_MIN_CI;
+}
+
+static void
+wino_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out, CcShape os)
+{
+#ifdef HAVE_X86_DIRECT
+  WinoJob job = { node, in, is, os, out, wino_weights (cpu, node), NULL, 0, 0, 0 };
+  /* Whole cache lines per worker. */
+  gsize floats = (wino_v_floats () + wino_m_floats (node) + 15) / 16 * 16;
+  int tiles_h = (os.h + 1) / 2;
+
+  if (floats > cpu->scratch_floats)
+    {
+      g_aligned_free (cpu->scratch);
+      cpu->scratch = g_aligned_alloc (floats * cpu->n_threads, sizeof (float), 64);
+      cpu->scratch_floats = floats;
+    }
+  job.scratch = cpu->scratch;
+  job.scratch_floats = cpu->scratch_floats;
+  job.tiles_w = (os.w + 1) / 2;
+  job.n_segments = (job.tiles_w + WT_N - 1) / WT_N;
+  parallel_for (cpu, tiles_h * job.n_segments, wino_item, &job);
+#else
+  g_assert_not_reached ();
+#endif
+}
+
 static gboolean
 direct_applies (const CcCpu *cpu, const CcNode *node)
 {
@@ -583,6 +947,11 @@ cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const f
   ConvJob job = { node, tiling, in, in_shape, out_shape, out, scratch };
   int n_tiles;
 
+  if (wino_applies (cpu, node))
+    {
+      wino_conv2d (cpu, node, in, in_shape, out, out_shape);
+      return;
+    }
   if (direct_applies (cpu, node))
     {
       direct_conv2d (cpu, node, in, in_shape, out, out_shape);

@@ -126,6 +126,10 @@ def layer_models():
                 yield f"conv{k}x{k}-s{stride}-{name}", ConvAct(k, stride, act), 3
     yield "conv3x3-bn-relu", ConvAct(3, 1, nn.ReLU(), bn=True), 3
     yield "conv3x3-s2-bn-leaky", ConvAct(3, 2, nn.LeakyReLU(0.1), bn=True, cin=1, cout=16), 1
+    # Enough input channels for the CPU backend's Winograd path (>= 16),
+    # counts that are not multiples of the vector width.
+    yield "conv3x3-wide-bn-relu", ConvAct(3, 1, nn.ReLU(), bn=True, cin=24, cout=20), 24
+    yield "conv3x3-wide-silu", ConvAct(3, 1, nn.SiLU(), cin=60, cout=9), 60
     for name, act in acts.items():
         if name != "none":
             yield f"standalone-{name}", Standalone(act), 3
@@ -201,7 +205,9 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed, (name, module, cin) in enumerate(layer_models()):
-            failures += check(name, randomize(module, seed), cin, tmp, [(16, 16), (12, 20)])
+            # Odd sizes, one row and one column for the wide convolutions.
+            sizes = [(16, 16), (12, 20)] + ([(17, 9), (1, 37), (35, 1)] if "wide" in name else [])
+            failures += check(name, randomize(module, seed), cin, tmp, sizes)
         for name, module, cin in unet_models():
             failures += check(name, module, cin, tmp, [(64, 64), (32, 48)])
     if failures:

@@ -1,8 +1,10 @@
 /* CoColor inference core: CPU backend kernels (see cc-cpu.h).
  *
- * Convolution, 3x3 stride 1 or 2 on a CPU with AVX-512: a direct kernel (see
- * "direct convolution" below) that reads the input where it lies, with no
- * im2col copy.  Every other convolution, and every convolution on other
+ * Convolution, 3x3 stride 1 with padding 1 and 16 or more input channels on
+ * a CPU with AVX-512: Winograd F(2x2, 3x3) (see below), 2.25 times fewer
+ * products.  Other 3x3 stride 1 or 2 convolutions there: a direct kernel
+ * (see "direct convolution" below) that reads the input where it lies, with
+ * no im2col copy.  Every other convolution, and every convolution on other
  * CPUs: im2col over a tile of output rows (sized by the plan to stay in L2)
  * then one cblas_sgemm per tile, bias and activation applied to the tile
  * while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on the
@@ -576,7 +578,8 @@ direct_item_s2 (int item, int worker, gpointer data)
  * An item is WT_N tiles of one tile row, held along the vectors' lanes:
  * stride-2 gathers of the input rows (the even and odd floats of two
  * vectors, as in the stride-2 direct kernel) give each lane its tile's
- * patch column.  Input channels go WT_CIC at a time, their V in the
+ * patch column.  Input channels go in passes of at most WT_CIC (as even as
+ * the count allows), their V in the
  * worker's scratch (in L2), their partial sums waiting in M; the GEMM keeps
  * WCOB output channels x WT_N tiles in registers.  Each element of M is one
  * chain of FMAs over the input channels in order, whatever the item or the
@@ -585,7 +588,7 @@ direct_item_s2 (int item, int worker, gpointer data)
 
 #define WT_V 2           /* 16-tile vectors per item */
 #define WT_N (16 * WT_V) /* tiles per item */
-#define WT_CIC 64        /* input channels per pass */
+#define WT_CIC 128       /* input channels per pass at most */
 #define WCOB 8           /* output channels per GEMM register block */
 #define WINO_MIN_CI 16   /* fewer input channels: the direct kernel */
 
@@ -649,12 +652,13 @@ typedef struct
   float *scratch; /* per worker: V, then M */
   gsize scratch_floats;
   int tiles_w, n_segments; /* tiles per tile row, items per tile row */
+  int cic;                 /* input channels per pass */
 } WinoJob;
 
 static gsize
-wino_v_floats (void)
+wino_v_floats (int cic)
 {
-  return (gsize)16 * WT_CIC * WT_N;
+  return (gsize)16 * cic * WT_N;
 }
 
 static gsize
@@ -729,7 +733,7 @@ wino_input (const WinoJob *j, int ty, int tx0, int ci0, int ci1, float *restrict
           for (int c = 0; c < 4; c++)
             {
               float *o = vc + 16 * q;
-              gsize xs = (gsize)WT_CIC * WT_N; /* from one xi to the next */
+              gsize xs = (gsize)j->cic * WT_N; /* from one xi to the next */
               _mm512_store_ps (o + (0 * 4 + c) * xs, _mm512_sub_ps (t[0][c], t[2][c]));
               _mm512_store_ps (o + (1 * 4 + c) * xs, _mm512_add_ps (t[1][c], t[2][c]));
               _mm512_store_ps (o + (2 * 4 + c) * xs, _mm512_sub_ps (t[2][c], t[1][c]));
@@ -749,7 +753,7 @@ wino_gemm (const WinoJob *j, int ci0, int ci1, const float *restrict v, float *r
 
   for (int xi = 0; xi < 16; xi++)
     {
-      const float *vx = v + (gsize)xi * WT_CIC * WT_N;
+      const float *vx = v + (gsize)xi * j->cic * WT_N;
       float *mx = m + (gsize)xi * n_cob * WCOB * WT_N;
 
       for (int cob = 0; cob < n_cob; cob++)
@@ -865,12 +869,12 @@ wino_item (int item, int worker, gpointer data)
   const WinoJob *j = data;
   int ty = item / j->n_segments, tx0 = item % j->n_segments * WT_N;
   float *v = j->scratch + (gsize)worker * j->scratch_floats;
-  float *m = v + wino_v_floats ();
+  float *m = v + wino_v_floats (j->cic);
   int ci_n = j->is.c;
 
-  for (int ci0 = 0; ci0 < ci_n; ci0 += WT_CIC)
+  for (int ci0 = 0; ci0 < ci_n; ci0 += j->cic)
     {
-      int ci1 = MIN (ci_n, ci0 + WT_CIC);
+      int ci1 = MIN (ci_n, ci0 + j->cic);
       wino_input (j, ty, tx0, ci0, ci1, v);
       wino_gemm (j, ci0, ci1, v, m);
     }
@@ -890,10 +894,15 @@ static void
 wino_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out, CcShape os)
 {
 #ifdef HAVE_X86_DIRECT
-  WinoJob job = { node, in, is, os, out, wino_weights (cpu, node), NULL, 0, 0, 0 };
-  /* Whole cache lines per worker. */
-  gsize floats = (wino_v_floats () + wino_m_floats (node) + 15) / 16 * 16;
-  int tiles_h = (os.h + 1) / 2;
+  WinoJob job = { node, in, is, os, out, wino_weights (cpu, node), NULL, 0, 0, 0, 0 };
+  int passes = (is.c + WT_CIC - 1) / WT_CIC, tiles_h = (os.h + 1) / 2;
+  gsize floats;
+
+  /* Passes as even as they can be: 96 channels in one, 150 in 75 + 75.
+   * The split does not change any sum: M carries it from one to the next. */
+  job.cic = (is.c + passes - 1) / passes;
+  /* V, then M, in whole cache lines per worker. */
+  floats = (wino_v_floats (job.cic) + wino_m_floats (node) + 15) / 16 * 16;
 
   if (floats > cpu->scratch_floats)
     {

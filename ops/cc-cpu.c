@@ -573,18 +573,18 @@ direct_item_s2 (int item, int worker, gpointer data)
  * channel where the direct kernel does 36: sixteen GEMMs, U[xi] (output x
  * input channels) times V[xi] (input channels x tiles).  F(2x2, 3x3)'s
  * transforms only add, subtract and halve, so rounding stays that of a
- * direct sum (F(4x4, 3x3) would save more products but loses digits).
+ * direct sum (F(4x4, 3x3) would save more products but loses more digits
+ * to its larger transform coefficients).
  *
  * An item is WT_N tiles of one tile row, held along the vectors' lanes:
  * stride-2 gathers of the input rows (the even and odd floats of two
  * vectors, as in the stride-2 direct kernel) give each lane its tile's
  * patch column.  Input channels go in passes of at most WT_CIC (as even as
- * the count allows), their V in the
- * worker's scratch (in L2), their partial sums waiting in M; the GEMM keeps
- * WCOB output channels x WT_N tiles in registers.  Each element of M is one
- * chain of FMAs over the input channels in order, whatever the item or the
- * thread: results are identical run to run and for any number of
- * threads. */
+ * the count allows), their V in the worker's scratch (in L2), their partial
+ * sums waiting in M; the GEMM keeps WCOB output channels x WT_N tiles in
+ * registers.  Each element of M is one chain of FMAs over the input
+ * channels in order, whatever the item or the thread: results are identical
+ * run to run and for any number of threads. */
 
 #define WT_V 2           /* 16-tile vectors per item */
 #define WT_N (16 * WT_V) /* tiles per item */

@@ -1,15 +1,13 @@
 /* CoColor inference core: CPU backend kernels (see cc-cpu.h).
  *
  * Convolution, 3x3 stride 1 with padding 1 and 16 or more input channels on
- * a CPU with AVX-512: Winograd F(2x2, 3x3) (see below), 2.25 times fewer
- * products.  Other 3x3 stride 1 or 2 convolutions there: a direct kernel
- * (see "direct convolution" below) that reads the input where it lies, with
- * no im2col copy.  Every other convolution, and every convolution on other
- * CPUs: im2col over a tile of output rows (sized by the plan to stay in L2)
- * then one cblas_sgemm per tile, bias and activation applied to the tile
- * while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on the
- * input as it is.  Everything else: plain loops the compiler vectorises,
- * split over channels. */
+ * a CPU with AVX-512: Winograd F(4x4, 3x3) (see below), 4 times fewer
+ * products (or F(2x2, 3x3), 2.25 times).  Other 3x3 stride 1 or 2 convolutions there: a direct
+ * kernel (see "direct convolution" below) that reads the input where it lies, with no im2col copy.
+ * Every other convolution, and every convolution on other CPUs: im2col over a tile of output rows
+ * (sized by the plan to stay in L2) then one cblas_sgemm per tile, bias and activation applied to
+ * the tile while it is still in cache.  A 1x1 stride-1 convolution is a GEMM on the input as it is.
+ * Everything else: plain loops the compiler vectorises, split over channels. */
 #include "config.h"
 
 #include <cblas.h>
@@ -28,7 +26,7 @@ struct _CcCpu
   int n_threads;
   GThreadPool *pool;  /* n_threads - 1 helpers; the caller is the last worker */
   gboolean direct;    /* the CPU runs the AVX-512 direct convolution */
-  gboolean winograd;  /* and 3x3 stride-1 convolutions as Winograd F(2x2, 3x3) */
+  int winograd;       /* and 3x3 stride-1 ones as Winograd F(mxm, 3x3): m, or 0 */
   GHashTable *packed; /* CcNode * -> weights packed for the direct kernel */
   GHashTable *wino;   /* CcNode * -> weights transformed for Winograd */
   float *scratch;     /* Winograd: scratch_floats per thread, 64-byte aligned */
@@ -125,7 +123,12 @@ cc_cpu_new (int n_threads, GError **error)
       = __builtin_cpu_supports ("avx512f") && g_strcmp0 (g_getenv ("COCOLOR_CPU_DIRECT"), "0") != 0;
 #endif
   /* COCOLOR_CPU_WINOGRAD=0 keeps those on the direct kernel (tests, checks). */
-  cpu->winograd = cpu->direct && g_strcmp0 (g_getenv ("COCOLOR_CPU_WINOGRAD"), "0") != 0;
+  if (cpu->direct)
+    {
+      /* COCOLOR_CPU_WINOGRAD=2: F(2x2, 3x3) rather than F(4x4, 3x3). */
+      const char *wino = g_getenv ("COCOLOR_CPU_WINOGRAD");
+      cpu->winograd = g_strcmp0 (wino, "0") == 0 ? 0 : g_strcmp0 (wino, "2") == 0 ? 2 : 4;
+    }
   cpu->packed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   cpu->wino = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   /* Our threads split the work; OpenBLAS must not add threads of its own. */
@@ -164,7 +167,7 @@ cc_cpu_get_direct (const CcCpu *cpu)
   return cpu->direct;
 }
 
-gboolean
+int
 cc_cpu_get_winograd (const CcCpu *cpu)
 {
   return cpu->winograd;
@@ -591,6 +594,7 @@ direct_item_s2 (int item, int worker, gpointer data)
 #define WT_CIC 128       /* input channels per pass at most */
 #define WCOB 8           /* output channels per GEMM register block */
 #define WINO_MIN_CI 16   /* fewer input channels: the direct kernel */
+#define WT4_CIC 64       /* F(4x4): input channels per pass at most */
 
 /* Where U[xi][cob] starts: [xi][cob][ci][WCOB], zeros past the last output
  * channel. */
@@ -600,43 +604,58 @@ wino_u_offset (int ci_n, int n_cob, int xi, int cob)
   return ((gsize)xi * n_cob + cob) * ci_n * WCOB;
 }
 
+/* One kernel's U = G g G^T, in double: F(2x2, 3x3) (a = 4) or F(4x4, 3x3)
+ * (a = 6). */
+static void
+wino_transform_kernel (const float *g, int a, double u[6][6])
+{
+  static const double g2[4][3]
+      = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+  static const double g4[6][3] = { { 1.0 / 4, 0, 0 },
+                                   { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+                                   { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+                                   { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+                                   { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+                                   { 0, 0, 1 } };
+  double gg[6][3];
+
+  for (int r = 0; r < a; r++)
+    for (int c = 0; c < 3; c++)
+      {
+        gg[r][c] = 0;
+        for (int k = 0; k < 3; k++)
+          gg[r][c] += (a == 4 ? g2[r][k] : g4[r][k]) * g[k * 3 + c];
+      }
+  for (int r = 0; r < a; r++)
+    for (int c = 0; c < a; c++)
+      {
+        u[r][c] = 0;
+        for (int k = 0; k < 3; k++)
+          u[r][c] += gg[r][k] * (a == 4 ? g2[c][k] : g4[c][k]);
+      }
+}
+
+/* U[xi][cob][ci][WCOB] for the CcCpu's m. */
 static const float *
 wino_weights (CcCpu *cpu, const CcNode *node)
 {
   float *u = g_hash_table_lookup (cpu->wino, node);
   int ci_n = node->in_channels, co_n = node->out_channels;
-  int n_cob = (co_n + WCOB - 1) / WCOB;
+  int n_cob = (co_n + WCOB - 1) / WCOB, a = cpu->winograd + 2;
   const float *w = node->weight->data;
 
   if (u != NULL)
     return u;
-  u = g_new0 (float, (gsize)16 * n_cob * ci_n * WCOB);
+  u = g_new0 (float, (gsize)a *a *n_cob *ci_n *WCOB);
   for (int co = 0; co < co_n; co++)
     for (int ci = 0; ci < ci_n; ci++)
       {
-        const float *g = w + ((gsize)co * ci_n + ci) * 9;
-        double gg[4][3], u4[4][4];
+        double uk[6][6];
 
-        /* G g: G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
-        for (int c = 0; c < 3; c++)
-          {
-            double g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
-            gg[0][c] = g0;
-            gg[1][c] = 0.5 * (g0 + g1 + g2);
-            gg[2][c] = 0.5 * (g0 - g1 + g2);
-            gg[3][c] = g2;
-          }
-        /* (G g) G^T */
-        for (int r = 0; r < 4; r++)
-          {
-            u4[r][0] = gg[r][0];
-            u4[r][1] = 0.5 * (gg[r][0] + gg[r][1] + gg[r][2]);
-            u4[r][2] = 0.5 * (gg[r][0] - gg[r][1] + gg[r][2]);
-            u4[r][3] = gg[r][2];
-          }
-        for (int xi = 0; xi < 16; xi++)
+        wino_transform_kernel (w + ((gsize)co * ci_n + ci) * 9, a, uk);
+        for (int xi = 0; xi < a * a; xi++)
           u[wino_u_offset (ci_n, n_cob, xi, co / WCOB) + (gsize)ci * WCOB + co % WCOB]
-              = (float)u4[xi / 4][xi % 4];
+              = (float)uk[xi / a][xi % a];
       }
   g_hash_table_insert (cpu->wino, (gpointer)node, u);
   return u;
@@ -651,20 +670,22 @@ typedef struct
   const float *u; /* transformed weights */
   float *scratch; /* per worker: V, then M */
   gsize scratch_floats;
-  int tiles_w, n_segments; /* tiles per tile row, items per tile row */
+  int tiles_w, n_segments; /* tiles per tile row, items per tile row (F(2x2)) */
+  int n_vectors;           /* F(4x4): 16-tile vectors, n_segments per tile row */
   int cic;                 /* input channels per pass */
+  int n_xi;                /* (m + 2)^2 */
 } WinoJob;
 
 static gsize
-wino_v_floats (int cic)
+wino_v_floats (int cic, int n_xi)
 {
-  return (gsize)16 * cic * WT_N;
+  return (gsize)n_xi * cic * WT_N;
 }
 
 static gsize
-wino_m_floats (const CcNode *node)
+wino_m_floats (const CcNode *node, int n_xi)
 {
-  return (gsize)16 * ((node->out_channels + WCOB - 1) / WCOB) * WCOB * WT_N;
+  return (gsize)n_xi * ((node->out_channels + WCOB - 1) / WCOB) * WCOB * WT_N;
 }
 
 #ifdef HAVE_X86_DIRECT
@@ -751,7 +772,7 @@ wino_gemm (const WinoJob *j, int ci0, int ci1, const float *restrict v, float *r
   int n = ci1 - ci0;
   gboolean first = ci0 == 0;
 
-  for (int xi = 0; xi < 16; xi++)
+  for (int xi = 0; xi < j->n_xi; xi++)
     {
       const float *vx = v + (gsize)xi * j->cic * WT_N;
       float *mx = m + (gsize)xi * n_cob * WCOB * WT_N;
@@ -869,7 +890,7 @@ wino_item (int item, int worker, gpointer data)
   const WinoJob *j = data;
   int ty = item / j->n_segments, tx0 = item % j->n_segments * WT_N;
   float *v = j->scratch + (gsize)worker * j->scratch_floats;
-  float *m = v + wino_v_floats (j->cic);
+  float *m = v + wino_v_floats (j->cic, j->n_xi);
   int ci_n = j->is.c;
 
   for (int ci0 = 0; ci0 < ci_n; ci0 += j->cic)
@@ -879,6 +900,237 @@ wino_item (int item, int worker, gpointer data)
       wino_gemm (j, ci0, ci1, v, m);
     }
   wino_output (j, ty, tx0, m);
+}
+
+/* ---- Winograd F(4x4, 3x3): the same scheme with 4x4 output tiles ----
+ *
+ * 6x6 input patches, 36 GEMMs: 2.25 products per output and input channel
+ * where F(2x2, 3x3) does 4 and the direct kernel 9.  The transforms'
+ * coefficients (up to 8, and 1/6 in G) cost a few bits more rounding than
+ * F(2x2, 3x3); the tests bound it against double-precision references.  An
+ * item is WT_V vectors of 16 tiles, each vector 16 consecutive tiles of one
+ * tile row (so narrow images waste no lanes): lane l of the stride-4
+ * deinterleave of 64 input floats holds column 4 l + k of its patch. */
+
+/* B^T d along one dimension (F(4x4, 3x3)). */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+wino4_bt (const __m512 d[6], __m512 t[6])
+{
+  __m512 two = _mm512_set1_ps (2.0f), four = _mm512_set1_ps (4.0f);
+  __m512 five = _mm512_set1_ps (5.0f);
+  __m512 d12 = _mm512_add_ps (d[1], d[2]), d34 = _mm512_add_ps (d[3], d[4]);
+  __m512 m12 = _mm512_sub_ps (d[1], d[2]), m43 = _mm512_sub_ps (d[4], d[3]);
+  __m512 m42 = _mm512_sub_ps (d[4], d[2]), m31 = _mm512_sub_ps (d[3], d[1]);
+
+  t[0] = _mm512_fmadd_ps (four, d[0], _mm512_fnmadd_ps (five, d[2], d[4]));
+  t[1] = _mm512_fnmadd_ps (four, d12, d34);
+  t[2] = _mm512_fmadd_ps (four, m12, m43);
+  t[3] = _mm512_fmadd_ps (two, m31, m42);
+  t[4] = _mm512_fnmadd_ps (two, m31, m42);
+  t[5] = _mm512_fmadd_ps (four, d[1], _mm512_fnmadd_ps (five, d[3], d[5]));
+}
+
+/* m A along one dimension (F(4x4, 3x3)). */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+wino4_at (const __m512 m[6], __m512 s[4])
+{
+  __m512 p12 = _mm512_add_ps (m[1], m[2]), p34 = _mm512_add_ps (m[3], m[4]);
+  __m512 m12 = _mm512_sub_ps (m[1], m[2]), m34 = _mm512_sub_ps (m[3], m[4]);
+
+  s[0] = _mm512_add_ps (_mm512_add_ps (m[0], p12), p34);
+  s[1] = _mm512_fmadd_ps (_mm512_set1_ps (2.0f), m34, m12);
+  s[2] = _mm512_fmadd_ps (_mm512_set1_ps (4.0f), p34, p12);
+  s[3] = _mm512_add_ps (_mm512_fmadd_ps (_mm512_set1_ps (8.0f), m34, m12), m[5]);
+}
+
+/* V[xi][ci - ci0][16 q + lane] for the item's vectors (ty[q] < 0: none). */
+__attribute__ ((target ("avx512f"))) static void
+wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, float *restrict v)
+{
+  int iw = j->is.w, ih = j->is.h;
+  gsize iplane = (gsize)ih * iw, xs = (gsize)j->cic * WT_N;
+  __m512i even = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  __m512i odd = _mm512_add_epi32 (even, _mm512_set1_epi32 (1));
+  __mmask16 mask[WT_V][6];
+
+  /* Vector q's lane l covers input columns 4 (tx0 + l) - 1 + k, k < 6:
+   * four vectors from x, and the first float of two more at x + 64 and
+   * x + 65 for k = 4, 5 of the last lane. */
+  for (int q = 0; q < WT_V; q++)
+    {
+      int x = 4 * tx0[q] - 1;
+      for (int k = 0; k < 4; k++)
+        mask[q][k] = lanes_inside (x + 16 * k, iw);
+      mask[q][4] = lanes_inside (x + 64, iw) & 1;
+      mask[q][5] = lanes_inside (x + 65, iw) & 1;
+    }
+
+  for (int ci = ci0; ci < ci1; ci++)
+    {
+      const float *plane = j->in + ci * iplane;
+      float *vc = v + (gsize)(ci - ci0) * WT_N;
+
+      for (int q = 0; q < WT_V; q++)
+        {
+          __m512 t[6][6], d[6], r6[6];
+          int x = 4 * tx0[q] - 1;
+
+          if (ty[q] < 0)
+            {
+              for (int xi = 0; xi < 36; xi++)
+                _mm512_store_ps (vc + xi * xs + 16 * q, _mm512_setzero_ps ());
+              continue;
+            }
+#pragma GCC unroll 6
+          for (int r = 0; r < 6; r++)
+            {
+              int iy = 4 * ty[q] - 1 + r;
+
+              if (iy < 0 || iy >= ih)
+                {
+                  for (int k = 0; k < 6; k++)
+                    t[r][k] = _mm512_setzero_ps ();
+                  continue;
+                }
+              {
+                /* Up to one float before the row: that lane is masked off. */
+                const float *row = plane + (gsize)iy * iw + x;
+                __m512 a0 = _mm512_maskz_loadu_ps (mask[q][0], row);
+                __m512 a1 = _mm512_maskz_loadu_ps (mask[q][1], row + 16);
+                __m512 a2 = _mm512_maskz_loadu_ps (mask[q][2], row + 32);
+                __m512 a3 = _mm512_maskz_loadu_ps (mask[q][3], row + 48);
+                __m512 n0 = _mm512_maskz_loadu_ps (mask[q][4], row + 64);
+                __m512 n1 = _mm512_maskz_loadu_ps (mask[q][5], row + 65);
+                __m512 e01 = _mm512_permutex2var_ps (a0, even, a1);
+                __m512 o01 = _mm512_permutex2var_ps (a0, odd, a1);
+                __m512 e23 = _mm512_permutex2var_ps (a2, even, a3);
+                __m512 o23 = _mm512_permutex2var_ps (a2, odd, a3);
+
+                d[0] = _mm512_permutex2var_ps (e01, even, e23);
+                d[1] = _mm512_permutex2var_ps (o01, even, o23);
+                d[2] = _mm512_permutex2var_ps (e01, odd, e23);
+                d[3] = _mm512_permutex2var_ps (o01, odd, o23);
+                /* Lane l + 1 of d[0], d[1]; the last lane from x + 64, 65. */
+                d[4] = _mm512_castsi512_ps (
+                    _mm512_alignr_epi32 (_mm512_castps_si512 (n0), _mm512_castps_si512 (d[0]), 1));
+                d[5] = _mm512_castsi512_ps (
+                    _mm512_alignr_epi32 (_mm512_castps_si512 (n1), _mm512_castps_si512 (d[1]), 1));
+                wino4_bt (d, t[r]);
+              }
+            }
+#pragma GCC unroll 6
+          for (int c = 0; c < 6; c++)
+            {
+              for (int r = 0; r < 6; r++)
+                d[r] = t[r][c];
+              wino4_bt (d, r6);
+              for (int r = 0; r < 6; r++)
+                _mm512_store_ps (vc + (r * 6 + c) * xs + 16 * q, r6[r]);
+            }
+        }
+    }
+}
+
+/* Y = A^T M A, bias and activation, into output rows 4 ty .. 4 ty + 3. */
+__attribute__ ((target ("avx512f"))) static void
+wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *restrict m)
+{
+  const CcNode *node = j->node;
+  int co_n = node->out_channels, ow = j->os.w, oh = j->os.h;
+  int n_cob = (co_n + WCOB - 1) / WCOB;
+  gsize oplane = (gsize)oh * ow, xs = (gsize)n_cob * WCOB * WT_N;
+  __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
+  __m512i lo64 = _mm512_set_epi64 (11, 3, 10, 2, 9, 1, 8, 0);
+  __m512i hi64 = _mm512_add_epi64 (lo64, _mm512_set1_epi64 (4));
+  gboolean relu = node->act == CC_ACT_RELU;
+  gboolean other_act = node->act != CC_ACT_NONE && !relu;
+
+  for (int q = 0; q < WT_V; q++)
+    {
+      int x = 4 * tx0[q], n_rows;
+      __mmask16 store_mask[4];
+
+      if (ty[q] < 0)
+        continue;
+      n_rows = MIN (4, oh - 4 * ty[q]);
+      for (int k = 0; k < 4; k++)
+        store_mask[k] = lanes_inside (x + 16 * k, ow);
+      for (int co = 0; co < co_n; co++)
+        {
+          const float *mc = m + (gsize)co * WT_N + 16 * q;
+          __m512 b = _mm512_set1_ps (node->bias ? node->bias->data[co] : 0.0f);
+          float *o = j->out + co * oplane + (gsize)4 * ty[q] * ow + x;
+          __m512 s[6][4], y[4][4], col[6];
+
+#pragma GCC unroll 6
+          for (int r = 0; r < 6; r++)
+            {
+              __m512 row[6];
+              for (int c = 0; c < 6; c++)
+                row[c] = _mm512_load_ps (mc + (r * 6 + c) * xs);
+              wino4_at (row, s[r]);
+            }
+#pragma GCC unroll 4
+          for (int c = 0; c < 4; c++)
+            {
+              __m512 yc[4];
+              for (int r = 0; r < 6; r++)
+                col[r] = s[r][c];
+              wino4_at (col, yc);
+              for (int i = 0; i < 4; i++)
+                {
+                  y[i][c] = _mm512_add_ps (yc[i], b);
+                  if (relu)
+                    y[i][c] = _mm512_max_ps (y[i][c], _mm512_setzero_ps ());
+                }
+            }
+          for (int i = 0; i < n_rows; i++)
+            {
+              /* Lane l holds columns 4 l + c in y[i][c]: pairs, then pairs
+               * of pairs. */
+              __m512d p01l = _mm512_castps_pd (_mm512_permutex2var_ps (y[i][0], lo, y[i][1]));
+              __m512d p01h = _mm512_castps_pd (_mm512_permutex2var_ps (y[i][0], hi, y[i][1]));
+              __m512d p23l = _mm512_castps_pd (_mm512_permutex2var_ps (y[i][2], lo, y[i][3]));
+              __m512d p23h = _mm512_castps_pd (_mm512_permutex2var_ps (y[i][2], hi, y[i][3]));
+              __m512 out4[4];
+              float *row = o + (gsize)i * ow;
+
+              out4[0] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01l, lo64, p23l));
+              out4[1] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01l, hi64, p23l));
+              out4[2] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01h, lo64, p23h));
+              out4[3] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01h, hi64, p23h));
+              for (int k = 0; k < 4; k++)
+                _mm512_mask_storeu_ps (row + 16 * k, store_mask[k], out4[k]);
+              /* Other activations: the scalar epilogue, on what was stored. */
+              if (other_act)
+                bias_activation (row, MIN (64, ow - x), 0.0f, node->act, node->alpha);
+            }
+        }
+    }
+}
+
+__attribute__ ((target ("avx512f"))) static void
+wino4_item (int item, int worker, gpointer data)
+{
+  const WinoJob *j = data;
+  float *v = j->scratch + (gsize)worker * j->scratch_floats;
+  float *m = v + wino_v_floats (j->cic, j->n_xi);
+  int ci_n = j->is.c, ty[WT_V], tx0[WT_V];
+
+  for (int q = 0; q < WT_V; q++)
+    {
+      int g = item * WT_V + q;
+      ty[q] = g < j->n_vectors ? g / j->n_segments : -1;
+      tx0[q] = g < j->n_vectors ? g % j->n_segments * 16 : 0;
+    }
+  for (int ci0 = 0; ci0 < ci_n; ci0 += j->cic)
+    {
+      int ci1 = MIN (ci_n, ci0 + j->cic);
+      wino4_input (j, ty, tx0, ci0, ci1, v);
+      wino_gemm (j, ci0, ci1, v, m);
+    }
+  wino4_output (j, ty, tx0, m);
 }
 
 #endif /* HAVE_X86_DIRECT */
@@ -894,15 +1146,17 @@ static void
 wino_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float *out, CcShape os)
 {
 #ifdef HAVE_X86_DIRECT
-  WinoJob job = { node, in, is, os, out, wino_weights (cpu, node), NULL, 0, 0, 0, 0 };
-  int passes = (is.c + WT_CIC - 1) / WT_CIC, tiles_h = (os.h + 1) / 2;
+  WinoJob job = { node, in, is, os, out, wino_weights (cpu, node), NULL, 0, 0, 0, 0, 0, 0 };
+  int m = cpu->winograd, max_cic = m == 2 ? WT_CIC : WT4_CIC;
+  int passes = (is.c + max_cic - 1) / max_cic, tiles_h = (os.h + m - 1) / m;
   gsize floats;
 
+  job.n_xi = (m + 2) * (m + 2);
   /* Passes as even as they can be: 96 channels in one, 150 in 75 + 75.
    * The split does not change any sum: M carries it from one to the next. */
   job.cic = (is.c + passes - 1) / passes;
   /* V, then M, in whole cache lines per worker. */
-  floats = (wino_v_floats (job.cic) + wino_m_floats (node) + 15) / 16 * 16;
+  floats = (wino_v_floats (job.cic, job.n_xi) + wino_m_floats (node, job.n_xi) + 15) / 16 * 16;
 
   if (floats > cpu->scratch_floats)
     {
@@ -912,9 +1166,18 @@ wino_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, float 
     }
   job.scratch = cpu->scratch;
   job.scratch_floats = cpu->scratch_floats;
-  job.tiles_w = (os.w + 1) / 2;
-  job.n_segments = (job.tiles_w + WT_N - 1) / WT_N;
-  parallel_for (cpu, tiles_h * job.n_segments, wino_item, &job);
+  job.tiles_w = (os.w + m - 1) / m;
+  if (m == 2)
+    {
+      job.n_segments = (job.tiles_w + WT_N - 1) / WT_N;
+      parallel_for (cpu, tiles_h * job.n_segments, wino_item, &job);
+    }
+  else
+    {
+      job.n_segments = (job.tiles_w + 15) / 16;
+      job.n_vectors = tiles_h * job.n_segments;
+      parallel_for (cpu, (job.n_vectors + WT_V - 1) / WT_V, wino4_item, &job);
+    }
 #else
   g_assert_not_reached ();
 #endif

@@ -23,10 +23,11 @@ int cc_cpu_get_n_threads (const CcCpu *cpu);
 /* Whether 3x3 stride-1 and stride-2 convolutions run the AVX-512 direct kernel (the CPU
  * has it and COCOLOR_CPU_DIRECT is not "0") rather than im2col + GEMM. */
 gboolean cc_cpu_get_direct (const CcCpu *cpu);
-/* Whether 3x3 stride-1 convolutions with padding 1 and at least 16 input
- * channels run as Winograd F(2x2, 3x3) (the direct kernel is there and
- * COCOLOR_CPU_WINOGRAD is not "0"). */
-gboolean cc_cpu_get_winograd (const CcCpu *cpu);
+/* The output tile size m of the Winograd F(mxm, 3x3) path that 3x3
+ * stride-1 convolutions with padding 1 and at least 16 input channels take:
+ * 4 (default), 2 (COCOLOR_CPU_WINOGRAD=2), or 0 where the direct kernel is
+ * not there or COCOLOR_CPU_WINOGRAD is "0". */
+int cc_cpu_get_winograd (const CcCpu *cpu);
 
 /* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
 void cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,

@@ -302,17 +302,20 @@ test_direct_convolutions (void)
         }
 }
 
-/* The CPU backend's Winograd F(2x2, 3x3) path (3x3, stride 1, padding 1,
- * at least 16 input channels, where the CPU has AVX-512): odd sizes, one
- * row, one column, tile rows in several items and a partial one, input
- * channels in one, two and three passes and counts that are not multiples
- * of the vector width, partial blocks of output channels, every
- * activation.  Checked against the reference, against the direct kernel,
- * and bit for bit across thread counts. */
+/* The CPU backend's Winograd paths, F(4x4, 3x3) and F(2x2, 3x3) (3x3,
+ * stride 1, padding 1, at least 16 input channels, where the CPU has
+ * AVX-512): odd sizes, one row, one column, tile rows in several items and
+ * a partial one, items that span two tile rows, input channels in one, two
+ * and three passes and counts that are not multiples of the vector width,
+ * partial blocks of output channels, every activation.  Checked against the
+ * reference, against the direct kernel, and bit for bit across thread
+ * counts. */
 static void
 test_winograd_convolutions (void)
 {
-  int sizes[][2] = { { 1, 40 }, { 37, 1 }, { 2, 2 }, { 5, 70 }, { 34, 33 }, { 3, 17 }, { 4, 131 } };
+  int sizes[][2] = { { 1, 40 }, { 37, 1 },  { 2, 2 },  { 5, 70 }, { 34, 33 },
+                     { 3, 17 }, { 4, 131 }, { 9, 64 }, { 6, 65 } };
+  const char *variants[] = { "4", "2" };
   int channels[][2] = { { 16, 8 }, { 37, 21 }, { 75, 3 }, { 150, 17 } };
   const CcActivation acts[]
       = { CC_ACT_RELU, CC_ACT_NONE, CC_ACT_SIGMOID, CC_ACT_LEAKY_RELU, CC_ACT_SILU, CC_ACT_TANH };
@@ -320,45 +323,49 @@ test_winograd_convolutions (void)
 
   if (!cc_cpu_get_winograd (cpu))
     g_test_message ("no AVX-512 here: the runs take the im2col path");
-  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
-    for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
-      {
-        int ci = channels[c][0], co = channels[c][1], h = sizes[z][0], w = sizes[z][1];
-        GraphBuilder *gb = gb_new (ci, 300 + 10 * c + z);
-        g_autofree float *input = random_input (ci * h * w, 11 + z);
-        g_autofree float *wino = NULL;
-        g_autofree float *direct = NULL;
-        gsize n, n2;
-        double err;
+  for (guint m = 0; m < G_N_ELEMENTS (variants); m++)
+    for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+      for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+        {
+          int ci = channels[c][0], co = channels[c][1], h = sizes[z][0], w = sizes[z][1];
+          GraphBuilder *gb = gb_new (ci, 300 + 10 * c + z);
+          g_autofree float *input = random_input (ci * h * w, 11 + z);
+          g_autofree float *wino = NULL;
+          g_autofree float *direct = NULL;
+          gsize n, n2;
+          double err;
 
-        /* The largest channel count on the smaller sizes only: the
-         * reference is slow. */
-        if (ci > 100 && h * w > 600)
-          {
-            gb_free (gb);
-            continue;
-          }
-        gb_conv (gb, 0, ci, co, 3, 1, 1, z != 2, acts[(c + z) % G_N_ELEMENTS (acts)]);
-        err = compare (&gb->model, h, w);
-        if (err > 1e-5)
-          g_error ("winograd conv %d->%d %dx%d: error %g", ci, co, h, w, err);
-        wino = run_core (&gb->model, input, h, w, 1, NULL, &n);
-        for (int threads = 2; threads <= 3; threads++)
-          {
-            g_autofree float *again = run_core (&gb->model, input, h, w, threads, NULL, &n2);
-            if (memcmp (again, wino, n * sizeof (float)) != 0)
-              g_error ("winograd conv %d->%d %dx%d: %d threads differ", ci, co, h, w, threads);
-          }
-        g_setenv ("COCOLOR_CPU_WINOGRAD", "0", TRUE);
-        direct = run_core (&gb->model, input, h, w, 2, NULL, &n2);
-        g_unsetenv ("COCOLOR_CPU_WINOGRAD");
-        g_assert_cmpuint (n2, ==, n);
-        for (gsize i = 0; i < n; i++)
-          if (fabsf (wino[i] - direct[i]) > 1e-5f)
-            g_error ("winograd conv %d->%d %dx%d: Winograd and direct differ at %" G_GSIZE_FORMAT,
-                     ci, co, h, w, i);
-        gb_free (gb);
-      }
+          /* The largest channel count on the smaller sizes only: the
+           * reference is slow. */
+          if (ci > 100 && h * w > 600)
+            {
+              gb_free (gb);
+              continue;
+            }
+          gb_conv (gb, 0, ci, co, 3, 1, 1, z != 2, acts[(c + z + m) % G_N_ELEMENTS (acts)]);
+          g_setenv ("COCOLOR_CPU_WINOGRAD", variants[m], TRUE);
+          err = compare (&gb->model, h, w);
+          if (err > 1e-5)
+            g_error ("winograd F(%s) conv %d->%d %dx%d: error %g", variants[m], ci, co, h, w, err);
+          wino = run_core (&gb->model, input, h, w, 1, NULL, &n);
+          for (int threads = 2; threads <= 3; threads++)
+            {
+              g_autofree float *again = run_core (&gb->model, input, h, w, threads, NULL, &n2);
+              if (memcmp (again, wino, n * sizeof (float)) != 0)
+                g_error ("winograd F(%s) conv %d->%d %dx%d: %d threads differ", variants[m], ci, co,
+                         h, w, threads);
+            }
+          g_setenv ("COCOLOR_CPU_WINOGRAD", "0", TRUE);
+          direct = run_core (&gb->model, input, h, w, 2, NULL, &n2);
+          g_unsetenv ("COCOLOR_CPU_WINOGRAD");
+          g_assert_cmpuint (n2, ==, n);
+          for (gsize i = 0; i < n; i++)
+            if (fabsf (wino[i] - direct[i]) > 1e-5f)
+              g_error ("winograd F(%s) conv %d->%d %dx%d: Winograd and direct differ at "
+                       "%" G_GSIZE_FORMAT,
+                       variants[m], ci, co, h, w, i);
+          gb_free (gb);
+        }
 }
 
 static void

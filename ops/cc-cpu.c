@@ -595,6 +595,7 @@ direct_item_s2 (int item, int worker, gpointer data)
 #define WCOB 8           /* output channels per GEMM register block */
 #define WINO_MIN_CI 16   /* fewer input channels: the direct kernel */
 #define WT4_CIC 64       /* F(4x4): input channels per pass at most */
+#define WT4_AHEAD 2      /* F(4x4): channels to prefetch ahead */
 
 /* Where U[xi][cob] starts: [xi][cob][ci][WCOB], zeros past the last output
  * channel. */
@@ -676,16 +677,32 @@ typedef struct
   int n_xi;                /* (m + 2)^2 */
 } WinoJob;
 
+/* Floats from one xi to the next in V and in M: one cache line more than
+ * the data, so the 16 or 36 lines that one transform writes or reads at the
+ * same offset of each xi do not all fall in the same L1 set (the data alone
+ * is a multiple of 4 KiB whenever the channel count is a multiple of 32). */
+static gsize
+wino_v_stride (int cic)
+{
+  return (gsize)cic * WT_N + 16;
+}
+
+static gsize
+wino_m_stride (const CcNode *node)
+{
+  return (gsize)((node->out_channels + WCOB - 1) / WCOB) * WCOB * WT_N + 16;
+}
+
 static gsize
 wino_v_floats (int cic, int n_xi)
 {
-  return (gsize)n_xi * cic * WT_N;
+  return (gsize)n_xi * wino_v_stride (cic);
 }
 
 static gsize
 wino_m_floats (const CcNode *node, int n_xi)
 {
-  return (gsize)n_xi * ((node->out_channels + WCOB - 1) / WCOB) * WCOB * WT_N;
+  return (gsize)n_xi * wino_m_stride (node);
 }
 
 #ifdef HAVE_X86_DIRECT
@@ -754,7 +771,7 @@ wino_input (const WinoJob *j, int ty, int tx0, int ci0, int ci1, float *restrict
           for (int c = 0; c < 4; c++)
             {
               float *o = vc + 16 * q;
-              gsize xs = (gsize)j->cic * WT_N; /* from one xi to the next */
+              gsize xs = wino_v_stride (j->cic); /* from one xi to the next */
               _mm512_store_ps (o + (0 * 4 + c) * xs, _mm512_sub_ps (t[0][c], t[2][c]));
               _mm512_store_ps (o + (1 * 4 + c) * xs, _mm512_add_ps (t[1][c], t[2][c]));
               _mm512_store_ps (o + (2 * 4 + c) * xs, _mm512_sub_ps (t[2][c], t[1][c]));
@@ -774,8 +791,8 @@ wino_gemm (const WinoJob *j, int ci0, int ci1, const float *restrict v, float *r
 
   for (int xi = 0; xi < j->n_xi; xi++)
     {
-      const float *vx = v + (gsize)xi * j->cic * WT_N;
-      float *mx = m + (gsize)xi * n_cob * WCOB * WT_N;
+      const float *vx = v + (gsize)xi * wino_v_stride (j->cic);
+      float *mx = m + (gsize)xi * wino_m_stride (j->node);
 
       for (int cob = 0; cob < n_cob; cob++)
         {
@@ -821,8 +838,7 @@ wino_output (const WinoJob *j, int ty, int tx0, const float *restrict m)
 {
   const CcNode *node = j->node;
   int co_n = node->out_channels, ow = j->os.w, oh = j->os.h;
-  int n_cob = (co_n + WCOB - 1) / WCOB;
-  gsize oplane = (gsize)oh * ow, xs = (gsize)n_cob * WCOB * WT_N;
+  gsize oplane = (gsize)oh * ow, xs = wino_m_stride (node);
   __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
   gboolean relu = node->act == CC_ACT_RELU;
@@ -948,7 +964,7 @@ __attribute__ ((target ("avx512f"))) static void
 wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, float *restrict v)
 {
   int iw = j->is.w, ih = j->is.h;
-  gsize iplane = (gsize)ih * iw, xs = (gsize)j->cic * WT_N;
+  gsize iplane = (gsize)ih * iw, xs = wino_v_stride (j->cic);
   __m512i even = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   __m512i odd = _mm512_add_epi32 (even, _mm512_set1_epi32 (1));
   __mmask16 mask[WT_V][6];
@@ -959,6 +975,7 @@ wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, 
   for (int q = 0; q < WT_V; q++)
     {
       int x = 4 * tx0[q] - 1;
+#pragma GCC unroll 4
       for (int k = 0; k < 4; k++)
         mask[q][k] = lanes_inside (x + 16 * k, iw);
       mask[q][4] = lanes_inside (x + 64, iw) & 1;
@@ -969,6 +986,19 @@ wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, 
     {
       const float *plane = j->in + ci * iplane;
       float *vc = v + (gsize)(ci - ci0) * WT_N;
+
+      /* The rows of a later channel: 6 rows of every channel in turn, too
+       * many short streams for the hardware prefetcher. */
+      if (ci + WT4_AHEAD < ci1)
+        for (int q = 0; q < WT_V; q++)
+          for (int r = 0; r < 6; r++)
+            {
+              int iy = 4 * ty[q] - 1 + r;
+              if (ty[q] >= 0 && iy >= 0 && iy < ih)
+                for (int k = 0; k < 5; k++)
+                  __builtin_prefetch (plane + WT4_AHEAD * iplane + (gsize)iy * iw
+                                      + MAX (0, 4 * tx0[q] - 1) + 16 * k);
+            }
 
       for (int q = 0; q < WT_V; q++)
         {
@@ -988,6 +1018,7 @@ wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, 
 
               if (iy < 0 || iy >= ih)
                 {
+#pragma GCC unroll 6
                   for (int k = 0; k < 6; k++)
                     t[r][k] = _mm512_setzero_ps ();
                   continue;
@@ -1021,9 +1052,11 @@ wino4_input (const WinoJob *j, const int *ty, const int *tx0, int ci0, int ci1, 
 #pragma GCC unroll 6
           for (int c = 0; c < 6; c++)
             {
+#pragma GCC unroll 6
               for (int r = 0; r < 6; r++)
                 d[r] = t[r][c];
               wino4_bt (d, r6);
+#pragma GCC unroll 6
               for (int r = 0; r < 6; r++)
                 _mm512_store_ps (vc + (r * 6 + c) * xs + 16 * q, r6[r]);
             }
@@ -1037,8 +1070,7 @@ wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *rest
 {
   const CcNode *node = j->node;
   int co_n = node->out_channels, ow = j->os.w, oh = j->os.h;
-  int n_cob = (co_n + WCOB - 1) / WCOB;
-  gsize oplane = (gsize)oh * ow, xs = (gsize)n_cob * WCOB * WT_N;
+  gsize oplane = (gsize)oh * ow, xs = wino_m_stride (node);
   __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
   __m512i lo64 = _mm512_set_epi64 (11, 3, 10, 2, 9, 1, 8, 0);
@@ -1054,6 +1086,7 @@ wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *rest
       if (ty[q] < 0)
         continue;
       n_rows = MIN (4, oh - 4 * ty[q]);
+#pragma GCC unroll 4
       for (int k = 0; k < 4; k++)
         store_mask[k] = lanes_inside (x + 16 * k, ow);
       for (int co = 0; co < co_n; co++)
@@ -1067,6 +1100,7 @@ wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *rest
           for (int r = 0; r < 6; r++)
             {
               __m512 row[6];
+#pragma GCC unroll 6
               for (int c = 0; c < 6; c++)
                 row[c] = _mm512_load_ps (mc + (r * 6 + c) * xs);
               wino4_at (row, s[r]);
@@ -1075,9 +1109,11 @@ wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *rest
           for (int c = 0; c < 4; c++)
             {
               __m512 yc[4];
+#pragma GCC unroll 6
               for (int r = 0; r < 6; r++)
                 col[r] = s[r][c];
               wino4_at (col, yc);
+#pragma GCC unroll 4
               for (int i = 0; i < 4; i++)
                 {
                   y[i][c] = _mm512_add_ps (yc[i], b);
@@ -1100,6 +1136,7 @@ wino4_output (const WinoJob *j, const int *ty, const int *tx0, const float *rest
               out4[1] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01l, hi64, p23l));
               out4[2] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01h, lo64, p23h));
               out4[3] = _mm512_castpd_ps (_mm512_permutex2var_pd (p01h, hi64, p23h));
+#pragma GCC unroll 4
               for (int k = 0; k < 4; k++)
                 _mm512_mask_storeu_ps (row + 16 * k, store_mask[k], out4[k]);
               /* Other activations: the scalar epilogue, on what was stored. */

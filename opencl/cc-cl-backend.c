@@ -80,37 +80,6 @@ fail (ClBackend *b, cl_int status, const char *what)
     }
 }
 
-static gboolean
-alloc_buffer (ClBackend *b, cl_mem *mem, gsize bytes, void *host, const char *what, GError **error)
-{
-  /* The alloc fault stands for a device whose largest buffer is tiny. */
-  cl_ulong max = b->rt->fault == CC_CL_FAULT_ALLOC ? 4096 : b->rt->max_alloc;
-  cl_int err;
-
-  bytes = MAX (bytes, 4);
-  if (bytes > max)
-    {
-      g_autofree char *size = g_format_size (bytes);
-      g_autofree char *limit = g_format_size (max);
-      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_ALLOC,
-                   /* TRANSLATORS: "the activations need 1.2 GB, more than ... (512 MB)" */
-                   _ ("The %s need %s, more than %s allows in one buffer (%s)"), what, size,
-                   b->rt->name, limit);
-      return FALSE;
-    }
-  *mem = clCreateBuffer (b->rt->context, CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
-                         bytes, host, &err);
-  if (*mem == NULL)
-    {
-      g_autofree char *size = g_format_size (bytes);
-      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
-                   _ ("Not enough memory on %s for the %s (%s): %s"), b->rt->name, what, size,
-                   cc_cl_status_name (err));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 cl_free (void *be)
 {
@@ -178,7 +147,8 @@ upload_weights (ClBackend *b, GError **error)
           g_array_set_size (all, (all->len + 15) / 16 * 16);
         }
     }
-  return alloc_buffer (b, &b->weights, all->len * sizeof (float), all->data, _ ("weights"), error);
+  return cc_cl_buffer_new (b->rt, &b->weights, all->len * sizeof (float), all->data, _ ("weights"),
+                           error);
 }
 
 /* The direct kernels' padded input: pw floats a row, enough for the last
@@ -233,7 +203,8 @@ plan_im2col (ClBackend *b, GError **error)
       b->col_rows[i] = (int)CLAMP (COL_BYTES_TARGET / row_bytes, 1, (gsize)os.h);
       col_bytes = MAX (col_bytes, row_bytes * b->col_rows[i]);
     }
-  return col_bytes == 0 || alloc_buffer (b, &b->col, col_bytes, NULL, _ ("working buffers"), error);
+  return col_bytes == 0
+         || cc_cl_buffer_new (b->rt, &b->col, col_bytes, NULL, _ ("working buffers"), error);
 }
 
 void *
@@ -259,7 +230,7 @@ cc_cl_backend_new (const CcModel *model, const CcPlan *plan, gboolean gpu_only, 
                    cc_cl_status_name (err));
       goto fail;
     }
-  if (!alloc_buffer (b, &b->arena, plan->arena_bytes, NULL, _ ("activations"), error)
+  if (!cc_cl_buffer_new (b->rt, &b->arena, plan->arena_bytes, NULL, _ ("activations"), error)
       || !upload_weights (b, error) || !plan_im2col (b, error))
     goto fail;
 
@@ -593,14 +564,8 @@ cl_sync (void *be, GError **error)
   if (b->blas_status != CLBlastSuccess)
     g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_CLBLAST, _ ("CLBlast failed on %s (status %d)"),
                  b->rt->name, (int)b->blas_status);
-  else if (s == CL_OUT_OF_RESOURCES || s == CL_MEM_OBJECT_ALLOCATION_FAILURE
-           || s == CL_OUT_OF_HOST_MEMORY)
-    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
-                 _ ("%s ran out of resources (%s in %s)"), b->rt->name, cc_cl_status_name (s),
-                 b->failed);
   else
-    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_LOST, _ ("%s stopped working (%s in %s)"),
-                 b->rt->name, cc_cl_status_name (s), b->failed);
+    cc_cl_set_status_error (b->rt, s, b->failed, error);
   return FALSE;
 }
 

@@ -29,7 +29,7 @@ static CcClFault
 fault_from_env (void)
 {
   static const char *names[]
-      = { "", "no-platform", "build", "resources", "alloc", "lost", "clblast" };
+      = { "", "no-platform", "build", "resources", "alloc", "lost", "clblast", "colour" };
   const char *env = g_getenv ("COCOLOR_OPENCL_FAULT");
 
   for (guint i = 1; env && i < G_N_ELEMENTS (names); i++)
@@ -74,6 +74,51 @@ cc_cl_status_name (cl_int status)
     default:
       return "CL_UNKNOWN_ERROR";
     }
+}
+
+gboolean
+cc_cl_buffer_new (CcClRuntime *rt, cl_mem *mem, gsize bytes, void *host, const char *what,
+                  GError **error)
+{
+  /* The alloc fault stands for a device whose largest buffer is tiny. */
+  cl_ulong max = rt->fault == CC_CL_FAULT_ALLOC ? 4096 : rt->max_alloc;
+  cl_int err;
+
+  bytes = MAX (bytes, 4);
+  if (bytes > max)
+    {
+      g_autofree char *size = g_format_size (bytes);
+      g_autofree char *limit = g_format_size (max);
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_ALLOC,
+                   /* TRANSLATORS: "the activations need 1.2 GB, more than ... (512 MB)" */
+                   _ ("The %s need %s, more than %s allows in one buffer (%s)"), what, size,
+                   rt->name, limit);
+      return FALSE;
+    }
+  *mem = clCreateBuffer (rt->context, CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0), bytes,
+                         host, &err);
+  if (*mem == NULL)
+    {
+      g_autofree char *size = g_format_size (bytes);
+      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
+                   _ ("Not enough memory on %s for the %s (%s): %s"), rt->name, what, size,
+                   cc_cl_status_name (err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+cc_cl_set_status_error (CcClRuntime *rt, cl_int status, const char *failed, GError **error)
+{
+  if (status == CL_OUT_OF_RESOURCES || status == CL_MEM_OBJECT_ALLOCATION_FAILURE
+      || status == CL_OUT_OF_HOST_MEMORY)
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
+                 _ ("%s ran out of resources (%s in %s)"), rt->name, cc_cl_status_name (status),
+                 failed);
+  else
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_LOST, _ ("%s stopped working (%s in %s)"),
+                 rt->name, cc_cl_status_name (status), failed);
 }
 
 static void

@@ -27,7 +27,9 @@ typedef enum
 } CcClError;
 
 /* Faults the tests make happen (COCOLOR_OPENCL_FAULT=no-platform|build|
- * resources|alloc|lost|clblast), read when the runtime is made. */
+ * resources|alloc|lost|clblast|colour), read when the runtime is made.
+ * colour: the op's colour steps (cc-cl-colour.c) run out of resources
+ * while the network still runs, so that their own fall-back is tested. */
 typedef enum
 {
   CC_CL_FAULT_NONE,
@@ -37,6 +39,7 @@ typedef enum
   CC_CL_FAULT_ALLOC,
   CC_CL_FAULT_LOST,
   CC_CL_FAULT_CLBLAST,
+  CC_CL_FAULT_COLOUR,
 } CcClFault;
 
 typedef struct
@@ -81,6 +84,17 @@ CcClStats cc_cl_get_stats (void);
 
 /* "OpenCL error -5 (CL_OUT_OF_RESOURCES)"-style name of a status. */
 const char *cc_cl_status_name (cl_int status);
+
+/* A read-write buffer of bytes on the runtime's device (a copy of host when
+ * not NULL); what names its contents in the error.  Larger than the device
+ * allows in one buffer: CC_CL_ERROR_ALLOC, before asking the driver. */
+gboolean cc_cl_buffer_new (CcClRuntime *rt, cl_mem *mem, gsize bytes, void *host, const char *what,
+                           GError **error);
+
+/* The error for a failed status of the call `failed`: CC_CL_ERROR_RESOURCES
+ * when the device ran out of memory or resources, CC_CL_ERROR_LOST for
+ * anything else. */
+void cc_cl_set_status_error (CcClRuntime *rt, cl_int status, const char *failed, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcClRuntime, cc_cl_runtime_unref)
 

@@ -2,8 +2,12 @@
 
 #include "cc-prediction.h"
 
+#include "cc-blend.h"
 #include "cc-luma.h"
 #include "cc-tiles.h"
+#if COCOLOR_HAVE_OPENCL
+#include "cc-cl-colour.h"
+#endif
 
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
@@ -92,6 +96,26 @@ read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, c
   return TRUE;
 }
 
+/* The colour steps go where the network goes: on the OpenCL device for
+ * device opencl, or auto with a GPU (COCOLOR_DEVICE overriding, as for the
+ * network); a device that fails here leaves them to the CPU. */
+static void
+attach_opencl (CcPrediction *prediction)
+{
+#if COCOLOR_HAVE_OPENCL
+  CcDevice device = cc_device_from_env (prediction->key.device);
+  g_autoptr (GError) error = NULL;
+
+  if (device == CC_DEVICE_CPU)
+    return;
+  prediction->opencl = cc_cl_colour_new (device, prediction->guided, &error);
+  if (!prediction->opencl)
+    cc_cl_colour_fall_back (device, error);
+#else
+  (void) prediction;
+#endif
+}
+
 CcPrediction *
 cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error)
 {
@@ -125,6 +149,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   if (key->working_size == 0)
     {
       prediction->tiles = cc_tiles_new (predictor, &rect, key->level, format);
+      attach_opencl (prediction);
       return prediction;
     }
 
@@ -148,18 +173,86 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
       cc_prediction_unref (prediction);
       return NULL;
     }
+  attach_opencl (prediction);
   return prediction;
 }
 
-gboolean
-cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input, const GeglRectangle *roi,
-                      const float *guide, float *colour, GError **error)
+/* The result on OpenCL, from colour (full-resolution tiles) or the guided
+ * model.  FALSE when there is no device for it or it failed: after a
+ * failure (one warning a process) the CPU does this tile and the rest. */
+static gboolean
+render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *colour,
+               const float *in, float strength, gboolean keep_luma, float *out)
 {
+#if COCOLOR_HAVE_OPENCL
+  const GeglRectangle *rect = &prediction->rect;
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (!prediction->opencl || g_atomic_int_get (&prediction->opencl_failed))
+    return FALSE;
+  if (colour)
+    ok = cc_cl_colour_blend (prediction->opencl, (gsize) roi->width * roi->height, colour, in,
+                             strength, keep_luma, out, &error);
+  else
+    ok = cc_cl_colour_guided (prediction->opencl, rect->width, rect->height, roi->x - rect->x,
+                              roi->y - rect->y, roi->width, roi->height, in, strength, keep_luma,
+                              out, &error);
+  if (!ok)
+    {
+      g_atomic_int_set (&prediction->opencl_failed, TRUE);
+      cc_cl_colour_fall_back (CC_DEVICE_OPENCL, error);
+    }
+  return ok;
+#else
+  (void) prediction, (void) roi, (void) colour, (void) in, (void) strength, (void) keep_luma;
+  (void) out;
+  return FALSE;
+#endif
+}
+
+static float *
+new_floats (gsize n, GError **error)
+{
+  float *f = g_try_new (float, n);
+  if (!f)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of memory"));
+  return f;
+}
+
+gboolean
+cc_prediction_render (CcPrediction *prediction, GeglBuffer *input, const GeglRectangle *roi,
+                      const float *in, float strength, gboolean keep_luma, float *out,
+                      GError **error)
+{
+  const gsize n = (gsize) roi->width * roi->height;
+  g_autofree float *colour = NULL; /* R'G'B' per pixel; then the guide, for the guided model */
+
   if (prediction->tiles)
-    return cc_tiles_colour (prediction->tiles, input, roi, colour, error);
-  cc_guided_apply (prediction->guided, prediction->rect.width, prediction->rect.height,
-                   roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
-                   roi->height, guide, colour);
+    {
+      /* The network's tiles are on the host already (cc_predictor_run ()),
+       * so only their blend can run on the device. */
+      if (!(colour = new_floats (3 * n, error))
+          || !cc_tiles_colour (prediction->tiles, input, roi, colour, error))
+        return FALSE;
+      if (render_opencl (prediction, roi, colour, in, strength, keep_luma, out))
+        return TRUE;
+    }
+  else
+    {
+      if (render_opencl (prediction, roi, NULL, in, strength, keep_luma, out))
+        return TRUE;
+      if (!(colour = new_floats (4 * n, error)))
+        return FALSE;
+      float *guide = colour + 3 * n;
+      for (gsize i = 0; i < n; i++)
+        guide[i] = cc_guide (in + 4 * i);
+      cc_guided_apply (prediction->guided, prediction->rect.width, prediction->rect.height,
+                       roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
+                       roi->height, guide, colour);
+    }
+  for (gsize i = 0; i < n; i++)
+    cc_blend (in + 4 * i, colour + 3 * i, strength, keep_luma, out + 4 * i);
   return TRUE;
 }
 
@@ -176,6 +269,9 @@ prediction_clear (gpointer data)
   cc_prediction_key_clear (&prediction->key);
   cc_guided_model_free (prediction->guided);
   cc_tiles_free (prediction->tiles);
+#if COCOLOR_HAVE_OPENCL
+  cc_cl_colour_free (prediction->opencl);
+#endif
 }
 
 void

@@ -31,6 +31,7 @@ typedef struct
 } CcPredictionKey;
 
 typedef struct _CcTiles CcTiles;
+typedef struct _CcClColour CcClColour;
 
 typedef struct
 {
@@ -38,6 +39,10 @@ typedef struct
   GeglRectangle rect;          /* the picture at `level`, in that level's coordinates */
   CcGuidedModel *guided;       /* working size > 0: R'G'B' from Y', fitted at working size */
   CcTiles *tiles;              /* working size 0: full-resolution tiles */
+  /* The colour steps on OpenCL where the network's device is an OpenCL one
+   * (device opencl, or auto with a GPU); NULL: on the CPU. */
+  CcClColour *opencl;
+  gint opencl_failed; /* once they failed, the CPU does the rest (atomic) */
 } CcPrediction;
 
 gboolean cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b);
@@ -49,11 +54,15 @@ void cc_prediction_key_clear (CcPredictionKey *key);
 CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key,
                                      GError **error);
 
-/* The colour (R'G'B', interleaved) of roi, a rectangle of the picture at
- * key->level; guide holds the input's Y' over roi.  Thread-safe. */
-gboolean cc_prediction_colour (CcPrediction *prediction, GeglBuffer *input,
-                               const GeglRectangle *roi, const float *guide, float *colour,
-                               GError **error);
+/* The op's result over roi, a rectangle of the picture at key->level:
+ * the predicted colour blended into in (roi's input pixels, R'G'B'A float)
+ * by strength, keeping in's luminance when keep_luma (gray mode) and its
+ * alpha; out receives roi's R'G'B'A.  On the OpenCL device when there is
+ * one; when it fails, one warning and the CPU gives the same pixels (within
+ * float rounding).  Thread-safe. */
+gboolean cc_prediction_render (CcPrediction *prediction, GeglBuffer *input,
+                               const GeglRectangle *roi, const float *in, float strength,
+                               gboolean keep_luma, float *out, GError **error);
 CcPrediction *cc_prediction_ref (CcPrediction *prediction);
 void cc_prediction_unref (CcPrediction *prediction);
 

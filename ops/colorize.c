@@ -2,8 +2,9 @@
  *
  * The network sees the whole picture once, at working size; every tile is
  * then rebuilt at full resolution from that prediction, guided by the
- * input's own luminance (cc-prediction.c), so colours agree across tiles
- * and fine texture comes from the input.  Any failure (missing model, bad
+ * input's own luminance (cc-prediction.c; on the OpenCL device when the
+ * network runs on one), so colours agree across tiles and fine texture
+ * comes from the input.  Any failure (missing model, bad
  * file, no memory) warns once and passes the picture through unchanged. */
 #include "config.h"
 
@@ -50,9 +51,6 @@ property_file_path (model, _("Model"), "")
 
 #include "gegl-op.h"
 
-#include <math.h>
-
-#include "cc-luma.h"
 #include "cc-model-locate.h"
 #include "cc-prediction.h"
 
@@ -195,24 +193,6 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
   return prediction;
 }
 
-/* Mixes the colorized pixel into the input.  Grayscale mode keeps the
- * input's luminance exactly (only chroma is added); NIR mode takes the
- * network's luminance too, since NIR brightness is not visible brightness. */
-static inline void
-blend (const float *in, const float *colour, float strength, gboolean keep_luma, float *out)
-{
-  float c[3] = { colour[0], colour[1], colour[2] };
-  if (keep_luma)
-    {
-      float shift = cc_luma (in) - cc_luma (c);
-      for (int k = 0; k < 3; k++)
-        c[k] += shift;
-    }
-  for (int k = 0; k < 3; k++)
-    out[k] = CLAMP (in[k] + strength * (c[k] - in[k]), 0.0f, 1.0f);
-  out[3] = in[3];
-}
-
 static gboolean
 process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
          const GeglRectangle *result, gint level)
@@ -235,32 +215,13 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   GeglBufferIterator *it
     = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
   gegl_buffer_iterator_add (it, input, result, level, rgba, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
-  g_autofree float *colour = NULL, *guide = NULL;
-  gsize colour_len = 0;
 
   gboolean ok = TRUE;
   while (ok && gegl_buffer_iterator_next (it))
     {
-      float *out = it->items[0].data;
-      const float *in = it->items[1].data;
-      const GeglRectangle *roi = &it->items[0].roi;
-      gsize n = (gsize) roi->width * roi->height;
-      if (n > colour_len)
-        {
-          g_free (colour);
-          g_free (guide);
-          colour = g_new (float, n * 3);
-          guide = g_new (float, n);
-          colour_len = n;
-        }
-      /* As the network saw it: finite and within [0, 1]. */
-      for (gsize i = 0; i < n; i++)
-        {
-          float v = cc_luma (in + 4 * i);
-          guide[i] = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
-        }
       g_autoptr (GError) error = NULL;
-      if (!cc_prediction_colour (prediction, input, roi, guide, colour, &error))
+      if (!cc_prediction_render (prediction, input, &it->items[0].roi, it->items[1].data, strength,
+                                 keep_luma, it->items[0].data, &error))
         {
           /* Out of memory in a tile, say: the picture goes through. */
           State *state = get_state (operation);
@@ -269,10 +230,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
           g_mutex_unlock (&state->lock);
           gegl_buffer_iterator_stop (it);
           ok = FALSE;
-          break;
         }
-      for (gsize i = 0; i < n; i++)
-        blend (in + 4 * i, colour + 3 * i, strength, keep_luma, out + 4 * i);
     }
   if (!ok)
     gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);

@@ -45,12 +45,18 @@ typedef struct
 
 /* Enum properties by nick, as the gegl CLI and GIMP set them. */
 static void
-set_mode (GeglNode *op, const char *nick)
+set_enum (GeglNode *op, const char *property, const char *nick)
 {
-  GParamSpec *pspec = gegl_operation_find_property ("cocolor:colorize", "mode");
+  GParamSpec *pspec = gegl_operation_find_property ("cocolor:colorize", property);
   GEnumValue *value = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class, nick);
   g_assert_nonnull (value);
-  gegl_node_set (op, "mode", value->value, NULL);
+  gegl_node_set (op, property, value->value, NULL);
+}
+
+static void
+set_mode (GeglNode *op, const char *nick)
+{
+  set_enum (op, "mode", nick);
 }
 
 static Pipeline
@@ -338,6 +344,106 @@ test_broken_model_passes_through (void)
   g_unlink (garbage);
 }
 
+/* ---- device opencl (PoCL here) ---- */
+
+static double
+max_difference (const float *a, const float *b, gsize n)
+{
+  double e = 0;
+  for (gsize i = 0; i < n; i++)
+    e = MAX (e, fabs ((double) a[i] - b[i]));
+  return e;
+}
+
+/* rect of the op's output on device, the op made fresh. */
+static float *
+render_on (GeglBuffer *input, const char *device, const char *mode, int working_size,
+           const GeglRectangle *rect)
+{
+  Pipeline p = pipeline_new (input, mode, 0.85);
+  set_enum (p.op, "device", device);
+  gegl_node_set (p.op, "working-size", working_size, NULL);
+  float *out = render (&p, rect);
+  g_object_unref (p.graph);
+  return out;
+}
+
+/* The colour steps on OpenCL give the CPU path's pixels, both ways of
+ * seeing the picture, on an odd-sized picture away from the origin (the
+ * network runs on OpenCL too; both stay within float rounding). */
+static void
+test_opencl_matches_cpu (void)
+{
+  const GeglRectangle crops[] = { { 13, 9, 203, 151 }, { 0, 0, 581, 533 } };
+  const struct
+  {
+    const char *mode;
+    int working_size, crop;
+  } cases[] = { { "nir", 512, 0 }, { "gray", 96, 0 }, { "gray", 0, 1 } };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      const GeglRectangle *crop = &crops[cases[k].crop];
+      g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", crop);
+      g_autofree float *cpu = render_on (input, "cpu", cases[k].mode, cases[k].working_size, crop);
+      g_autofree float *cl
+        = render_on (input, "opencl", cases[k].mode, cases[k].working_size, crop);
+      double err = max_difference (cpu, cl, (gsize) crop->width * crop->height * 4);
+      g_test_message ("%s, working size %d: OpenCL - CPU %.3g", cases[k].mode,
+                      cases[k].working_size, err);
+      g_assert_cmpfloat (err, <=, 1e-4);
+    }
+}
+
+/* On OpenCL too, a pixel does not depend on how GEGL cuts the picture:
+ * odd tiles in an odd order, cut by every edge. */
+static void
+test_opencl_tiles_match_whole (void)
+{
+  GeglRectangle r = { 0, 0, 301, 199 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B' u8", &r);
+  g_autofree float *whole = render_on (input, "opencl", "gray", 128, &r);
+
+  Pipeline p = pipeline_new (input, "gray", 0.85);
+  set_enum (p.op, "device", "opencl");
+  gegl_node_set (p.op, "working-size", 128, NULL);
+  const int T = 61;
+  for (int ty = ((r.height - 1) / T) * T; ty >= 0; ty -= T)
+    for (int tx = 0; tx < r.width; tx += T)
+      {
+        GeglRectangle tile = { tx, ty, MIN (T, r.width - tx), MIN (T, r.height - ty) };
+        g_autofree float *got = render (&p, &tile);
+        for (int y = 0; y < tile.height; y++)
+          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
+                                      whole + ((gsize) (ty + y) * r.width + tx) * 4,
+                                      (gsize) tile.width * 4, 1e-6f));
+      }
+  g_object_unref (p.graph);
+}
+
+/* COCOLOR_OPENCL_FAULT=colour (meson runs these alone, since the fault is
+ * read when OpenCL is first used): the colour steps run out of device
+ * resources, the network does not.  One warning, and the CPU path's
+ * pixels; the next render stays quiet.  data: the working size. */
+static void
+test_opencl_fault (gconstpointer data)
+{
+  const int working_size = GPOINTER_TO_INT (data);
+  GeglRectangle crop = { 7, 5, 157, 113 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  g_autofree float *cpu = render_on (input, "cpu", "nir", working_size, &crop);
+  static gboolean warned;
+  if (!warned)
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "OpenCL cannot run the network*");
+  g_autofree float *got = render_on (input, "opencl", "nir", working_size, &crop);
+  g_test_assert_expected_messages ();
+  warned = TRUE; /* once a process, whichever test came first */
+  gsize n = (gsize) crop.width * crop.height * 4;
+  g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
+  g_autofree float *again = render_on (input, "opencl", "nir", working_size, &crop);
+  g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,6 +463,19 @@ main (int argc, char **argv)
   g_test_add_func ("/colorize/cache", test_cache_follows_input_and_properties);
   g_test_add_func ("/colorize/tiny-pictures", test_tiny_pictures);
   g_test_add_func ("/colorize/broken-model", test_broken_model_passes_through);
+  /* Set by meson where the OpenCL backend is built. */
+  if (g_getenv ("COCOLOR_TEST_OPENCL") && !g_getenv ("COCOLOR_OPENCL_FAULT"))
+    {
+      g_test_add_func ("/colorize/opencl/matches-cpu", test_opencl_matches_cpu);
+      g_test_add_func ("/colorize/opencl/tiles-match-whole", test_opencl_tiles_match_whole);
+    }
+  if (g_strcmp0 (g_getenv ("COCOLOR_OPENCL_FAULT"), "colour") == 0)
+    {
+      g_test_add_data_func ("/colorize/opencl/fault/working-size", GINT_TO_POINTER (512),
+                            test_opencl_fault);
+      g_test_add_data_func ("/colorize/opencl/fault/full-resolution", GINT_TO_POINTER (0),
+                            test_opencl_fault);
+    }
   int status = g_test_run ();
   gegl_exit ();
   return status;

@@ -1249,6 +1249,19 @@ direct_conv2d (CcCpu *cpu, const CcNode *node, const float *in, CcShape is, floa
 #endif
 }
 
+double
+cc_cpu_conv2d_flops (const CcCpu *cpu, const CcNode *node, CcShape os)
+{
+  double per_pixel = 2.0 * node->out_channels * node->in_channels;
+
+  if (wino_applies (cpu, node))
+    {
+      int m = cpu->winograd;
+      return per_pixel * (m + 2) * (m + 2) * ((os.h + m - 1) / m) * ((os.w + m - 1) / m);
+    }
+  return per_pixel * node->kernel * node->kernel * os.h * os.w;
+}
+
 void
 cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,
                CcShape in_shape, float *out, CcShape out_shape, float *scratch)

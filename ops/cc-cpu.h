@@ -28,6 +28,11 @@ gboolean cc_cpu_get_direct (const CcCpu *cpu);
  * 4 (default), 2 (COCOLOR_CPU_WINOGRAD=2), or 0 where the direct kernel is
  * not there or COCOLOR_CPU_WINOGRAD is "0". */
 int cc_cpu_get_winograd (const CcCpu *cpu);
+/* The floating-point operations (2 per multiply-add) that cc_cpu_conv2d
+ * performs for node with output shape os: the direct count, or for the
+ * Winograd path its GEMMs' ((m + 2)^2 products per m x m tile, input and
+ * output channel; the transforms, a few percent, not counted). */
+double cc_cpu_conv2d_flops (const CcCpu *cpu, const CcNode *node, CcShape os);
 
 /* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
 void cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,

@@ -3,7 +3,9 @@
 cpu    -- the shipped schedule: fits two hours on 2 CPU cores (bf16 autocast, 96^2 crops, batch 16, 1 thread).
           Measured per-step times (1 thread, machine loaded by compiles): fg 0.34-0.49 s, trans 0.30 s,
           fn 0.51-0.65 s, coop 1.18-1.39 s, fuse 1.0 s; final evaluation ~6 min -> about 1 h 45 min.
-device -- larger crops/batches/steps for one H100 within ~12 minutes (data from models/train/data-pack).
+device -- one H100/H200 (data from models/train/data-pack): larger crops, batches and deeper levels, run with
+          --budget-minutes: each stage gets a share of the time (budget_frac), its step count is fixed after
+          timing its first steps (the counts reached are logged and saved, so --steps reproduces them).
 smoke  -- seconds; used by tests/train/smoke.py (with synthetic data).
 
 Step counts per stage: fg (F_G pretrain on every RGB image), trans (T_N2G + T_G2N on pairs), fn (F_N from
@@ -47,6 +49,7 @@ BASE = {
     "log_every": 50,
     "ckpt_every": 250,
     "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)
+    "calib_steps": 25,            # with --budget-minutes: steps timed (after 5 untimed) to size a stage
     "resume_steps": {"fg": 0, "trans": 0, "fn": 0, "coop": 1200, "fuse": 300},  # --resume-from-shipped
 }
 
@@ -54,7 +57,11 @@ CONFIGS = {
     "cpu": {},
     "device": {
         "device": "cuda", "threads": 8, "crop": 192, "batch": 32, "lr": 2e-3,
+        # deeper levels are wider: capacity for scene semantics at 1/8 and 1/16 resolution costs the op
+        # little (about +20 % FLOPs over the cpu widths, most of it at full and half resolution unchanged)
+        "widths_colour": (16, 32, 64, 128, 192),
         "steps": {"fg": 6000, "trans": 1500, "fn": 5000, "coop": 3000, "fuse": 600},
+        "budget_frac": {"fg": 0.28, "trans": 0.07, "fn": 0.32, "coop": 0.27, "fuse": 0.06},
         "ckpt_every": 1000, "log_every": 200,
     },
     "smoke": {

@@ -6,6 +6,7 @@ fused model), gray mode (F_G on the BT.601 luma of the ground truth) and no-colo
 replicated to three channels).  Images are cropped to a multiple of 16 (the networks' downsampling).
 
     python3 -m models.train.evaluate --run models/train/runs/cpu   # evaluates the run's checkpoint
+    python3 -m models.train.evaluate --state models/cocolor-train-state.pt --nir-model fn,coop,fused
 """
 import argparse
 import json
@@ -74,7 +75,7 @@ def _agg(rows):
 
 
 @torch.no_grad()
-def evaluate(data, nets, max_photos=None):
+def evaluate(data, nets, max_photos=None, device="cpu"):
     """nets: dict with optional 'nir' (NIR model) and 'gray' (gray model); returns
     {set: {row: metrics}}.  Rows: nir, gray, nocolour_nir, nocolour_gray."""
     for m in nets.values():
@@ -87,12 +88,12 @@ def evaluate(data, nets, max_photos=None):
     for sname, items in sets.items():
         rows = {}
         for p in items:
-            rgb = _crop16(p.rgb[None].float() / 255.0)
-            mask = None if p.mask is None else _crop16(p.mask[None].float() / 255.0)
+            rgb = _crop16(p.rgb[None].to(device).float() / 255.0)
+            mask = None if p.mask is None else _crop16(p.mask[None].to(device).float() / 255.0)
             gray = rgb_to_gray(rgb)
             out = {"gray": lambda: nets["gray"](gray), "nocolour_gray": lambda: gray.expand(-1, 3, -1, -1)}
             if p.nir is not None:
-                nir = _crop16(p.nir[None].float() / 255.0)
+                nir = _crop16(p.nir[None].to(device).float() / 255.0)
                 out["nir"] = lambda: nets["nir"](nir)
                 out["nocolour_nir"] = lambda: nir.expand(-1, 3, -1, -1)
             for row, fn in out.items():
@@ -139,21 +140,33 @@ def format_table(res):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True, help="run folder with last.pt (from train.py)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="run folder with last.pt (from train.py)")
+    src.add_argument("--state", help="a training state such as models/cocolor-train-state.pt")
     ap.add_argument("--data", default=None)
-    ap.add_argument("--nir-model", default=None, help="fn | coop | fused (default: the run's choice)")
+    ap.add_argument("--nir-model", default=None,
+                    help="fn | coop | fused, or several separated by commas (default: the run's choice)")
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--threads", type=int, default=None)
     a = ap.parse_args()
     from .train import load_models_for_eval
     from .data import Data
     from .config import get
-    ck = torch.load(os.path.join(a.run, "last.pt"), map_location="cpu", weights_only=False)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ck = torch.load(a.state or os.path.join(a.run, "last.pt"), map_location="cpu", weights_only=False)
     cfg = get(ck["config"]["name"])
     data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"])
-    nets = load_models_for_eval(ck, a.nir_model)
-    res = evaluate(data, nets)
-    print(format_table(res))
-    print(json.dumps(res))
+    out = {}
+    for i, choice in enumerate((a.nir_model or ck.get("nir_choice", "coop")).split(",")):
+        nets = load_models_for_eval(ck, choice)
+        if i:
+            del nets["gray"]   # the gray model does not depend on the NIR choice
+        out[choice] = evaluate(data, nets)
+        print(f"== NIR model '{choice}'\n" + format_table(out[choice]), flush=True)
+    if a.json:
+        json.dump(out, open(a.json, "w"), indent=1)
 
 
 if __name__ == "__main__":

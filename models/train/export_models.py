@@ -3,7 +3,7 @@
     python3 -m models.train.export_models --run models/train/runs/cpu [--out models]
 
 Writes models/cocolor-nir.safetensors (the NIR model the ablation chose: F_N alone, cooperative F_N or
-the fused graph), models/cocolor-gray.safetensors (F_G), both fp16, with the contract metadata (task,
+the fused graph), models/cocolor-gray.safetensors (F_G before or after cooperation, whichever validates better), both fp16, with the contract metadata (task,
 input/output spaces and ranges, train resolution, version, provenance with data and metrics), and
 models/cocolor-train-state.pt (fp16 training state of all networks: what --resume-from-shipped loads).
 """
@@ -37,6 +37,8 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     results = json.load(open(res_path)) if os.path.exists(res_path) else {}
     cfg = ck["config"]
     choice = ck.get("nir_choice", results.get("nir_choice", "coop"))
+    gray_choice = ck.get("gray_choice", results.get("gray_choice", "coop"))
+    ck["gray_choice"] = gray_choice
     nets = load_models_for_eval(ck, choice)
     train_res = cfg["crop"]
     common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
@@ -48,13 +50,13 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     met = results.get("metrics", {})
     for task in ("nir", "gray"):
         row = task
-        src = met.get(choice if task == "nir" else "coop", {})
+        src = met.get(choice if task == "nir" else gray_choice, {})
         m = _summary(src, row)
         pe = pooled_epfl(src).get(row) if src else None
         if pe:
             m["epfl_all"] = {k: round(pe[k], 4) for k in ("psnr", "ssim", "ae", "colf_ratio")} | {"n": pe["n"]}
         base = _summary(src, "nocolour_" + task)
-        prov = dict(common, network=("F_N " + choice) if task == "nir" else "F_G",
+        prov = dict(common, network=("F_N " + choice) if task == "nir" else f"F_G {gray_choice}",
                     metrics=m, nocolour_baseline=base)
         contract = export.make_contract(task, input_space="nir" if task == "nir" else "srgb-luma",
                                         output_space="srgb", train_resolution=train_res,
@@ -63,8 +65,9 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
         graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")
         log(f"exported {path}: {len(graph['nodes'])} nodes, {os.path.getsize(path) / 2**20:.2f} MiB")
     half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
-    state = {"config": cfg, "nir_choice": choice, "nets": {k: half(v) for k, v in ck["nets"].items()},
-             "snapshots": {"fn_alone": half(ck["snapshots"]["fn_alone"])} if "fn_alone" in ck["snapshots"] else {}}
+    state = {"config": cfg, "nir_choice": choice, "gray_choice": gray_choice,
+             "nets": {k: half(v) for k, v in ck["nets"].items()},
+             "snapshots": {k: half(ck["snapshots"][k]) for k in ("fn_alone", "fg_pre") if k in ck["snapshots"]}}
     path = os.path.join(out_dir, "cocolor-train-state.pt")
     torch.save(state, path)
     log(f"wrote {path} ({os.path.getsize(path) / 2**20:.2f} MiB)")

@@ -1,7 +1,7 @@
 """CoColor training driver: the whole staged schedule, checkpoint/resume, final evaluation, export.
 
     python3 -m models.train.train --config cpu        # retrain from ../shared/data (about 2 h, 2 cores)
-    python3 -m models.train.train --config device     # one H100, ~12 min (data from models/train/data-pack)
+    python3 -m models.train.train --config device --budget-minutes 6.5   # one H100/H200 (data-pack)
     python3 -m models.train.train --config cpu --resume-from-shipped   # continue from the shipped weights
 
 Runs live in models/train/runs/<config>/ (ignored by git): last.pt (resumable: a rerun of the same command
@@ -62,7 +62,12 @@ def load_models_for_eval(ck, nir_choice=None):
         nir = nets["fuse"]
     else:
         nir = nets["fn"]
-    return {"nir": nir.eval(), "gray": nets["fg"].eval()}
+    gray = nets["fg"]
+    if ck.get("gray_choice") == "fg_pre" and "fg_pre" in ck.get("snapshots", {}):
+        gray = build("fg", cfg["widths_colour"])
+        gray.load_state_dict(ck["snapshots"]["fg_pre"])
+        gray.set_mode("gray")
+    return {"nir": nir.eval(), "gray": gray.eval()}
 
 
 class Trainer:
@@ -78,6 +83,8 @@ class Trainer:
         self.snapshots, self.history = {}, []
         self.steps = dict(cfg["steps"])
         self.times = {}
+        self.budget = None      # {stage: seconds} with --budget-minutes
+        self.sized = []         # stages whose step count the budget fixed
 
     # ---- checkpoints
     def save(self):
@@ -85,7 +92,8 @@ class Trainer:
         ck = {"config": self.cfg, "stage_i": self.stage_i, "step": self.step, "steps": self.steps,
               "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
               "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
-              "snapshots": self.snapshots, "history": self.history, "times": self.times}
+              "snapshots": self.snapshots, "history": self.history, "times": self.times,
+              "sized": self.sized}
         tmp = os.path.join(self.run_dir, "last.pt.tmp")
         torch.save(ck, tmp)
         os.replace(tmp, os.path.join(self.run_dir, "last.pt"))
@@ -97,6 +105,7 @@ class Trainer:
         self.sampler.rng.setstate(ck["sampler"])
         torch.set_rng_state(ck["torch_rng"])
         self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
+        self.sized = ck.get("sized", [])
         self._opt_state = ck["opt"]
         self.log(f"resumed {path}: stage {schedule.STAGES[self.stage_i] if self.stage_i < len(schedule.STAGES) else 'done'}"
                  f" step {self.step}")
@@ -104,13 +113,28 @@ class Trainer:
     def resume_from_shipped(self, path=TRAIN_STATE):
         sd = torch.load(path, map_location="cpu", weights_only=False)
         load_nets_state(self.nets, sd["nets"])
-        if "fn_alone" in sd.get("snapshots", {}):
-            self.snapshots["fn_alone"] = {k: v.float() if v.is_floating_point() else v
-                                          for k, v in sd["snapshots"]["fn_alone"].items()}
+        for name in ("fn_alone", "fg_pre"):
+            if name in sd.get("snapshots", {}):
+                self.snapshots[name] = {k: v.float() if v.is_floating_point() else v
+                                        for k, v in sd["snapshots"][name].items()}
         self.steps = dict(self.cfg["resume_steps"])
         self.log(f"resumed from shipped weights {path}; stage steps {self.steps}")
 
     # ---- training
+    def _size_stage(self, stage, total, calib_t0):
+        """With a time budget: after 5 untimed and calib_steps timed steps, the stage's step count is the
+        number that fits its share.  The warm-up covers these steps, so the learning rate so far did not
+        depend on the count."""
+        k = self.cfg["calib_steps"]
+        if calib_t0 is None or self.step < 5 + k:
+            return total
+        per_step = (time.time() - calib_t0) / k
+        total = max(self.step + 1, self.cfg["warmup"] + 1, int(self.budget[stage] / per_step))
+        self.steps[stage] = total
+        self.sized.append(stage)
+        self.log(f"{stage}: {per_step * 1e3:.1f} ms/step -> {total} steps in {self.budget[stage]:.0f} s")
+        return total
+
     def _make_opt(self, stage):
         params = schedule.trainable(schedule.stage_params(stage, self.nets))
         self.opt = torch.optim.AdamW(params, lr=schedule.stage_lr(self.cfg, stage),
@@ -146,6 +170,8 @@ class Trainer:
             base = schedule.stage_lr(cfg, stage)
             fn = schedule.STEP[stage]
             t0, acc, n = time.time(), {}, 0
+            stage_t0, calib_t0 = time.time(), None
+            sizing = bool(self.budget) and stage in self.budget and stage not in self.sized
             while self.step < total:
                 for g in self.opt.param_groups:
                     g["lr"] = schedule.lr_at(cfg, base, self.step, total)
@@ -156,7 +182,15 @@ class Trainer:
                 self.opt.step()
                 self.step += 1
                 n += 1
-                acc["loss"] = acc.get("loss", 0.0) + loss.item()
+                acc["loss"] = acc.get("loss", 0.0) + loss.item()   # .item() waits for the GPU: timings hold
+                if sizing:
+                    total = self._size_stage(stage, total, calib_t0)
+                    if self.step == 5:
+                        calib_t0 = time.time()
+                    sizing = stage not in self.sized
+                elif self.budget and stage in self.budget and time.time() - stage_t0 > 1.25 * self.budget[stage]:
+                    self.log(f"{stage}: over its time share by 25 %; ending the stage at step {self.step}")
+                    total = self.steps[stage] = self.step
                 for k, v in parts.items():
                     acc[k] = acc.get(k, 0.0) + float(v)
                 if self.step % cfg["log_every"] == 0 or self.step == total:
@@ -183,7 +217,8 @@ def final_evaluation(tr, log, max_photos=None):
     """Ablation + metrics on the validation sets; returns results dict (and picks the NIR model)."""
     from .evaluate import evaluate, format_table, pooled_epfl
     cfg, nets = tr.cfg, tr.nets
-    cpu = lambda m: m.to("cpu").float().eval()
+    dev = cfg["device"]
+    cpu = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
     variants = {"coop": nets["fn"]}
     if "fn_alone" in tr.snapshots:
         fa = build("fn", cfg["widths_colour"])
@@ -195,7 +230,7 @@ def final_evaluation(tr, log, max_photos=None):
     res, score = {}, {}
     for name, m in variants.items():
         r = evaluate(tr.data, {"nir": cpu(m), "gray": cpu(nets["fg"])} if name == "coop" else {"nir": cpu(m)},
-                     max_photos=max_photos)
+                     max_photos=max_photos, device=dev)
         res[name] = r
         pe = pooled_epfl(r).get("nir")
         score[name] = r["vcip_val"]["nir"]["psnr"] + (pe["psnr"] if pe else 0.0)
@@ -203,11 +238,23 @@ def final_evaluation(tr, log, max_photos=None):
     if "fg_pre" in tr.snapshots:
         fp = build("fg", cfg["widths_colour"])
         fp.load_state_dict(tr.snapshots["fg_pre"])
-        res["fg_pre"] = evaluate(tr.data, {"gray": cpu(fp)}, max_photos=max_photos)
+        res["fg_pre"] = evaluate(tr.data, {"gray": cpu(fp)}, max_photos=max_photos, device=dev)
         log("== gray model before cooperation\n" + format_table(res["fg_pre"]))
     choice = max(score, key=score.get)
     log(f"NIR model chosen by VCIP-val + EPFL-val PSNR: {choice} ({ {k: round(v, 2) for k, v in score.items()} })")
-    return {"metrics": res, "nir_choice": choice, "nir_scores": score}
+    # Cooperation may also cost F_G on photos: ship whichever F_G validates better.
+    gscore = {}
+    for name in ("coop", "fg_pre"):
+        if name in res:
+            r = res[name]
+            pe = pooled_epfl(r).get("gray")
+            gscore[name] = (r["vcip_val"]["gray"]["psnr"] + (pe["psnr"] if pe else 0.0)
+                            + (r["photos_val"]["gray"]["psnr"] if r.get("photos_val", {}).get("gray") else 0.0))
+    gray_choice = max(gscore, key=gscore.get)
+    log(f"gray model chosen by VCIP-val + EPFL-val + photos-val PSNR: {gray_choice} "
+        f"({ {k: round(v, 2) for k, v in gscore.items()} })")
+    return {"metrics": res, "nir_choice": choice, "nir_scores": score, "gray_choice": gray_choice,
+            "gray_scores": gscore}
 
 
 def main(argv=None):
@@ -222,6 +269,11 @@ def main(argv=None):
     ap.add_argument("--max-minutes", type=float, default=None, help="stop (resumably) after this long")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--steps", default=None, help="override stage steps, e.g. fg=100,fn=50")
+    ap.add_argument("--budget-minutes", type=float, default=None,
+                    help="size each stage to its share (config budget_frac) of this many minutes of training")
+    ap.add_argument("--device", default=None, help="override the config's device (cpu, cuda)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="override a config value, e.g. --set crop=48 --set 'widths_colour=[8,16,16,24,32]'")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--no-eval", action="store_true")
     a = ap.parse_args(argv)
@@ -229,6 +281,13 @@ def main(argv=None):
     cfg = get(a.config)
     if a.threads:
         cfg["threads"] = a.threads
+    if a.device:
+        cfg["device"] = a.device
+    for kv in a.set:
+        k, v = kv.split("=", 1)
+        if k not in cfg:
+            sys.exit(f"--set {k}: not a config key")
+        cfg[k] = json.loads(v)
     step_over = {}
     if a.steps:
         for kv in a.steps.split(","):
@@ -261,16 +320,21 @@ def main(argv=None):
     elif a.resume_from_shipped:
         tr.resume_from_shipped(a.shipped_state)
     tr.steps.update(step_over)   # --steps also overrides a resumed run's stage lengths
+    if a.budget_minutes:
+        frac = cfg.get("budget_frac") or {s: 1 / len(schedule.STAGES) for s in schedule.STAGES}
+        tr.budget = {s: 60 * a.budget_minutes * f for s, f in frac.items() if s not in step_over}
     if not tr.run(deadline):
         return 3
     if a.no_eval:
         return 0
     results = final_evaluation(tr, log)
     results["times"] = tr.times
+    results["steps"] = tr.steps
     results["config"] = cfg
     json.dump(results, open(os.path.join(run_dir, "results.json"), "w"), indent=1)
     ck = torch.load(last, map_location="cpu", weights_only=False)
     ck["nir_choice"] = results["nir_choice"]
+    ck["gray_choice"] = results["gray_choice"]
     torch.save(ck, last)
     if not a.no_export:
         from .export_models import export_run

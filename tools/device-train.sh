@@ -41,14 +41,7 @@ with tempfile.TemporaryDirectory() as d:
     t = time.time()
     tr.run()
     print(f"trained in {time.time() - t:.1f} s: steps {tr.steps}")
-    res = train.final_evaluation(tr, print)
-    import json
-    json.dump(res, open(f"{d}/results.json", "w"))
-    ck = torch.load(f"{d}/last.pt", map_location="cpu", weights_only=False)
-    ck["nir_choice"] = res["nir_choice"]
-    torch.save(ck, f"{d}/last.pt")
-    from models.train.export_models import export_run
-    export_run(d, out_dir=d, log=print)
+    train.finish_run(tr, print, out_dir=d)
 print("check: ok")
 EOF
   ;;

@@ -123,6 +123,13 @@ def pooled_epfl(res):
     return out
 
 
+def val_psnr(res, row):
+    """A row's validation PSNRs summed over VCIP, pooled EPFL and the photos (where it has them): the
+    score that picks which network ships."""
+    pe, ph = pooled_epfl(res).get(row), res.get("photos_val", {}).get(row)
+    return res["vcip_val"][row]["psnr"] + (pe["psnr"] if pe else 0.0) + (ph["psnr"] if ph else 0.0)
+
+
 def format_table(res):
     lines = ["| set | row | n | PSNR | SSIM | AE (deg) | colourfulness ratio |", "|---|---|---|---|---|---|---|"]
     allres = dict(res)

@@ -3,8 +3,9 @@
     python3 -m models.train.export_models --run models/train/runs/cpu [--out models]
 
 Writes models/cocolor-nir.safetensors (the NIR model the ablation chose: F_N alone, cooperative F_N or
-the fused graph), models/cocolor-gray.safetensors (F_G before or after cooperation, whichever validates better), both fp16, with the contract metadata (task,
-input/output spaces and ranges, train resolution, version, provenance with data and metrics), and
+the fused graph), models/cocolor-gray.safetensors (F_G before or after cooperation, whichever validates
+better), both fp16, with the contract metadata (task, input/output spaces and ranges, train resolution,
+version, provenance with data and metrics), and
 models/cocolor-train-state.pt (fp16 training state of all networks: what --resume-from-shipped loads).
 """
 import argparse
@@ -38,8 +39,7 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     cfg = ck["config"]
     choice = ck.get("nir_choice", results.get("nir_choice", "coop"))
     gray_choice = ck.get("gray_choice", results.get("gray_choice", "coop"))
-    ck["gray_choice"] = gray_choice
-    nets = load_models_for_eval(ck, choice)
+    nets = load_models_for_eval(ck, choice, gray_choice)
     train_res = cfg["crop"]
     common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
               "training": "CoColor cooperative schedule (models/train): " + json.dumps(cfg["steps"]),

@@ -47,8 +47,8 @@ def load_nets_state(nets, sd):
     nets["fg"].set_mode("gray")
 
 
-def load_models_for_eval(ck, nir_choice=None):
-    """Models {'nir', 'gray'} from a checkpoint dict (last.pt)."""
+def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
+    """Models {'nir', 'gray'} from a checkpoint dict (last.pt) or a training state."""
     cfg = ck["config"]
     nets = make_nets(cfg)
     load_nets_state(nets, ck["nets"])
@@ -63,7 +63,7 @@ def load_models_for_eval(ck, nir_choice=None):
     else:
         nir = nets["fn"]
     gray = nets["fg"]
-    if ck.get("gray_choice") == "fg_pre" and "fg_pre" in ck.get("snapshots", {}):
+    if (gray_choice or ck.get("gray_choice")) == "fg_pre" and "fg_pre" in ck.get("snapshots", {}):
         gray = build("fg", cfg["widths_colour"])
         gray.load_state_dict(ck["snapshots"]["fg_pre"])
         gray.set_mode("gray")
@@ -215,10 +215,10 @@ class Trainer:
 
 def final_evaluation(tr, log, max_photos=None):
     """Ablation + metrics on the validation sets; returns results dict (and picks the NIR model)."""
-    from .evaluate import evaluate, format_table, pooled_epfl
+    from .evaluate import evaluate, format_table, val_psnr
     cfg, nets = tr.cfg, tr.nets
     dev = cfg["device"]
-    cpu = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
+    on_dev = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
     variants = {"coop": nets["fn"]}
     if "fn_alone" in tr.snapshots:
         fa = build("fn", cfg["widths_colour"])
@@ -229,32 +229,40 @@ def final_evaluation(tr, log, max_photos=None):
         variants["fused"] = nets["fuse"]
     res, score = {}, {}
     for name, m in variants.items():
-        r = evaluate(tr.data, {"nir": cpu(m), "gray": cpu(nets["fg"])} if name == "coop" else {"nir": cpu(m)},
+        r = evaluate(tr.data, {"nir": on_dev(m), "gray": on_dev(nets["fg"])} if name == "coop" else {"nir": on_dev(m)},
                      max_photos=max_photos, device=dev)
         res[name] = r
-        pe = pooled_epfl(r).get("nir")
-        score[name] = r["vcip_val"]["nir"]["psnr"] + (pe["psnr"] if pe else 0.0)
+        score[name] = val_psnr(r, "nir")
         log(f"== NIR model '{name}'\n" + format_table(r))
     if "fg_pre" in tr.snapshots:
         fp = build("fg", cfg["widths_colour"])
         fp.load_state_dict(tr.snapshots["fg_pre"])
-        res["fg_pre"] = evaluate(tr.data, {"gray": cpu(fp)}, max_photos=max_photos, device=dev)
+        res["fg_pre"] = evaluate(tr.data, {"gray": on_dev(fp)}, max_photos=max_photos, device=dev)
         log("== gray model before cooperation\n" + format_table(res["fg_pre"]))
     choice = max(score, key=score.get)
     log(f"NIR model chosen by VCIP-val + EPFL-val PSNR: {choice} ({ {k: round(v, 2) for k, v in score.items()} })")
     # Cooperation may also cost F_G on photos: ship whichever F_G validates better.
-    gscore = {}
-    for name in ("coop", "fg_pre"):
-        if name in res:
-            r = res[name]
-            pe = pooled_epfl(r).get("gray")
-            gscore[name] = (r["vcip_val"]["gray"]["psnr"] + (pe["psnr"] if pe else 0.0)
-                            + (r["photos_val"]["gray"]["psnr"] if r.get("photos_val", {}).get("gray") else 0.0))
+    gscore = {name: val_psnr(res[name], "gray") for name in ("coop", "fg_pre") if name in res}
     gray_choice = max(gscore, key=gscore.get)
     log(f"gray model chosen by VCIP-val + EPFL-val + photos-val PSNR: {gray_choice} "
         f"({ {k: round(v, 2) for k, v in gscore.items()} })")
     return {"metrics": res, "nir_choice": choice, "nir_scores": score, "gray_choice": gray_choice,
             "gray_scores": gscore}
+
+
+def finish_run(tr, log, out_dir=MODELS_DIR, export=True):
+    """After the last stage: evaluation, results.json, the choices recorded in last.pt, export to out_dir."""
+    results = final_evaluation(tr, log)
+    results.update(times=tr.times, steps=tr.steps, config=tr.cfg)
+    json.dump(results, open(os.path.join(tr.run_dir, "results.json"), "w"), indent=1)
+    last = os.path.join(tr.run_dir, "last.pt")
+    ck = torch.load(last, map_location="cpu", weights_only=False)
+    ck["nir_choice"], ck["gray_choice"] = results["nir_choice"], results["gray_choice"]
+    torch.save(ck, last)
+    if export:
+        from .export_models import export_run
+        export_run(tr.run_dir, out_dir, log=log)
+    return results
 
 
 def main(argv=None):
@@ -327,18 +335,7 @@ def main(argv=None):
         return 3
     if a.no_eval:
         return 0
-    results = final_evaluation(tr, log)
-    results["times"] = tr.times
-    results["steps"] = tr.steps
-    results["config"] = cfg
-    json.dump(results, open(os.path.join(run_dir, "results.json"), "w"), indent=1)
-    ck = torch.load(last, map_location="cpu", weights_only=False)
-    ck["nir_choice"] = results["nir_choice"]
-    ck["gray_choice"] = results["gray_choice"]
-    torch.save(ck, last)
-    if not a.no_export:
-        from .export_models import export_run
-        export_run(run_dir, log=log)
+    finish_run(tr, log, export=not a.no_export)
     return 0
 
 

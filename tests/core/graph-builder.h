@@ -75,6 +75,17 @@ gb_unary (GraphBuilder *gb, CcOpType op, int x)
   return gb_node (gb, op, 1, &x);
 }
 
+/* Every one-input layer, for the tests that run each one on every backend. */
+static const CcOpType gb_unary_ops[] = { CC_OP_RELU,
+                                         CC_OP_LEAKY_RELU,
+                                         CC_OP_SILU,
+                                         CC_OP_SIGMOID,
+                                         CC_OP_TANH,
+                                         CC_OP_UPSAMPLE_NEAREST,
+                                         CC_OP_UPSAMPLE_BILINEAR,
+                                         CC_OP_AVGPOOL2,
+                                         CC_OP_GLOBAL_AVGPOOL };
+
 static inline int
 gb_binary (GraphBuilder *gb, CcOpType op, int a, int b)
 {

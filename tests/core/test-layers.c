@@ -371,22 +371,12 @@ test_winograd_convolutions (void)
 static void
 test_other_layers (void)
 {
-  const CcOpType unary[] = { CC_OP_RELU,
-                             CC_OP_LEAKY_RELU,
-                             CC_OP_SILU,
-                             CC_OP_SIGMOID,
-                             CC_OP_TANH,
-                             CC_OP_UPSAMPLE_NEAREST,
-                             CC_OP_UPSAMPLE_BILINEAR,
-                             CC_OP_AVGPOOL2,
-                             CC_OP_GLOBAL_AVGPOOL };
-
-  for (guint i = 0; i < G_N_ELEMENTS (unary); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (gb_unary_ops); i++)
     {
       GraphBuilder *gb = gb_new (3, 1);
       /* A conv first so the op reads an arena value, not the input copy. */
       int x = gb_conv (gb, 0, 3, 4, 1, 1, 0, TRUE, CC_ACT_NONE);
-      gb_unary (gb, unary[i], x);
+      gb_unary (gb, gb_unary_ops[i], x);
       g_assert_cmpfloat (compare (&gb->model, 11, 14), <, 1e-5);
       g_assert_cmpfloat (compare (&gb->model, 2, 3), <, 1e-5);
       gb_free (gb);

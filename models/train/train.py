@@ -118,6 +118,7 @@ class Trainer:
                 self.snapshots[name] = {k: v.float() if v.is_floating_point() else v
                                         for k, v in sd["snapshots"][name].items()}
         self.steps = dict(self.cfg["resume_steps"])
+        self.snapshots["continue"] = True   # fg / fn stages continue from their snapshots (_begin_stage)
         self.log(f"resumed from shipped weights {path}; stage steps {self.steps}")
 
     # ---- training
@@ -141,11 +142,18 @@ class Trainer:
                                      weight_decay=self.cfg["weight_decay"])
 
     def _begin_stage(self, stage):
-        if stage == "fn" and self.step == 0 and not self.snapshots.get("fn_started"):
-            # task-domain prior: F_N starts from F_G
-            self.nets["fn"].load_state_dict(self.nets["fg"].state_dict())
-            self.nets["fn"].set_mode("nir")
-            self.snapshots["fn_started"] = True
+        """A stage's starting weights.  From scratch, F_N starts from F_G (the task-domain prior).  When
+        continuing the shipped weights, the F_G and F_N stages go on from the networks as those stages left
+        them (F_G before cooperation, F_N alone), and a cooperative stage then starts again from these."""
+        cont = self.snapshots.get("continue")
+        if stage in ("fg", "fn") and self.step == 0 and not self.snapshots.get(stage + "_started"):
+            snap = self.snapshots.get({"fg": "fg_pre", "fn": "fn_alone"}[stage])
+            if cont and snap is not None:
+                self.nets[stage].load_state_dict(snap)
+            elif not cont and stage == "fn":
+                self.nets["fn"].load_state_dict(self.nets["fg"].state_dict())
+            self.nets[stage].set_mode("gray" if stage == "fg" else "nir")
+            self.snapshots[stage + "_started"] = True
 
     def _end_stage(self, stage):
         if stage == "fg":
@@ -213,36 +221,51 @@ class Trainer:
         return True
 
 
+def _same_weights(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k].cpu(), sb[k].cpu()) for k in sa)
+
+
 def final_evaluation(tr, log, max_photos=None):
     """Ablation + metrics on the validation sets; returns results dict (and picks the NIR model)."""
     from .evaluate import evaluate, format_table, val_psnr
     cfg, nets = tr.cfg, tr.nets
     dev = cfg["device"]
     on_dev = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
-    variants = {"coop": nets["fn"]}
-    if "fn_alone" in tr.snapshots:
-        fa = build("fn", cfg["widths_colour"])
-        fa.load_state_dict(tr.snapshots["fn_alone"])
-        fa.set_mode("nir")
-        variants["fn"] = fa
+    def snapshot(name, kind, mode):
+        if name not in tr.snapshots:
+            return None
+        m = build(kind, cfg["widths_colour"])
+        m.load_state_dict(tr.snapshots[name])
+        m.set_mode(mode)
+        return m
+
+    # A network identical to its snapshot (no cooperative stage since) is evaluated once, under the
+    # snapshot's name, so a choice never claims cooperation that did not happen.
+    fn_alone, fg_pre = snapshot("fn_alone", "fn", "nir"), snapshot("fg_pre", "fg", "gray")
+    variants = {"fn": fn_alone} if fn_alone is not None else {}
+    if fn_alone is None or not _same_weights(fn_alone, nets["fn"]):
+        variants["coop"] = nets["fn"]
     if tr.steps.get("fuse", 0) > 0:
         variants["fused"] = nets["fuse"]
+    grays = {"fg_pre": fg_pre} if fg_pre is not None else {}
+    if fg_pre is None or not _same_weights(fg_pre, nets["fg"]):
+        grays["coop"] = nets["fg"]
     res, score = {}, {}
     for name, m in variants.items():
-        r = evaluate(tr.data, {"nir": on_dev(m), "gray": on_dev(nets["fg"])} if name == "coop" else {"nir": on_dev(m)},
-                     max_photos=max_photos, device=dev)
+        r = evaluate(tr.data, {"nir": on_dev(m)}, max_photos=max_photos, device=dev)
         res[name] = r
         score[name] = val_psnr(r, "nir")
         log(f"== NIR model '{name}'\n" + format_table(r))
-    if "fg_pre" in tr.snapshots:
-        fp = build("fg", cfg["widths_colour"])
-        fp.load_state_dict(tr.snapshots["fg_pre"])
-        res["fg_pre"] = evaluate(tr.data, {"gray": on_dev(fp)}, max_photos=max_photos, device=dev)
-        log("== gray model before cooperation\n" + format_table(res["fg_pre"]))
+    for name, m in grays.items():
+        r = evaluate(tr.data, {"gray": on_dev(m)}, max_photos=max_photos, device=dev)
+        for s, rows in r.items():   # gray rows join the NIR rows of the same name (one table per name)
+            res.setdefault(name, {}).setdefault(s, {}).update(rows)
+        log(f"== gray model '{name}'\n" + format_table(r))
     choice = max(score, key=score.get)
     log(f"NIR model chosen by VCIP-val + EPFL-val PSNR: {choice} ({ {k: round(v, 2) for k, v in score.items()} })")
     # Cooperation may also cost F_G on photos: ship whichever F_G validates better.
-    gscore = {name: val_psnr(res[name], "gray") for name in ("coop", "fg_pre") if name in res}
+    gscore = {name: val_psnr(res[name], "gray") for name in grays}
     gray_choice = max(gscore, key=gscore.get)
     log(f"gray model chosen by VCIP-val + EPFL-val + photos-val PSNR: {gray_choice} "
         f"({ {k: round(v, 2) for k, v in gscore.items()} })")

@@ -32,7 +32,7 @@ from models.train.config import get                    # noqa: E402
 from models.train.data import Pair, Sampler            # noqa: E402
 from models.train.losses import colour_loss            # noqa: E402
 from models.train.cocolor_nets import rgb_to_gray      # noqa: E402
-from models.train.train import Trainer                 # noqa: E402
+from models.train.train import Trainer, nets_state     # noqa: E402
 
 t_start = time.time()
 torch.manual_seed(0)
@@ -144,6 +144,25 @@ def main():
                 if not torch.equal(a, b):
                     failures.append(f"resume changed {k}.{n}")
                     break
+
+        # continuing shipped weights: F_N goes on from F_N alone (not from F_G), F_G from before cooperation
+        half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+        state = {"config": cfg, "nets": {k: half(v) for k, v in nets_state(tr.nets).items()},
+                 "snapshots": {k: half(tr.snapshots[k]) for k in ("fn_alone", "fg_pre")}}
+        state_path = os.path.join(run_dir, "state.pt")
+        torch.save(state, state_path)
+        tr3 = Trainer(cfg, os.path.join(run_dir, "cont"), data, log=lambda m: None)
+        tr3.resume_from_shipped(state_path)
+        for stage, snap in (("fn", "fn_alone"), ("fg", "fg_pre")):
+            tr3._begin_stage(stage)
+            got, want = tr3.nets[stage].state_dict(), tr3.snapshots[snap]
+            # (to_rgb is the fixed YCbCr->RGB matrix, re-set exactly rather than taken from fp16)
+            if any(not torch.equal(got[k], want[k]) for k in want if not k.startswith("to_rgb")):
+                failures.append(f"continuing: {stage} did not start from the {snap} snapshot")
+        if torch.equal(tr3.nets["fn"].core.e0[0].weight, tr3.nets["fg"].core.e0[0].weight):
+            failures.append("continuing: F_N was restarted from F_G")
+        if tr3.nets["fn"].mode != "nir" or tr3.nets["fg"].mode != "gray":
+            failures.append("continuing: colour networks in the wrong mode")
 
         # the networks stay within the C core's layer set
         try:

@@ -5,7 +5,7 @@ Stages (in order):
   trans  T_N2G (nir -> gray(rgb)) and T_G2N (gray(rgb) -> nir) on the registered pairs.
   fn     F_N, initialised from F_G (task-domain prior): real NIR pairs + intermittent NIR T_G2N(gray photo).
   coop   progressive cooperative fine-tuning: F_N(x_N), F_G(T_N2G(x_N)) and the ground truth agree
-         (pixel consistency) and so do their bottleneck features (feature consistency); the consistency
+         (pixel consistency, on chroma by default) and so do their bottleneck features (feature consistency); the consistency
          weights ramp up over the first half of the stage; F_G keeps seeing real gray photos and F_N
          intermittent NIR; T_N2G is fine-tuned through F_G with its own supervised anchor.
   fuse   fusion: a small per-pixel gate blends F_N(x) and F_G(T_N2G(x)); only the gate trains.
@@ -15,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .cocolor_nets import rgb_to_gray
+from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
 from .losses import colour_loss, feature_consistency, gradient_loss, _wmean
 
 STAGES = ("fg", "trans", "fn", "coop", "fuse")
@@ -113,32 +113,49 @@ def step_fn(cfg, nets, data, sampler, frac):
     return colour_loss(out.float(), rgb, mask, cfg["w_nir"])
 
 
+def _consistency(cfg, a, b, mask):
+    """Pixel consistency between the two paths: on sRGB, or on chroma only ("chroma"), which lends F_N
+    the colour of F_G's path without tying its lightness to T_N2G's estimate."""
+    if cfg.get("cons_pix_space", "rgb") == "chroma":
+        a, b = rgb_to_ycbcr(a)[:, 1:], rgb_to_ycbcr(b)[:, 1:]
+    return _wmean((a - b).abs(), mask)
+
+
 def step_coop(cfg, nets, data, sampler, frac):
+    """Each network makes one forward pass over its whole batch (real + extra images), as in its own
+    stage: BatchNorm then normalises with the statistics its running averages keep.  (Measured: separate
+    passes for real and synthetic NIR left the cooperative F_N's running statistics a blend of two
+    batch kinds it never saw together; re-estimating them on real pairs alone gained 1.15 dB.)"""
     b = cfg["batch"]
-    nir, rgb, mask = sampler.crop(data.pairs_train, b, cfg["crop"])
+    ns = int(round(b * cfg["fn_synth_frac"]))      # F_N: real pairs + intermittent NIR, as in stage fn
+    ne = int(round(b * cfg["coop_extra_frac"]))    # F_G: T_N2G(real NIR) + extra gray photos
+    nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
     nir, rgb, mask = _to(cfg, nir, rgb, mask)
+    nr = nir.shape[0]
     ramp = min(1.0, frac / 0.5)               # progressive: consistency ramps up over half the stage
+    fn_in, fn_rgb, fn_mask = nir, rgb, mask
+    if ns:
+        sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
+        fn_in, fn_rgb, fn_mask = torch.cat([nir, sn]), torch.cat([rgb, sr]), torch.cat([mask, sm])
     with _ac(cfg):
         g_nir = nets["tn2g"](nir)
-        out_n, f_n = nets["fn"].forward_with_features(nir)
-        out_g, f_g = nets["fg"].forward_with_features(g_nir)
-    out_n, out_g, g_nir = out_n.float(), out_g.float(), g_nir.float()
-    ln, _ = colour_loss(out_n, rgb, mask, cfg["w_nir"])
-    lg, _ = colour_loss(out_g, rgb, mask, cfg["w_gray"])
-    parts = {"fn": ln, "fg_tn2g": lg,
-             "anchor": cfg["w_trans_anchor"] * _wmean((g_nir - rgb_to_gray(rgb)).abs(), mask),
-             "cons_pix": ramp * cfg["w_cons_pix"] * _wmean((out_n - out_g).abs(), mask),
-             "cons_feat": ramp * cfg["w_cons_feat"] * feature_consistency(f_n, f_g)}
-    ne = int(round(b * cfg["coop_extra_frac"]))
+    fg_in, fg_rgb, fg_mask = g_nir, rgb, mask
     if ne:
         _, pr, pm = sampler.crop(data.photos_train or data.rgb_train, ne, cfg["crop"], need_nir=False)
         pr, pm = _to(cfg, pr, pm)
-        sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ne)
-        with _ac(cfg):
-            og = nets["fg"](rgb_to_gray(pr))
-            osn = nets["fn"](sn)
-        parts["fg_gray"] = colour_loss(og.float(), pr, pm, cfg["w_gray"])[0]
-        parts["fn_synth"] = colour_loss(osn.float(), sr, sm, cfg["w_nir"])[0]
+        fg_in = torch.cat([g_nir, rgb_to_gray(pr).to(g_nir.dtype)])
+        fg_rgb, fg_mask = torch.cat([rgb, pr]), torch.cat([mask, pm])
+    with _ac(cfg):
+        out_n, f_n = nets["fn"].forward_with_features(fn_in)
+        out_g, f_g = nets["fg"].forward_with_features(fg_in)
+    out_n, out_g, g_nir = out_n.float(), out_g.float(), g_nir.float()
+    parts = {"fn": colour_loss(out_n, fn_rgb, fn_mask, cfg["w_nir"])[0],
+             "fg_tn2g": colour_loss(out_g[:nr], rgb, mask, cfg["w_gray"])[0],
+             "anchor": cfg["w_trans_anchor"] * _wmean((g_nir - rgb_to_gray(rgb)).abs(), mask),
+             "cons_pix": ramp * cfg["w_cons_pix"] * _consistency(cfg, out_n[:nr], out_g[:nr], mask),
+             "cons_feat": ramp * cfg["w_cons_feat"] * feature_consistency(f_n[:nr], f_g[:nr])}
+    if ne:
+        parts["fg_gray"] = colour_loss(out_g[nr:], fg_rgb[nr:], fg_mask[nr:], cfg["w_gray"])[0]
     return sum(parts.values()), parts
 
 

@@ -128,6 +128,16 @@ def main():
 
         tr.stage_i, tr.step, tr.steps = 3, 0, dict(cfg["steps"], fg=0, trans=0, fn=0)
         tr.run()
+        # one forward pass per colour network per cooperative step: BatchNorm's running statistics then
+        # describe the batches the network was trained on (separate real / synthetic passes did not)
+        calls = {"fn": 0, "fg": 0}
+        hooks = [tr.nets[k].core.register_forward_hook(lambda *a, k=k: calls.__setitem__(k, calls[k] + 1))
+                 for k in calls]
+        schedule.step_coop(cfg, tr.nets, data, Sampler(5), 0.5)
+        for h in hooks:
+            h.remove()
+        if calls != {"fn": 1, "fg": 1}:
+            failures.append(f"cooperative step: forward passes per network {calls}, expected one each")
         for rec in tr.history:
             if not math.isfinite(rec["loss"]):
                 failures.append(f"non-finite loss: {rec}")

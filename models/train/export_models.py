@@ -15,7 +15,7 @@ import os
 import torch
 
 from . import export
-from .train import MODELS_DIR, load_models_for_eval
+from .train import MODELS_DIR, load_models_for_eval, run_summary
 
 VERSION = "1.0.0"
 DATA_NOTE = ("VCIP 2020 NIR colorization challenge training pairs and EPFL RGB-NIR Scene dataset "
@@ -41,8 +41,10 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     gray_choice = ck.get("gray_choice", results.get("gray_choice", "coop"))
     nets = load_models_for_eval(ck, choice, gray_choice)
     train_res = cfg["crop"]
+    # the runs these weights went through, oldest first (a run continuing the shipped weights adds one)
+    lineage = ck.get("lineage", []) + [run_summary(cfg, ck["steps"])]
     common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
-              "training": "CoColor cooperative schedule (models/train): " + json.dumps(cfg["steps"]),
+              "training": "CoColor cooperative schedule (models/train), runs oldest first: " + json.dumps(lineage),
               "content_scale": (f"NIR pairs at {cfg['epfl_scale']:.3f} of camera resolution (VCIP: 680-px squares "
                                 f"-> 256); photos at <= {cfg['photo_max_side']} px; train_resolution is the crop side"),
               "evaluated_on": "held-out validation splits (VCIP by source group, EPFL ids, photo files)"}
@@ -65,7 +67,7 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
         graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")
         log(f"exported {path}: {len(graph['nodes'])} nodes, {os.path.getsize(path) / 2**20:.2f} MiB")
     half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
-    state = {"config": cfg, "nir_choice": choice, "gray_choice": gray_choice,
+    state = {"config": cfg, "nir_choice": choice, "gray_choice": gray_choice, "lineage": lineage,
              "nets": {k: half(v) for k, v in ck["nets"].items()},
              "snapshots": {k: half(ck["snapshots"][k]) for k in ("fn_alone", "fg_pre") if k in ck["snapshots"]}}
     path = os.path.join(out_dir, "cocolor-train-state.pt")

@@ -27,6 +27,12 @@ MODELS_DIR = os.path.normpath(os.path.join(HERE, ".."))
 TRAIN_STATE = os.path.join(MODELS_DIR, "cocolor-train-state.pt")
 
 
+def run_summary(cfg, steps):
+    """One entry of a model's lineage: the run's configuration and the steps each stage took."""
+    return {"config": cfg["name"], "device": cfg["device"], "crop": cfg["crop"], "batch": cfg["batch"],
+            "steps": steps if steps is not None else "not recorded"}
+
+
 def make_nets(cfg):
     nets = {"fg": build("fg", cfg["widths_colour"]), "fn": build("fn", cfg["widths_colour"]),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
@@ -85,6 +91,7 @@ class Trainer:
         self.times = {}
         self.budget = None      # {stage: seconds} with --budget-minutes
         self.sized = []         # stages whose step count the budget fixed
+        self.lineage = []       # earlier runs these weights continue (from the shipped state)
 
     # ---- checkpoints
     def save(self):
@@ -93,7 +100,7 @@ class Trainer:
               "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
               "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
               "snapshots": self.snapshots, "history": self.history, "times": self.times,
-              "sized": self.sized}
+              "sized": self.sized, "lineage": self.lineage}
         tmp = os.path.join(self.run_dir, "last.pt.tmp")
         torch.save(ck, tmp)
         os.replace(tmp, os.path.join(self.run_dir, "last.pt"))
@@ -106,6 +113,7 @@ class Trainer:
         torch.set_rng_state(ck["torch_rng"])
         self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
         self.sized = ck.get("sized", [])
+        self.lineage = ck.get("lineage", [])
         self._opt_state = ck["opt"]
         self.log(f"resumed {path}: stage {schedule.STAGES[self.stage_i] if self.stage_i < len(schedule.STAGES) else 'done'}"
                  f" step {self.step}")
@@ -118,6 +126,7 @@ class Trainer:
                 self.snapshots[name] = {k: v.float() if v.is_floating_point() else v
                                         for k, v in sd["snapshots"][name].items()}
         self.steps = dict(self.cfg["resume_steps"])
+        self.lineage = sd.get("lineage") or [run_summary(sd["config"], None)]
         self.snapshots["continue"] = True   # fg / fn stages continue from their snapshots (_begin_stage)
         self.log(f"resumed from shipped weights {path}; stage steps {self.steps}")
 

@@ -171,6 +171,8 @@ def main():
                 failures.append(f"continuing: {stage} did not start from the {snap} snapshot")
         if torch.equal(tr3.nets["fn"].core.e0[0].weight, tr3.nets["fg"].core.e0[0].weight):
             failures.append("continuing: F_N was restarted from F_G")
+        if [e.get("config") for e in tr3.lineage] != [cfg["name"]]:
+            failures.append(f"continuing: lineage {tr3.lineage} does not name the run continued")
         if tr3.nets["fn"].mode != "nir" or tr3.nets["fg"].mode != "gray":
             failures.append("continuing: colour networks in the wrong mode")
 

@@ -15,7 +15,7 @@ import os
 import torch
 
 from . import export
-from .train import MODELS_DIR, load_models_for_eval, run_summary
+from .train import MODELS_DIR, SNAPSHOT_NET, load_models_for_eval, run_summary
 
 VERSION = "1.0.0"
 DATA_NOTE = ("VCIP 2020 NIR colorization challenge training pairs and EPFL RGB-NIR Scene dataset "
@@ -30,6 +30,14 @@ def _summary(metrics, row):
         if m:
             out[s] = {k: round(m[k], 4) for k in ("psnr", "ssim", "ae", "colf_ratio")} | {"n": m["n"]}
     return out
+
+
+def training_state(ck, nir_choice, gray_choice, lineage):
+    """What --resume-from-shipped loads: all networks and the snapshots, fp16, with the runs behind them."""
+    half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+    return {"config": ck["config"], "nir_choice": nir_choice, "gray_choice": gray_choice, "lineage": lineage,
+            "nets": {k: half(v) for k, v in ck["nets"].items()},
+            "snapshots": {k: half(ck["snapshots"][k]) for k in SNAPSHOT_NET if k in ck["snapshots"]}}
 
 
 def export_run(run_dir, out_dir=MODELS_DIR, log=print):
@@ -66,12 +74,8 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
         path = os.path.join(out_dir, f"cocolor-{task}.safetensors")
         graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")
         log(f"exported {path}: {len(graph['nodes'])} nodes, {os.path.getsize(path) / 2**20:.2f} MiB")
-    half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
-    state = {"config": cfg, "nir_choice": choice, "gray_choice": gray_choice, "lineage": lineage,
-             "nets": {k: half(v) for k, v in ck["nets"].items()},
-             "snapshots": {k: half(ck["snapshots"][k]) for k in ("fn_alone", "fg_pre") if k in ck["snapshots"]}}
     path = os.path.join(out_dir, "cocolor-train-state.pt")
-    torch.save(state, path)
+    torch.save(training_state(ck, choice, gray_choice, lineage), path)
     log(f"wrote {path} ({os.path.getsize(path) / 2**20:.2f} MiB)")
 
 

@@ -53,26 +53,32 @@ def load_nets_state(nets, sd):
     nets["fg"].set_mode("gray")
 
 
+SNAPSHOT_NET = {"fn_alone": ("fn", "nir"), "fg_pre": ("fg", "gray")}   # snapshot -> (network, mode)
+
+
+def net_from_snapshot(cfg, snapshots, name):
+    """The network a snapshot (F_N alone, F_G before cooperation) holds, or None when there is none."""
+    if name not in snapshots:
+        return None
+    kind, mode = SNAPSHOT_NET[name]
+    m = build(kind, cfg["widths_colour"])
+    m.load_state_dict(snapshots[name])
+    m.set_mode(mode)
+    return m
+
+
 def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
     """Models {'nir', 'gray'} from a checkpoint dict (last.pt) or a training state."""
-    cfg = ck["config"]
+    cfg, snaps = ck["config"], ck.get("snapshots", {})
     nets = make_nets(cfg)
     load_nets_state(nets, ck["nets"])
     choice = nir_choice or ck.get("nir_choice", "coop")
-    if choice == "fn" and "fn_alone" in ck.get("snapshots", {}):
-        fn = build("fn", cfg["widths_colour"])
-        fn.load_state_dict(ck["snapshots"]["fn_alone"])
-        fn.set_mode("nir")
-        nir = fn
-    elif choice == "fused":
-        nir = nets["fuse"]
-    else:
-        nir = nets["fn"]
+    nir = {"fused": nets["fuse"]}.get(choice, nets["fn"])
+    if choice == "fn":
+        nir = net_from_snapshot(cfg, snaps, "fn_alone") or nir
     gray = nets["fg"]
-    if (gray_choice or ck.get("gray_choice")) == "fg_pre" and "fg_pre" in ck.get("snapshots", {}):
-        gray = build("fg", cfg["widths_colour"])
-        gray.load_state_dict(ck["snapshots"]["fg_pre"])
-        gray.set_mode("gray")
+    if (gray_choice or ck.get("gray_choice")) == "fg_pre":
+        gray = net_from_snapshot(cfg, snaps, "fg_pre") or gray
     return {"nir": nir.eval(), "gray": gray.eval()}
 
 
@@ -121,7 +127,7 @@ class Trainer:
     def resume_from_shipped(self, path=TRAIN_STATE):
         sd = torch.load(path, map_location="cpu", weights_only=False)
         load_nets_state(self.nets, sd["nets"])
-        for name in ("fn_alone", "fg_pre"):
+        for name in SNAPSHOT_NET:
             if name in sd.get("snapshots", {}):
                 self.snapshots[name] = {k: v.float() if v.is_floating_point() else v
                                         for k, v in sd["snapshots"][name].items()}
@@ -241,17 +247,9 @@ def final_evaluation(tr, log, max_photos=None):
     cfg, nets = tr.cfg, tr.nets
     dev = cfg["device"]
     on_dev = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
-    def snapshot(name, kind, mode):
-        if name not in tr.snapshots:
-            return None
-        m = build(kind, cfg["widths_colour"])
-        m.load_state_dict(tr.snapshots[name])
-        m.set_mode(mode)
-        return m
-
     # A network identical to its snapshot (no cooperative stage since) is evaluated once, under the
     # snapshot's name, so a choice never claims cooperation that did not happen.
-    fn_alone, fg_pre = snapshot("fn_alone", "fn", "nir"), snapshot("fg_pre", "fg", "gray")
+    fn_alone, fg_pre = (net_from_snapshot(cfg, tr.snapshots, n) for n in ("fn_alone", "fg_pre"))
     variants = {"fn": fn_alone} if fn_alone is not None else {}
     if fn_alone is None or not _same_weights(fn_alone, nets["fn"]):
         variants["coop"] = nets["fn"]

@@ -32,7 +32,7 @@ from models.train.config import get                    # noqa: E402
 from models.train.data import Pair, Sampler            # noqa: E402
 from models.train.losses import colour_loss            # noqa: E402
 from models.train.cocolor_nets import rgb_to_gray      # noqa: E402
-from models.train.train import Trainer, nets_state     # noqa: E402
+from models.train.train import Trainer                 # noqa: E402
 
 t_start = time.time()
 torch.manual_seed(0)
@@ -156,11 +156,10 @@ def main():
                     break
 
         # continuing shipped weights: F_N goes on from F_N alone (not from F_G), F_G from before cooperation
-        half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
-        state = {"config": cfg, "nets": {k: half(v) for k, v in nets_state(tr.nets).items()},
-                 "snapshots": {k: half(tr.snapshots[k]) for k in ("fn_alone", "fg_pre")}}
+        from models.train.export_models import training_state
+        ck = torch.load(os.path.join(run_dir, "last.pt"), map_location="cpu", weights_only=False)
         state_path = os.path.join(run_dir, "state.pt")
-        torch.save(state, state_path)
+        torch.save(training_state(ck, "fn", "fg_pre", []), state_path)
         tr3 = Trainer(cfg, os.path.join(run_dir, "cont"), data, log=lambda m: None)
         tr3.resume_from_shipped(state_path)
         for stage, snap in (("fn", "fn_alone"), ("fg", "fg_pre")):

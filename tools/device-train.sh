@@ -8,11 +8,22 @@
 #                  MINUTES, then evaluation and export; the models, the slim training state, the
 #                  results and the log come back under $OUT.
 #
-#   run(command="bash tools/device-train.sh train 6", carry=["models/train/data-pack"])
+#   continue MINUTES [NAME:NET:KEY=JSON,... ...]
+#                  continuations of the shipped weights side by side on the one GPU, each training one
+#                  network (fn: F_N alone, fg: F_G before cooperation) for MINUTES; each comes back cut
+#                  down to that network ($OUT/NAME.pt, models.train.join slim) with its log.  Here:
+#                  `python3 -m models.train.join join --run-dir DIR FN.pt FG.pt` evaluates and exports.
+#
+#   run(command="bash tools/device-train.sh train 6", carry=["models/train/data-pack.tar"])
+#   (tar cf models/train/data-pack.tar -C models/train data-pack)
 set -u
 export PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/device-train-out}
 mkdir -p "$OUT"
+# the pack travels as one tar (no per-file block overhead against the 64 MiB a run carries)
+if [ -f models/train/data-pack.tar ] && [ ! -d models/train/data-pack ]; then
+  tar xf models/train/data-pack.tar -C models/train
+fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 
@@ -55,8 +66,34 @@ train)
     models/cocolor-train-state.pt "$OUT/" 2>/dev/null
   ls -l "$OUT"
   ;;
+continue)
+  minutes=${2:?minutes}
+  shift 2
+  specs=("$@")
+  [ ${#specs[@]} -gt 0 ] || specs=(fn:fn:lr=0.001 fg:fg:lr=0.001)
+  # the deadline stops a run whose steps slowed after sizing (the runs share the GPU); it still saves
+  deadline=$(python3 -c "print($minutes * 1.15 + 0.5)")
+  for spec in "${specs[@]}"; do
+    IFS=: read -r name net sets <<<"$spec"
+    args=()
+    IFS=, read -ra kvs <<<"$sets"
+    for kv in "${kvs[@]}"; do [ -n "$kv" ] && args+=(--set "$kv"); done
+    python3 -m models.train.train --config device --device "${TRAIN_DEVICE:-cuda}" --threads 4 \
+      --resume-from-shipped --data models/train/data-pack --run-dir "/tmp/cont-$name" --fresh --no-eval \
+      --budget-minutes "$minutes" --max-minutes "$deadline" \
+      --set "resume_steps={\"$net\": 100000}" --set "budget_frac={\"$net\": 1.0}" "${args[@]}" \
+      >"$OUT/$name.txt" 2>&1 &
+  done
+  wait
+  for spec in "${specs[@]}"; do
+    name=${spec%%:*}
+    python3 -m models.train.join slim "/tmp/cont-$name" "$OUT/$name.pt"
+    grep -v '"stage"' "$OUT/$name.txt" | tail -3
+  done
+  ls -l "$OUT"
+  ;;
 *)
-  echo "usage: $0 check | train MINUTES" >&2
+  echo "usage: $0 check | train MINUTES | continue MINUTES [NAME:NET:KEY=JSON,...]..." >&2
   exit 2
   ;;
 esac

@@ -11,7 +11,8 @@ Splits (never by pair):
 - RGB photos: validation = every `val_every`-th file of each folder (sorted).
 
 `python3 -m models.train.data pack [--src DIR] [--out models/train/data-pack]` writes a compact copy
-(JPEG q90-92 / PNG masks, about 45 MiB, EPFL pre-scaled, photos capped at `photo_max_side`) for carrying to a device
+(JPEG: pairs q92, photos q85 by default, q80 to carry as a tar beside the tracked tree; PNG masks;
+about 40 MiB, EPFL pre-scaled, photos capped at `photo_max_side`) for carrying to a device
 machine; the loader reads a pack exactly like the original tree (pack.json says what was pre-scaled).
 """
 import argparse
@@ -228,7 +229,7 @@ class Sampler:
         return f(nirs), f(rgbs), f(masks)
 
 
-def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=90):
+def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=85):
     """Compact copy of the training data (for carrying to a device machine; never commit it)."""
     os.makedirs(out, exist_ok=True)
 
@@ -273,9 +274,12 @@ if __name__ == "__main__":
     ap.add_argument("cmd", choices=["pack", "info"])
     ap.add_argument("--src", default=DEFAULT_SRC)
     ap.add_argument("--out", default=DEFAULT_PACK)
+    ap.add_argument("--photo-quality", type=int, default=85,
+                    help="JPEG quality of the RGB photos (85 keeps pack + tracked tree under the 64 MiB a "
+                         "device run carries)")
     a = ap.parse_args()
     if a.cmd == "pack":
-        pack(a.src, a.out)
+        pack(a.src, a.out, quality=a.photo_quality)
     else:
         import time
         t = time.time()

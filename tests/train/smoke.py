@@ -175,6 +175,26 @@ def main():
         if tr3.nets["fn"].mode != "nir" or tr3.nets["fg"].mode != "gray":
             failures.append("continuing: colour networks in the wrong mode")
 
+        # a continuation cut down to its network (join slim) and joined to the shipped state carries that
+        # network and its snapshot, and nothing else changes
+        from models.train.join import join_parts, slim
+        tr3.steps, tr3.stage_i, tr3.step = {"fn": 3}, 0, 0
+        tr3.run()
+        slim(tr3.run_dir, os.path.join(run_dir, "fn-part.pt"))
+        tr4 = Trainer(cfg, os.path.join(run_dir, "joined"), data, log=lambda m: None)
+        tr4.resume_from_shipped(state_path)
+        join_parts(tr4, [torch.load(os.path.join(run_dir, "fn-part.pt"), weights_only=False)],
+                   log=lambda m: None)
+        same = lambda a, b: all(torch.equal(a[k].float(), b[k].float()) for k in b if not k.startswith("to_rgb"))
+        shipped = torch.load(state_path, weights_only=False)
+        if not same(tr4.nets["fn"].state_dict(), tr3.nets["fn"].state_dict()) or \
+                not same(tr4.snapshots["fn_alone"], tr3.nets["fn"].state_dict()):
+            failures.append("join: F_N is not the continuation's")
+        if same(tr4.nets["fn"].state_dict(), shipped["snapshots"]["fn_alone"]):
+            failures.append("join: F_N did not change (the continuation trained nothing?)")
+        if not same(tr4.nets["fg"].state_dict(), shipped["nets"]["fg"]) or tr4.steps != {"fn": 3}:
+            failures.append(f"join: F_G changed or steps wrong ({tr4.steps})")
+
         # the networks stay within the C core's layer set
         try:
             from models.train import export

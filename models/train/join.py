@@ -1,0 +1,107 @@
+"""Join continuations of the shipped weights that ran side by side.
+
+On a device machine several `--resume-from-shipped` runs can share the one GPU, each training one network
+on from the shipped state (F_N alone, or F_G before cooperation).  Their checkpoints are too large to come
+back (16 MiB a file), so each is first cut down to the network it trained:
+
+    python3 -m models.train.join slim RUN_DIR OUT.pt          # on the device machine
+    python3 -m models.train.join join --run-dir DIR FN.pt FG.pt   # here: shipped state + these networks,
+                                                                # then evaluation, results.json, export
+
+`join` writes DIR/last.pt as a finished run would, so `finish_run` evaluates it and (unless --no-export)
+exports the models and the training state.  Each part becomes one entry of the lineage.
+"""
+import argparse
+import os
+import sys
+import time
+
+import torch
+
+from . import schedule
+from .train import TRAIN_STATE, Trainer, finish_run, run_summary
+
+SNAPSHOT_OF = {"fg": "fg_pre", "fn": "fn_alone"}
+
+
+def slim(run_dir, out):
+    ck = torch.load(os.path.join(run_dir, "last.pt"), map_location="cpu", weights_only=False)
+    trained = [s for s in SNAPSHOT_OF if ck["steps"].get(s, 0) > 0]
+    if len(trained) != 1:
+        raise ValueError(f"slim: {run_dir} trained {trained or 'nothing'}; expected exactly one of fg, fn")
+    stage = trained[0]
+    # a run stopped by its deadline has not ended the stage: its current network is what it reached
+    done = ck["stage_i"] > schedule.STAGES.index(stage)
+    reached = ck["steps"][stage] if done else ck["step"]
+    part = {"stage": stage, "state": ck["nets"][stage], "steps": {stage: reached}, "finished": done,
+            "config": ck["config"], "history": ck["history"], "lineage": ck["lineage"]}
+    torch.save(part, out)
+    print(f"slim: {stage} after {reached} steps ({'finished' if done else 'stopped by its deadline'}) -> {out}")
+
+
+def join_parts(tr, parts, log=print):
+    """Put each part's network (and its snapshot) into a trainer resumed from the shipped state; the
+    trainer then stands as a finished run."""
+    stages = [p["stage"] for p in parts]
+    if len(set(stages)) != len(stages):
+        raise ValueError(f"join: two parts trained the same network ({stages})")
+    tr.steps, tr.history = {}, []
+    for i, p in enumerate(parts):
+        s = p["stage"]
+        tr.nets[s].load_state_dict({k: v.float() for k, v in p["state"].items()})
+        tr.snapshots[SNAPSHOT_OF[s]] = {k: v.detach().clone() for k, v in tr.nets[s].state_dict().items()}
+        tr.history += p["history"]
+        if i < len(parts) - 1:
+            tr.lineage.append(run_summary(p["config"], p["steps"]))
+        else:
+            tr.steps = dict(p["steps"])   # the last part's run is the one export appends to the lineage
+        log(f"join: {s} from a continuation of {p['steps'][s]} steps "
+            f"(crop {p['config']['crop']}, batch {p['config']['batch']}, lr {p['config']['lr']})")
+    tr.stage_i, tr.step = len(schedule.STAGES), 0
+
+
+def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
+    from .data import Data
+    os.makedirs(run_dir, exist_ok=True)
+    logf = open(os.path.join(run_dir, "log.txt"), "a")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    parts = [torch.load(p, map_location="cpu", weights_only=False) for p in parts]
+    cfg = dict(parts[-1]["config"], device="cpu")
+    data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
+                val_every=cfg["val_every"], log=log)
+    tr = Trainer(cfg, run_dir, data, log)
+    tr.resume_from_shipped(shipped)
+    join_parts(tr, parts, log)
+    tr.save()
+    return finish_run(tr, log, export=export)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("slim")
+    s.add_argument("run_dir")
+    s.add_argument("out")
+    j = sub.add_parser("join")
+    j.add_argument("parts", nargs="+")
+    j.add_argument("--run-dir", required=True)
+    j.add_argument("--data", default=None)
+    j.add_argument("--shipped-state", default=TRAIN_STATE)
+    j.add_argument("--threads", type=int, default=1)
+    j.add_argument("--no-export", action="store_true")
+    a = ap.parse_args(argv)
+    if a.cmd == "slim":
+        slim(a.run_dir, a.out)
+    else:
+        torch.set_num_threads(a.threads)
+        join(a.parts, a.run_dir, a.data, a.shipped_state, export=not a.no_export)
+
+
+if __name__ == "__main__":
+    main()

@@ -79,7 +79,16 @@ def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
     tr.resume_from_shipped(shipped)
     join_parts(tr, parts, log)
     tr.save()
-    return finish_run(tr, log, export=export)
+    results = finish_run(tr, log, export=False)   # evaluated here, on the CPU
+    # the lineage entry export adds describes the run that trained, not this evaluation
+    last = os.path.join(run_dir, "last.pt")
+    ck = torch.load(last, map_location="cpu", weights_only=False)
+    ck["config"] = parts[-1]["config"]
+    torch.save(ck, last)
+    if export:
+        from .export_models import export_run
+        export_run(run_dir, log=log)
+    return results
 
 
 def main(argv=None):

@@ -13,13 +13,11 @@ exports the models and the training state.  Each part becomes one entry of the l
 """
 import argparse
 import os
-import sys
-import time
 
 import torch
 
 from . import schedule
-from .train import TRAIN_STATE, Trainer, finish_run, run_summary
+from .train import TRAIN_STATE, Trainer, finish_run, run_log, run_summary
 
 SNAPSHOT_OF = {"fg": "fg_pre", "fn": "fn_alone"}
 
@@ -62,15 +60,7 @@ def join_parts(tr, parts, log=print):
 
 def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
     from .data import Data
-    os.makedirs(run_dir, exist_ok=True)
-    logf = open(os.path.join(run_dir, "log.txt"), "a")
-
-    def log(msg):
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
-
+    log = run_log(run_dir)
     parts = [torch.load(p, map_location="cpu", weights_only=False) for p in parts]
     cfg = dict(parts[-1]["config"], device="cpu")
     data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],

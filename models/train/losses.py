@@ -80,6 +80,8 @@ def colour_loss(pred, gt, mask, w):
     parts = {"pix": pixel_loss(pred, gt, mask, w.get("chroma", 2.0))}
     if w.get("luma"):
         parts["luma"] = w["luma"] * _wmean((rgb_to_ycbcr(pred)[:, :1] - rgb_to_ycbcr(gt)[:, :1]).abs(), mask)
+    if w.get("mse"):   # PSNR is an MSE measure; L1 alone pulls ambiguous regions to the median
+        parts["mse"] = w["mse"] * _wmean(((pred - gt) ** 2).mean(1, keepdim=True), mask)
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
     if w.get("colourful"):

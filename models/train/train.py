@@ -295,6 +295,19 @@ def finish_run(tr, log, out_dir=MODELS_DIR, export=True):
     return results
 
 
+def run_log(run_dir):
+    """A log function that prints time-stamped lines and appends them to run_dir/log.txt."""
+    os.makedirs(run_dir, exist_ok=True)
+    logf = open(os.path.join(run_dir, "log.txt"), "a")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+    return log
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default="cpu")
@@ -336,15 +349,7 @@ def main(argv=None):
         sys.exit("config wants CUDA but none is available")
     torch.set_num_threads(cfg["threads"])
     run_dir = a.run_dir or os.path.join(HERE, "runs", a.config)
-    os.makedirs(run_dir, exist_ok=True)
-    logf = open(os.path.join(run_dir, "log.txt"), "a")
-
-    def log(msg):
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
-
+    log = run_log(run_dir)
     deadline = time.time() + 60 * a.max_minutes if a.max_minutes else None
     log(f"config {a.config}: {json.dumps(cfg)}")
     data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],

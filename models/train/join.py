@@ -34,7 +34,7 @@ def slim(run_dir, out):
     part = {"stage": stage, "state": ck["nets"][stage], "steps": {stage: reached}, "finished": done,
             "config": ck["config"], "history": ck["history"], "lineage": ck["lineage"]}
     torch.save(part, out)
-    print(f"slim: {stage} after {reached} steps ({'finished' if done else 'stopped by its deadline'}) -> {out}")
+    print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}) -> {out}")
 
 
 def join_parts(tr, parts, log=print):

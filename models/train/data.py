@@ -275,8 +275,8 @@ if __name__ == "__main__":
     ap.add_argument("--src", default=DEFAULT_SRC)
     ap.add_argument("--out", default=DEFAULT_PACK)
     ap.add_argument("--photo-quality", type=int, default=85,
-                    help="JPEG quality of the RGB photos (85 keeps pack + tracked tree under the 64 MiB a "
-                         "device run carries)")
+                    help="JPEG quality of the RGB photos; 80, carried as a tar, keeps pack + tracked tree "
+                         "under the 64 MiB a device run takes (85 as a folder did not)")
     a = ap.parse_args()
     if a.cmd == "pack":
         pack(a.src, a.out, quality=a.photo_quality)

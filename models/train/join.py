@@ -17,22 +17,20 @@ import os
 import torch
 
 from . import schedule
-from .train import TRAIN_STATE, Trainer, finish_run, run_log, run_summary
-
-SNAPSHOT_OF = {"fg": "fg_pre", "fn": "fn_alone"}
+from .train import STAGE_SNAPSHOT, TRAIN_STATE, Trainer, finish_run, run_log, run_summary
 
 
 def slim(run_dir, out):
     ck = torch.load(os.path.join(run_dir, "last.pt"), map_location="cpu", weights_only=False)
-    trained = [s for s in SNAPSHOT_OF if ck["steps"].get(s, 0) > 0]
+    trained = [s for s in STAGE_SNAPSHOT if ck["steps"].get(s, 0) > 0]
     if len(trained) != 1:
         raise ValueError(f"slim: {run_dir} trained {trained or 'nothing'}; expected exactly one of fg, fn")
     stage = trained[0]
     # a run stopped by its deadline has not ended the stage: its current network is what it reached
     done = ck["stage_i"] > schedule.STAGES.index(stage)
     reached = ck["steps"][stage] if done else ck["step"]
-    part = {"stage": stage, "state": ck["nets"][stage], "steps": {stage: reached}, "finished": done,
-            "config": ck["config"], "history": ck["history"], "lineage": ck["lineage"]}
+    part = {"stage": stage, "state": ck["nets"][stage], "steps": {stage: reached}, "config": ck["config"],
+            "history": ck["history"], "lineage": ck["lineage"]}   # lineage: which weights it continued
     torch.save(part, out)
     print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}) -> {out}")
 
@@ -43,11 +41,14 @@ def join_parts(tr, parts, log=print):
     stages = [p["stage"] for p in parts]
     if len(set(stages)) != len(stages):
         raise ValueError(f"join: two parts trained the same network ({stages})")
+    for p in parts:
+        if p["lineage"] != tr.lineage:
+            raise ValueError(f"join: the {p['stage']} part continued other weights than the shipped state")
     tr.steps, tr.history = {}, []
     for i, p in enumerate(parts):
         s = p["stage"]
         tr.nets[s].load_state_dict({k: v.float() for k, v in p["state"].items()})
-        tr.snapshots[SNAPSHOT_OF[s]] = {k: v.detach().clone() for k, v in tr.nets[s].state_dict().items()}
+        tr.snapshots[STAGE_SNAPSHOT[s]] = {k: v.detach().clone() for k, v in tr.nets[s].state_dict().items()}
         tr.history += p["history"]
         if i < len(parts) - 1:
             tr.lineage.append(run_summary(p["config"], p["steps"]))
@@ -62,23 +63,15 @@ def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
     from .data import Data
     log = run_log(run_dir)
     parts = [torch.load(p, map_location="cpu", weights_only=False) for p in parts]
-    cfg = dict(parts[-1]["config"], device="cpu")
+    cfg = parts[-1]["config"]
     data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
-    tr = Trainer(cfg, run_dir, data, log)
+    tr = Trainer(dict(cfg, device="cpu"), run_dir, data, log)
     tr.resume_from_shipped(shipped)
     join_parts(tr, parts, log)
+    tr.cfg = cfg   # the lineage entry export adds names the run that trained (its device), not this one
     tr.save()
-    results = finish_run(tr, log, export=False)   # evaluated here, on the CPU
-    # the lineage entry export adds describes the run that trained, not this evaluation
-    last = os.path.join(run_dir, "last.pt")
-    ck = torch.load(last, map_location="cpu", weights_only=False)
-    ck["config"] = parts[-1]["config"]
-    torch.save(ck, last)
-    if export:
-        from .export_models import export_run
-        export_run(run_dir, log=log)
-    return results
+    return finish_run(tr, log, export=export, device="cpu")   # evaluated here, on the CPU
 
 
 def main(argv=None):

@@ -54,6 +54,7 @@ def load_nets_state(nets, sd):
 
 
 SNAPSHOT_NET = {"fn_alone": ("fn", "nir"), "fg_pre": ("fg", "gray")}   # snapshot -> (network, mode)
+STAGE_SNAPSHOT = {net: snap for snap, (net, _) in SNAPSHOT_NET.items()}  # fn -> fn_alone, fg -> fg_pre
 
 
 def net_from_snapshot(cfg, snapshots, name):
@@ -162,7 +163,7 @@ class Trainer:
         them (F_G before cooperation, F_N alone), and a cooperative stage then starts again from these."""
         cont = self.snapshots.get("continue")
         if stage in ("fg", "fn") and self.step == 0 and not self.snapshots.get(stage + "_started"):
-            snap = self.snapshots.get({"fg": "fg_pre", "fn": "fn_alone"}[stage])
+            snap = self.snapshots.get(STAGE_SNAPSHOT[stage])
             if cont and snap is not None:
                 self.nets[stage].load_state_dict(snap)
             elif not cont and stage == "fn":
@@ -241,12 +242,12 @@ def _same_weights(a, b):
     return sa.keys() == sb.keys() and all(torch.equal(sa[k].cpu(), sb[k].cpu()) for k in sa)
 
 
-def final_evaluation(tr, log, max_photos=None):
+def final_evaluation(tr, log, max_photos=None, device=None):
     """Ablation + metrics on the validation sets; returns results dict (and picks the NIR model)."""
     from .evaluate import evaluate, format_table, val_psnr
     cfg, nets = tr.cfg, tr.nets
-    dev = cfg["device"]
-    on_dev = lambda m: m.to(dev).float().eval()   # evaluation runs where training ran, in fp32
+    dev = device or cfg["device"]                 # by default where training ran; in fp32
+    on_dev = lambda m: m.to(dev).float().eval()
     # A network identical to its snapshot (no cooperative stage since) is evaluated once, under the
     # snapshot's name, so a choice never claims cooperation that did not happen.
     fn_alone, fg_pre = (net_from_snapshot(cfg, tr.snapshots, n) for n in ("fn_alone", "fg_pre"))
@@ -280,9 +281,9 @@ def final_evaluation(tr, log, max_photos=None):
             "gray_scores": gscore}
 
 
-def finish_run(tr, log, out_dir=MODELS_DIR, export=True):
+def finish_run(tr, log, out_dir=MODELS_DIR, export=True, device=None):
     """After the last stage: evaluation, results.json, the choices recorded in last.pt, export to out_dir."""
-    results = final_evaluation(tr, log)
+    results = final_evaluation(tr, log, device=device)
     results.update(times=tr.times, steps=tr.steps, config=tr.cfg)
     json.dump(results, open(os.path.join(tr.run_dir, "results.json"), "w"), indent=1)
     last = os.path.join(tr.run_dir, "last.pt")

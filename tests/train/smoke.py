@@ -194,6 +194,14 @@ def main():
             failures.append("join: F_N did not change (the continuation trained nothing?)")
         if not same(tr4.nets["fg"].state_dict(), shipped["nets"]["fg"]) or tr4.steps != {"fn": 3}:
             failures.append(f"join: F_G changed or steps wrong ({tr4.steps})")
+        alien = dict(torch.load(os.path.join(run_dir, "fn-part.pt"), weights_only=False), lineage=[{"config": "x"}])
+        tr5 = Trainer(cfg, os.path.join(run_dir, "joined2"), data, log=lambda m: None)
+        tr5.resume_from_shipped(state_path)
+        try:
+            join_parts(tr5, [alien], log=lambda m: None)
+            failures.append("join: took a part that continued other weights")
+        except ValueError:
+            pass
 
         # the networks stay within the C core's layer set
         try:

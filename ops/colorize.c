@@ -30,7 +30,7 @@ property_double (strength, _("Strength"), 1.0)
   description (_("How much colour to apply; 0 gives back the input"))
   value_range (0.0, 1.0)
 
-property_int (working_size, _("Working size"), 512)
+property_int (working_size, _("Working size"), 384)
   description (_("Long side, in pixels, at which the network sees the whole picture; "
                  "0 runs it at full resolution in overlapping tiles"))
   value_range (0, 8192)

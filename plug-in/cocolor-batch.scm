@@ -58,4 +58,4 @@
   SF-STRING     "File pattern"  "*.jpg"
   SF-STRING     "Mode (nir or gray)" "nir"
   SF-ADJUSTMENT "Strength"      '(1 0 1 0.05 0.1 2 0)
-  SF-ADJUSTMENT "Working size"  '(512 0 8192 64 256 0 1))
+  SF-ADJUSTMENT "Working size"  '(384 0 8192 64 256 0 1))

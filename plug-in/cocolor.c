@@ -143,7 +143,7 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
     procedure, "working-size", _("_Working size"),
     _("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "
       "resolution in overlapping tiles (slower, more detail)"),
-    0, 8192, 512, G_PARAM_READWRITE);
+    0, 8192, 384, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument (
     procedure, "device", _("_Device"),
     _("Where the network runs: a GPU through OpenCL when there is one, or the CPU"),

@@ -4,7 +4,7 @@
 On the EPFL RGB-NIR validation pairs (../shared/data, the training code's
 split, masks respected), runs the installed op in NIR mode on the NIR picture
 and in gray mode on the BT.601 gray of the RGB picture, at the default
-working size and at working-size 0, and scores the results against the RGB
+working size and at working-size 0 (or the sizes --working-sizes lists), and scores the results against the RGB
 picture: PSNR (8-bit), SSIM, angular error (degrees), colourfulness ratio.
 A no-colour row (the input as gray RGB) is the baseline.
 
@@ -62,6 +62,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=None, help="the shared data folder (default: ../shared/data)")
     p.add_argument("--limit", type=int, default=0, help="at most this many pairs (0: all)")
+    p.add_argument("--working-sizes", default="default,0",
+                   help="comma-separated working sizes to score ('default': the op's own; 0: full-resolution tiles)")
     args = p.parse_args()
     root = args.data or default_root()
 
@@ -74,7 +76,7 @@ def main():
     if args.limit:
         pairs = pairs[: args.limit]
 
-    settings = [("default", None), ("0", 0)]
+    settings = [(ws, None if ws == "default" else int(ws)) for ws in args.working_sizes.split(",")]
     rows = {}
     seconds = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,9 +107,9 @@ def main():
     print("| mode | working size | PSNR (dB) | SSIM | AE (°) | colourfulness / GT |")
     print("|---|---|---|---|---|---|")
     for mode in ("nir", "gray"):
-        for label in ("no colour", "default", "0"):
+        for label in ["no colour"] + [label for label, _ in settings]:
             s = summarise(rows[(mode, label)])
-            name = {"default": "default (512)", "0": "0 (full-resolution tiles)"}.get(label, "—")
+            name = {"0": "0 (full-resolution tiles)", "no colour": "—"}.get(label, label)
             what = "no-colour baseline" if label == "no colour" else mode
             print(f"| {what} | {name} | {s['psnr']:.2f} | {s['ssim']:.3f} | {s['ae']:.2f} | "
                   f"{s['colf']:.2f} |")

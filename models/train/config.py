@@ -51,6 +51,7 @@ BASE = {
     # estimate is what hurt most.
     "cons_pix_space": "chroma",
     "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
+    "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes)
     "log_every": 50,
     "ckpt_every": 250,
     "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)

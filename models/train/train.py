@@ -190,7 +190,7 @@ class Trainer:
             if getattr(self, "_opt_state", None) is not None and self.step > 0:
                 self.opt.load_state_dict(self._opt_state)
             self._opt_state = None
-            schedule.set_modes(stage, self.nets)
+            schedule.set_modes(stage, self.nets, cfg.get("freeze_bn", False))
             base = schedule.stage_lr(cfg, stage)
             fn = schedule.STEP[stage]
             t0, acc, n = time.time(), {}, 0

@@ -203,6 +203,22 @@ def main():
         except ValueError:
             pass
 
+        # freeze_bn: a continuation changes F_N's weights but not BatchNorm's running statistics
+        def bn_stats(sd):
+            return {k: v.float() for k, v in sd.items() if "running_" in k}
+        for freeze in (False, True):
+            tr6 = Trainer(dict(cfg, freeze_bn=freeze), os.path.join(run_dir, f"fz{freeze}"), data,
+                          log=lambda m: None)
+            tr6.resume_from_shipped(state_path)
+            start = tr6.snapshots["fn_alone"]   # where the F_N stage starts from
+            before = bn_stats(start)
+            tr6.steps, tr6.stage_i, tr6.step = {"fn": 3}, 0, 0
+            tr6.run()
+            after = tr6.nets["fn"].state_dict()
+            moved = any(not torch.equal(v, bn_stats(after)[k]) for k, v in before.items())
+            if moved == freeze or torch.equal(start["core.e0.0.weight"].float(), after["core.e0.0.weight"]):
+                failures.append(f"freeze_bn={freeze}: running statistics moved={moved}, or weights unchanged")
+
         # the networks stay within the C core's layer set
         try:
             from models.train import export

@@ -52,6 +52,7 @@ BASE = {
     "cons_pix_space": "chroma",
     "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
     "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes)
+    "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
     "log_every": 50,
     "ckpt_every": 250,
     "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)

@@ -196,27 +196,34 @@ def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
 
 
 class Sampler:
-    """Random crops + flips from lists of Pairs, as float tensors in [0,1]."""
+    """Random crops + flips from lists of Pairs, as float tensors in [0,1].
 
-    def __init__(self, seed):
+    min_scale < 1 also shows each crop at a random scale in [min_scale, 1]: a window of size/scale pixels,
+    resized to size, so the networks see scenes at several scales (the op shows whole pictures)."""
+
+    def __init__(self, seed, min_scale=1.0):
         self.rng = random.Random(seed)
+        self.min_scale = min_scale
 
     def crop(self, items, n, size, need_nir=True):
         nirs, rgbs, masks = [], [], []
         for _ in range(n):
             p = items[self.rng.randrange(len(items))]
             h, w = p.rgb.shape[-2:]
-            cs = min(size, h, w)
+            want = size if self.min_scale >= 1.0 else round(size / self.rng.uniform(self.min_scale, 1.0))
+            cs = min(want, h, w)
             y = self.rng.randint(0, h - cs)
             x = self.rng.randint(0, w - cs)
             r = p.rgb[:, y:y + cs, x:x + cs]
             q = p.nir[:, y:y + cs, x:x + cs] if (need_nir and p.nir is not None) else None
             m = p.mask[:, y:y + cs, x:x + cs] if p.mask is not None else None
             flip = self.rng.random() < 0.5
-            if cs != size:  # tiny image: pad by reflection-free resize
+            if cs != size:  # a scaled window, or a tiny image: resize to the crop size
                 import torch.nn.functional as F
-                r = F.interpolate(r[None].float(), size=(size, size), mode="bilinear")[0].round().byte()
-                q = None if q is None else F.interpolate(q[None].float(), size=(size, size), mode="bilinear")[0].round().byte()
+                aa = cs > size   # antialias when shrinking
+                r = F.interpolate(r[None].float(), size=(size, size), mode="bilinear", antialias=aa)[0].round().byte()
+                q = None if q is None else F.interpolate(q[None].float(), size=(size, size), mode="bilinear",
+                                                         antialias=aa)[0].round().byte()
                 m = None if m is None else F.interpolate(m[None].float(), size=(size, size), mode="nearest")[0].byte()
             if flip:
                 r = r.flip(-1)

@@ -219,6 +219,22 @@ def main():
             if moved == freeze or torch.equal(start["core.e0.0.weight"].float(), after["core.e0.0.weight"]):
                 failures.append(f"freeze_bn={freeze}: running statistics moved={moved}, or weights unchanged")
 
+        # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
+        # the crops (and the random stream) are exactly those of before
+        ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()
+        ramp_pairs = [Pair("ramp", "ramp", ramp[:1].clone(), ramp, None, "rgb/ramp")]
+        spans = {}
+        for ms in (1.0, 0.25):
+            _, r, _ = Sampler(7, ms).crop(ramp_pairs, 16, 64)
+            spans[ms] = (r[:, 0, 0, -1] - r[:, 0, 0, 0]).max().item() * 255
+            if tuple(r.shape) != (16, 3, 64, 64):
+                failures.append(f"min_scale={ms}: crop shape {tuple(r.shape)}")
+        print(f"widest horizontal span in 16 crops of 64 px: {spans[1.0]:.0f} (scale 1), {spans[0.25]:.0f} (min_scale 0.25)")
+        if not spans[0.25] > 1.5 * spans[1.0]:
+            failures.append(f"min_scale 0.25 did not widen the crops' view: {spans}")
+        if not torch.equal(Sampler(7).crop(ramp_pairs, 4, 64)[1], Sampler(7, 1.0).crop(ramp_pairs, 4, 64)[1]):
+            failures.append("Sampler(seed) and Sampler(seed, 1.0) drew different crops")
+
         # the networks stay within the C core's layer set
         try:
             from models.train import export

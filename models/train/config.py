@@ -53,6 +53,8 @@ BASE = {
     "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
     "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes)
     "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
+    "ema": 0.0,                   # > 0: decay of a per-step moving average of the trained weights; each
+                                  # stage ends on the average (train.Trainer._ema_update)
     "log_every": 50,
     "ckpt_every": 250,
     "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)

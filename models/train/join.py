@@ -29,7 +29,9 @@ def slim(run_dir, out):
     # a run stopped by its deadline has not ended the stage: its current network is what it reached
     done = ck["stage_i"] > schedule.STAGES.index(stage)
     reached = ck["steps"][stage] if done else ck["step"]
-    part = {"stage": stage, "state": ck["nets"][stage], "steps": {stage: reached}, "config": ck["config"],
+    # unfinished with a moving average: the average is what the stage would have ended on
+    state = ck["nets"][stage] if done or stage not in ck.get("ema", {}) else ck["ema"][stage]
+    part = {"stage": stage, "state": {k: v.cpu() for k, v in state.items()}, "steps": {stage: reached}, "config": ck["config"],
             "history": ck["history"], "lineage": ck["lineage"]}   # lineage: which weights it continued
     torch.save(part, out)
     print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}) -> {out}")

@@ -52,12 +52,15 @@ def stage_lr(cfg, stage):
     return cfg["lr"] * (cfg["coop_lr_frac"] if stage == "coop" else 1.0)
 
 
+STAGE_NETS = {"fg": ["fg"], "trans": ["tn2g", "tg2n"], "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
+              "fuse": ["fuse"]}   # the networks each stage trains ("fuse": only the gate)
+
+
 def set_modes(stage, nets, freeze_bn=False):
     """Training mode for the networks the stage trains, eval mode for the rest.  freeze_bn keeps the
     trained networks' BatchNorm layers on their running statistics (continuing at a small batch: batch
     statistics of a few crops are noisy, and the running ones drift with them)."""
-    train = {"fg": ["fg"], "trans": ["tn2g", "tg2n"], "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
-             "fuse": ["fuse"]}[stage]
+    train = STAGE_NETS[stage]
     for k, m in nets.items():
         m = m.gate if k == "fuse" else m   # the fusion module owns only its gate
         m.train(k in train)

@@ -99,6 +99,8 @@ class Trainer:
         self.budget = None      # {stage: seconds} with --budget-minutes
         self.sized = []         # stages whose step count the budget fixed
         self.lineage = []       # earlier runs these weights continue (from the shipped state)
+        self.ema = {}           # with cfg["ema"]: {network: averaged state} for the stage in progress
+        self.ema_raw = {}       # {network: its last raw state} when a stage ended on the average
 
     # ---- checkpoints
     def save(self):
@@ -107,7 +109,7 @@ class Trainer:
               "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
               "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
               "snapshots": self.snapshots, "history": self.history, "times": self.times,
-              "sized": self.sized, "lineage": self.lineage}
+              "sized": self.sized, "lineage": self.lineage, "ema": self.ema, "ema_raw": self.ema_raw}
         tmp = os.path.join(self.run_dir, "last.pt.tmp")
         torch.save(ck, tmp)
         os.replace(tmp, os.path.join(self.run_dir, "last.pt"))
@@ -121,6 +123,9 @@ class Trainer:
         self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
         self.sized = ck.get("sized", [])
         self.lineage = ck.get("lineage", [])
+        dev = self.cfg["device"]
+        self.ema = {k: {n: t.to(dev) for n, t in sd.items()} for k, sd in ck.get("ema", {}).items()}
+        self.ema_raw = ck.get("ema_raw", {})
         self._opt_state = ck["opt"]
         self.log(f"resumed {path}: stage {schedule.STAGES[self.stage_i] if self.stage_i < len(schedule.STAGES) else 'done'}"
                  f" step {self.step}")
@@ -171,7 +176,34 @@ class Trainer:
             self.nets[stage].set_mode("gray" if stage == "fg" else "nir")
             self.snapshots[stage + "_started"] = True
 
+    def _module(self, k):
+        return self.nets[k].gate if k == "fuse" else self.nets[k]
+
+    def _ema_update(self, stage):
+        """Moves the average toward the stage's networks after an optimiser step.  The decay ramps up as
+        (1 + n) / (10 + n) so that the weights a stage starts from fade out of the average quickly."""
+        decay = self.cfg.get("ema", 0.0)
+        if decay <= 0:
+            return
+        d = min(decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for k in schedule.STAGE_NETS[stage]:
+                sd = self._module(k).state_dict()
+                avg = self.ema.setdefault(k, {n: t.detach().clone() for n, t in sd.items()})
+                floats = [n for n, t in sd.items() if t.is_floating_point()]
+                torch._foreach_lerp_([avg[n] for n in floats], [sd[n].detach() for n in floats], 1 - d)
+                for n, t in sd.items():
+                    if not t.is_floating_point():   # BatchNorm's batch counter
+                        avg[n].copy_(t)
+
     def _end_stage(self, stage):
+        if self.ema:   # the stage ends on its average; the raw weights stay in the checkpoint for comparison
+            for k, avg in self.ema.items():
+                self.ema_raw[k] = {n: t.detach().cpu().clone() for n, t in self._module(k).state_dict().items()}
+                self._module(k).load_state_dict(avg)
+            self.log(f"{stage}: ended on the moving average (decay {self.cfg['ema']}) of "
+                     f"{', '.join(self.ema)}")
+            self.ema = {}
         if stage == "fg":
             self.snapshots["fg_pre"] = copy.deepcopy(self.nets["fg"].state_dict())
         if stage == "fn":
@@ -204,6 +236,7 @@ class Trainer:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.opt.param_groups[0]["params"], 1.0)
                 self.opt.step()
+                self._ema_update(stage)
                 self.step += 1
                 n += 1
                 acc["loss"] = acc.get("loss", 0.0) + loss.item()   # .item() waits for the GPU: timings hold

@@ -219,6 +219,30 @@ def main():
             if moved == freeze or torch.equal(start["core.e0.0.weight"].float(), after["core.e0.0.weight"]):
                 failures.append(f"freeze_bn={freeze}: running statistics moved={moved}, or weights unchanged")
 
+        # ema: the stage ends on the moving average of its per-step weights (decay ramped by step); the raw
+        # weights are kept beside it
+        tr7 = Trainer(dict(cfg, ema=0.5), os.path.join(run_dir, "ema"), data, log=lambda m: None)
+        tr7.resume_from_shipped(state_path)
+        seen, update = [], tr7._ema_update
+        def record(stage):
+            seen.append({k: v.detach().clone() for k, v in tr7.nets["fn"].state_dict().items()})
+            update(stage)
+        tr7._ema_update = record
+        tr7.steps, tr7.stage_i, tr7.step = {"fn": 4}, 0, 0
+        tr7.run()
+        want = dict(seen[0])
+        for i, w in enumerate(seen[1:], start=1):
+            d = min(0.5, (1 + i) / (10 + i))
+            want = {k: d * want[k] + (1 - d) * v if v.is_floating_point() else v for k, v in w.items()}
+        got = tr7.nets["fn"].state_dict()
+        err = max((got[k] - want[k]).abs().max().item() for k in want if want[k].is_floating_point())
+        raw = tr7.ema_raw.get("fn", {})
+        if len(seen) != 4 or err > 1e-6 or not raw or torch.equal(raw["core.e0.0.weight"], got["core.e0.0.weight"]) \
+                or not torch.equal(raw["core.e0.0.weight"], seen[-1]["core.e0.0.weight"]) or tr7.ema:
+            failures.append(f"ema: F_N is not the moving average of its steps ({len(seen)} steps, error {err:.2e})")
+        if not all(torch.equal(tr7.snapshots["fn_alone"][k], got[k]) for k in got):
+            failures.append("ema: the F_N-alone snapshot is not the averaged network")
+
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)
         ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()

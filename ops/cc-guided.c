@@ -18,9 +18,9 @@ box_mean (const double *sat, int w, int h, int r, float *out)
       for (int x = 0; x < w; x++)
         {
           int x0 = MAX (x - r, 0), x1 = MIN (x + r + 1, w);
-          double s = sat[(gsize) y1 * (w + 1) + x1] - sat[(gsize) y0 * (w + 1) + x1]
-                     - sat[(gsize) y1 * (w + 1) + x0] + sat[(gsize) y0 * (w + 1) + x0];
-          out[(gsize) y * w + x] = (float) (s / ((double) (x1 - x0) * (y1 - y0)));
+          double s = sat[(gsize)y1 * (w + 1) + x1] - sat[(gsize)y0 * (w + 1) + x1]
+                     - sat[(gsize)y1 * (w + 1) + x0] + sat[(gsize)y0 * (w + 1) + x0];
+          out[(gsize)y * w + x] = (float)(s / ((double)(x1 - x0) * (y1 - y0)));
         }
     }
 }
@@ -34,13 +34,13 @@ summed_area (const float *f, const float *g, int w, int h, double *sat)
   for (int y = 0; y < h; y++)
     {
       double row = 0.0;
-      double *line = sat + (gsize) (y + 1) * (w + 1);
+      double *line = sat + (gsize)(y + 1) * (w + 1);
       const double *above = line - (w + 1);
       line[0] = 0.0;
       for (int x = 0; x < w; x++)
         {
-          gsize i = (gsize) y * w + x;
-          row += g ? (double) f[i] * g[i] : f[i];
+          gsize i = (gsize)y * w + x;
+          row += g ? (double)f[i] * g[i] : f[i];
           line[x + 1] = above[x + 1] + row;
         }
     }
@@ -60,11 +60,11 @@ cc_guided_fit (const float *guide, const float *src, int width, int height, int 
   if (width < 1 || height < 1 || channels < 1 || radius < 1 || !(eps > 0.0f))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Guided upsampling: invalid parameters (%d×%d, %d channels, radius %d)"),
+                   _ ("Guided upsampling: invalid parameters (%d×%d, %d channels, radius %d)"),
                    width, height, channels, radius);
       return NULL;
     }
-  gsize n = (gsize) width * height;
+  gsize n = (gsize)width * height;
   g_autoptr (CcGuidedModel) model = g_new0 (CcGuidedModel, 1);
   model->width = width;
   model->height = height;
@@ -76,7 +76,7 @@ cc_guided_fit (const float *guide, const float *src, int width, int height, int 
   if (!model->a || !model->b || !sat || !work)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Guided upsampling: out of memory for a %d×%d picture"), width, height);
+                   _ ("Guided upsampling: out of memory for a %d×%d picture"), width, height);
       return NULL;
     }
   float *mean_g = work, *var_g = work + n, *mean_s = work + 2 * n, *cov = work + 3 * n;
@@ -124,14 +124,14 @@ cc_guided_model_free (CcGuidedModel *model)
 static inline void
 source_coordinate (int i, int full, int small, int *i0, int *i1, float *t)
 {
-  float s = ((float) i + 0.5f) * (float) small / (float) full - 0.5f;
+  float s = ((float)i + 0.5f) * (float)small / (float)full - 0.5f;
   if (s <= 0.0f)
     {
       *i0 = *i1 = 0;
       *t = 0.0f;
       return;
     }
-  int lo = (int) s;
+  int lo = (int)s;
   if (lo >= small - 1)
     {
       *i0 = *i1 = small - 1;
@@ -140,7 +140,7 @@ source_coordinate (int i, int full, int small, int *i0, int *i1, float *t)
     }
   *i0 = lo;
   *i1 = lo + 1;
-  *t = s - (float) lo;
+  *t = s - (float)lo;
 }
 
 void
@@ -148,7 +148,7 @@ cc_guided_apply (const CcGuidedModel *model, int full_width, int full_height, in
                  int cols, int rows, const float *guide, float *out)
 {
   const int w = model->width, C = model->channels;
-  const gsize n = (gsize) w * model->height;
+  const gsize n = (gsize)w * model->height;
 
   for (int r = 0; r < rows; r++)
     {
@@ -160,11 +160,11 @@ cc_guided_apply (const CcGuidedModel *model, int full_width, int full_height, in
           int xa, xb;
           float tx;
           source_coordinate (x0 + col, full_width, w, &xa, &xb, &tx);
-          gsize i00 = (gsize) ya * w + xa, i01 = (gsize) ya * w + xb;
-          gsize i10 = (gsize) yb * w + xa, i11 = (gsize) yb * w + xb;
+          gsize i00 = (gsize)ya * w + xa, i01 = (gsize)ya * w + xb;
+          gsize i10 = (gsize)yb * w + xa, i11 = (gsize)yb * w + xb;
           float w00 = (1 - ty) * (1 - tx), w01 = (1 - ty) * tx, w10 = ty * (1 - tx), w11 = ty * tx;
-          float g = guide[(gsize) r * cols + col];
-          float *o = out + ((gsize) r * cols + col) * C;
+          float g = guide[(gsize)r * cols + col];
+          float *o = out + ((gsize)r * cols + col) * C;
           for (int c = 0; c < C; c++)
             {
               const float *a = model->a + c * n, *b = model->b + c * n;

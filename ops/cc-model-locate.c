@@ -18,7 +18,7 @@ static char *
 module_dir (void)
 {
   Dl_info info;
-  if (dladdr ((void *) module_dir, &info) && info.dli_fname && g_path_is_absolute (info.dli_fname))
+  if (dladdr ((void *)module_dir, &info) && info.dli_fname && g_path_is_absolute (info.dli_fname))
     return g_path_get_dirname (info.dli_fname);
   return NULL;
 }

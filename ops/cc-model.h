@@ -34,9 +34,9 @@ typedef struct
 
 typedef enum
 {
-  CC_OP_CONV2D,            /* weight [O,I,k,k], optional bias [O]; stride, padding, act */
+  CC_OP_CONV2D, /* weight [O,I,k,k], optional bias [O]; stride, padding, act */
   CC_OP_RELU,
-  CC_OP_LEAKY_RELU,        /* alpha */
+  CC_OP_LEAKY_RELU, /* alpha */
   CC_OP_SILU,
   CC_OP_SIGMOID,
   CC_OP_TANH,
@@ -90,11 +90,11 @@ typedef struct
   float input_min, input_max; /* value range of the input */
   char *input_space;          /* e.g. "nir-linear", "srgb-luma" */
   int output_channels;
-  char *output_space;         /* e.g. "srgb", "lab-ab" */
+  char *output_space; /* e.g. "srgb", "lab-ab" */
   float output_min, output_max;
-  int train_resolution;       /* side, in pixels, the network was trained at */
+  int train_resolution; /* side, in pixels, the network was trained at */
   char *version;
-  char *provenance_json;      /* training data, metrics... as JSON text */
+  char *provenance_json; /* training data, metrics... as JSON text */
 } CcModelInfo;
 
 typedef struct _CcModel CcModel;
@@ -106,8 +106,9 @@ struct _CcModel
   CcTensor *tensors;
   int n_nodes;
   CcNode *nodes;
-  int output;       /* value id of the graph output */
-  int downsamples;  /* product of strides/pools along the deepest path: input sides must divide by it */
+  int output;      /* value id of the graph output */
+  int downsamples; /* product of strides/pools along the deepest path: input sides must divide by it
+                    */
   CcModelInfo info;
 };
 

@@ -23,8 +23,7 @@ cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b)
 {
   return a->task == b->task && g_strcmp0 (a->model_path, b->model_path) == 0
          && a->working_size == b->working_size && a->device == b->device && a->space == b->space
-         && a->level == b->level
-         && gegl_rectangle_equal (&a->bbox, &b->bbox);
+         && a->level == b->level && gegl_rectangle_equal (&a->bbox, &b->bbox);
 }
 
 void
@@ -45,9 +44,9 @@ small_size (int width, int height, int working_size, int *w, int *h)
       *h = height;
       return;
     }
-  double scale = (double) working_size / long_side;
-  *w = MAX (1, (int) lround (width * scale));
-  *h = MAX (1, (int) lround (height * scale));
+  double scale = (double)working_size / long_side;
+  *w = MAX (1, (int)lround (width * scale));
+  *h = MAX (1, (int)lround (height * scale));
 }
 
 /* Area-averages the picture's luminance down to w × h in one pass over the
@@ -56,31 +55,31 @@ static gboolean
 read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl *format,
                       int w, int h, float *lum, GError **error)
 {
-  gsize n = (gsize) w * h;
+  gsize n = (gsize)w * h;
   g_autofree double *sum = g_try_new0 (double, n);
   g_autofree guint32 *count = g_try_new0 (guint32, n);
   g_autofree int *bin_x = g_try_new (int, rect->width);
   if (!sum || !count || !bin_x)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Out of memory while reading a %d×%d picture"), rect->width, rect->height);
+                   _ ("Out of memory while reading a %d×%d picture"), rect->width, rect->height);
       return FALSE;
     }
   for (int x = 0; x < rect->width; x++)
-    bin_x[x] = (int) ((gint64) x * w / rect->width);
+    bin_x[x] = (int)((gint64)x * w / rect->width);
 
-  GeglBufferIterator *it
-    = gegl_buffer_iterator_new (input, rect, level, format, GEGL_ACCESS_READ, GEGL_ABYSS_CLAMP, 1);
+  GeglBufferIterator *it = gegl_buffer_iterator_new (input, rect, level, format, GEGL_ACCESS_READ,
+                                                     GEGL_ABYSS_CLAMP, 1);
   while (gegl_buffer_iterator_next (it))
     {
       const float *px = it->items[0].data;
       const GeglRectangle *roi = &it->items[0].roi;
       for (int y = 0; y < roi->height; y++)
         {
-          int by = (int) ((gint64) (roi->y - rect->y + y) * h / rect->height);
-          double *srow = sum + (gsize) by * w;
-          guint32 *crow = count + (gsize) by * w;
-          const float *line = px + (gsize) y * roi->width * 4;
+          int by = (int)((gint64)(roi->y - rect->y + y) * h / rect->height);
+          double *srow = sum + (gsize)by * w;
+          guint32 *crow = count + (gsize)by * w;
+          const float *line = px + (gsize)y * roi->width * 4;
           for (int x = 0; x < roi->width; x++)
             {
               int bx = bin_x[roi->x - rect->x + x];
@@ -92,7 +91,7 @@ read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, c
         }
     }
   for (gsize i = 0; i < n; i++)
-    lum[i] = count[i] ? (float) (sum[i] / count[i]) : 0.0f;
+    lum[i] = count[i] ? (float)(sum[i] / count[i]) : 0.0f;
   return TRUE;
 }
 
@@ -112,7 +111,7 @@ attach_opencl (CcPrediction *prediction)
   if (!prediction->opencl)
     cc_cl_colour_fall_back (device, error);
 #else
-  (void) prediction;
+  (void)prediction;
 #endif
 }
 
@@ -131,12 +130,12 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
     }
   if (rect.width < 1 || rect.height < 1)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("The picture is empty"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("The picture is empty"));
       return NULL;
     }
 
   g_autoptr (CcPredictor) predictor
-    = cc_predictor_get (key->model_path, key->task, key->device, error);
+      = cc_predictor_get (key->model_path, key->task, key->device, error);
   if (!predictor)
     return NULL;
 
@@ -155,13 +154,13 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
 
   int w, h;
   small_size (rect.width, rect.height, key->working_size, &w, &h);
-  gsize n = (gsize) w * h;
+  gsize n = (gsize)w * h;
   g_autofree float *lum = g_try_new (float, n);
   g_autofree float *rgb = g_try_new (float, n * 3);
   if (!lum || !rgb)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Out of memory for a %d×%d working picture; lower the working size"), w, h);
+                   _ ("Out of memory for a %d×%d working picture; lower the working size"), w, h);
       cc_prediction_unref (prediction);
       return NULL;
     }
@@ -192,7 +191,7 @@ render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *
   if (!prediction->opencl || g_atomic_int_get (&prediction->opencl_failed))
     return FALSE;
   if (colour)
-    ok = cc_cl_colour_blend (prediction->opencl, (gsize) roi->width * roi->height, colour, in,
+    ok = cc_cl_colour_blend (prediction->opencl, (gsize)roi->width * roi->height, colour, in,
                              strength, keep_luma, out, &error);
   else
     ok = cc_cl_colour_guided (prediction->opencl, rect->width, rect->height, roi->x - rect->x,
@@ -205,8 +204,8 @@ render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *
     }
   return ok;
 #else
-  (void) prediction, (void) roi, (void) colour, (void) in, (void) strength, (void) keep_luma;
-  (void) out;
+  (void)prediction, (void)roi, (void)colour, (void)in, (void)strength, (void)keep_luma;
+  (void)out;
   return FALSE;
 #endif
 }
@@ -216,7 +215,7 @@ new_floats (gsize n, GError **error)
 {
   float *f = g_try_new (float, n);
   if (!f)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of memory"));
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _ ("Out of memory"));
   return f;
 }
 
@@ -225,7 +224,7 @@ cc_prediction_render (CcPrediction *prediction, GeglBuffer *input, const GeglRec
                       const float *in, float strength, gboolean keep_luma, float *out,
                       GError **error)
 {
-  const gsize n = (gsize) roi->width * roi->height;
+  const gsize n = (gsize)roi->width * roi->height;
   g_autofree float *colour = NULL; /* R'G'B' per pixel; then the guide, for the guided model */
 
   if (prediction->tiles)

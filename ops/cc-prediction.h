@@ -25,9 +25,9 @@ typedef struct
   char *model_path; /* resolved path */
   int working_size; /* long side at which the network runs */
   CcDevice device;
-  const Babl *space;     /* the input's colour space */
-  int level;             /* GEGL mipmap level the pixels come from */
-  GeglRectangle bbox;    /* input bounding box at level 0 */
+  const Babl *space;  /* the input's colour space */
+  int level;          /* GEGL mipmap level the pixels come from */
+  GeglRectangle bbox; /* input bounding box at level 0 */
 } CcPredictionKey;
 
 typedef struct _CcTiles CcTiles;
@@ -36,9 +36,9 @@ typedef struct _CcClColour CcClColour;
 typedef struct
 {
   CcPredictionKey key;
-  GeglRectangle rect;          /* the picture at `level`, in that level's coordinates */
-  CcGuidedModel *guided;       /* working size > 0: R'G'B' from Y', fitted at working size */
-  CcTiles *tiles;              /* working size 0: full-resolution tiles */
+  GeglRectangle rect;    /* the picture at `level`, in that level's coordinates */
+  CcGuidedModel *guided; /* working size > 0: R'G'B' from Y', fitted at working size */
+  CcTiles *tiles;        /* working size 0: full-resolution tiles */
   /* The colour steps on OpenCL where the network's device is an OpenCL one
    * (device opencl, or auto with a GPU); NULL: on the CPU. */
   CcClColour *opencl;
@@ -51,8 +51,7 @@ void cc_prediction_key_clear (CcPredictionKey *key);
 /* Working size > 0: reads input (at key->level) once, runs the network and
  * fits the guided model.  Working size 0: loads the model; tiles are run as
  * they are needed.  The returned prediction has one reference. */
-CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key,
-                                     GError **error);
+CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error);
 
 /* The op's result over roi, a rectangle of the picture at key->level:
  * the predicted colour blended into in (roi's input pixels, R'G'B'A float)

@@ -11,12 +11,12 @@
 
 /* The most activation memory one network run may take; past it the op
  * asks for a smaller working size instead of driving GIMP out of memory. */
-#define MAX_RUN_BYTES ((gsize) 3 << 30)
+#define MAX_RUN_BYTES ((gsize)3 << 30)
 
 struct _CcPredictor
 {
   gatomicrefcount refs;
-  char *key;          /* in the cache: device and path */
+  char *key; /* in the cache: device and path */
   char *path;
   CcDevice device;
   gint64 mtime, size; /* of the file when loaded */
@@ -32,7 +32,7 @@ static GHashTable *cache;
 static const char *
 task_label (CcTask task)
 {
-  return task == CC_TASK_NIR ? _("near-infrared") : _("grayscale");
+  return task == CC_TASK_NIR ? _ ("near-infrared") : _ ("grayscale");
 }
 
 static gboolean
@@ -42,17 +42,17 @@ check_contract (const CcModel *model, CcTask task, GError **error)
   if (info->task != task)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("%s is a %s model, but the mode asks for %s"), model->path,
+                   _ ("%s is a %s model, but the mode asks for %s"), model->path,
                    task_label (info->task), task_label (task));
       return FALSE;
     }
-  if (info->input_channels != 1 || info->output_channels != 3
-      || !info->output_space || g_ascii_strncasecmp (info->output_space, "srgb", 4) != 0
+  if (info->input_channels != 1 || info->output_channels != 3 || !info->output_space
+      || g_ascii_strncasecmp (info->output_space, "srgb", 4) != 0
       || !(info->input_max > info->input_min) || !(info->output_max > info->output_min))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _("%s does not take one luminance channel and give sRGB colour "
-                     "(%d channels in, %d out, output space “%s”)"),
+                   _ ("%s does not take one luminance channel and give sRGB colour "
+                      "(%d channels in, %d out, output space “%s”)"),
                    model->path, info->input_channels, info->output_channels,
                    info->output_space ? info->output_space : "");
       return FALSE;
@@ -90,22 +90,22 @@ cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error
 {
   GStatBuf st;
   device = cc_device_from_env (device);
-  g_autofree char *key = g_strdup_printf ("%d:%s", (int) device, path ? path : "");
+  g_autofree char *key = g_strdup_printf ("%d:%s", (int)device, path ? path : "");
 
   if (!path || g_stat (path, &st) != 0)
     {
       int saved = errno;
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _("Cannot open the model %s: %s"),
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _ ("Cannot open the model %s: %s"),
                    path ? path : "(none)", g_strerror (saved));
       return NULL;
     }
 
   g_mutex_lock (&cache_lock);
   if (!cache)
-    cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                   (GDestroyNotify) cc_predictor_unref);
+    cache
+        = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)cc_predictor_unref);
   CcPredictor *predictor = g_hash_table_lookup (cache, key);
-  if (predictor && (predictor->mtime != (gint64) st.st_mtime || predictor->size != st.st_size))
+  if (predictor && (predictor->mtime != (gint64)st.st_mtime || predictor->size != st.st_size))
     {
       g_hash_table_remove (cache, key); /* the file changed: load it again */
       predictor = NULL;
@@ -165,7 +165,7 @@ forward_for (CcPredictor *predictor, int height, int width, GError **error)
     return fw;
   g_clear_pointer (&predictor->forward, cc_forward_free);
 
-  int threads = (int) g_get_num_processors ();
+  int threads = (int)g_get_num_processors ();
   g_autoptr (CcPlan) plan = cc_plan_new (predictor->model, height, width, NULL, error);
   if (!plan)
     return NULL;
@@ -173,8 +173,8 @@ forward_for (CcPredictor *predictor, int height, int width, GError **error)
   if (peak > MAX_RUN_BYTES)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("A %d×%d working picture needs %" G_GSIZE_FORMAT " MB for the network; "
-                     "lower the working size"),
+                   _ ("A %d×%d working picture needs %" G_GSIZE_FORMAT " MB for the network; "
+                      "lower the working size"),
                    width, height, peak >> 20);
       return NULL;
     }
@@ -190,7 +190,7 @@ cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int heigh
   const CcModelInfo *info = &predictor->model->info;
   const int step = MAX (1, predictor->model->downsamples);
   const int W = round_up (width, step), H = round_up (height, step);
-  const gsize n = (gsize) W * H;
+  const gsize n = (gsize)W * H;
   gboolean ok = FALSE;
 
   g_autofree float *in = g_try_new (float, n);
@@ -198,15 +198,15 @@ cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int heigh
   if (!in || !out)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Out of memory for a %d×%d working picture"), W, H);
+                   _ ("Out of memory for a %d×%d working picture"), W, H);
       return FALSE;
     }
   /* Pad by repeating the edges, and map [0, 1] to the model's input range. */
   const float scale = info->input_max - info->input_min;
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
-      in[(gsize) y * W + x]
-        = info->input_min + scale * lum[(gsize) MIN (y, height - 1) * width + MIN (x, width - 1)];
+      in[(gsize)y * W + x]
+          = info->input_min + scale * lum[(gsize)MIN (y, height - 1) * width + MIN (x, width - 1)];
 
   g_mutex_lock (&predictor->lock);
   CcForward *fw = forward_for (predictor, H, W, error);
@@ -217,7 +217,7 @@ cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int heigh
       CcShape shape = cc_forward_get_plan (fw)->values[predictor->model->output].shape;
       if (shape.c != 3 || shape.h != H || shape.w != W)
         g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                     _("%s gives a %d×%d×%d output for a %d×%d input; the op needs 3×%d×%d"),
+                     _ ("%s gives a %d×%d×%d output for a %d×%d input; the op needs 3×%d×%d"),
                      predictor->path, shape.c, shape.h, shape.w, H, W, H, W);
       else
         ok = cc_forward_run (fw, in, out, error);
@@ -231,8 +231,8 @@ cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int heigh
     for (int y = 0; y < height; y++)
       for (int x = 0; x < width; x++)
         {
-          float v = (out[(gsize) c * n + (gsize) y * W + x] - info->output_min) / range;
-          rgb[((gsize) c * height + y) * width + x] = CLAMP (v, 0.0f, 1.0f);
+          float v = (out[(gsize)c * n + (gsize)y * W + x] - info->output_min) / range;
+          rgb[((gsize)c * height + y) * width + x] = CLAMP (v, 0.0f, 1.0f);
         }
   return TRUE;
 }

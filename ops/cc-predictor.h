@@ -11,9 +11,9 @@ G_BEGIN_DECLS
 typedef struct _CcPredictor CcPredictor;
 
 /* The shared predictor for path (loaded on first use; reloaded when the file
- * changes), running on `device` (COCOLOR_DEVICE overrides it).  Fails when the model cannot be loaded or its contract is not
- * one the op can feed: one luminance channel in, sRGB out, or the task
- * differs from `task`. */
+ * changes), running on `device` (COCOLOR_DEVICE overrides it).  Fails when the model cannot be
+ * loaded or its contract is not one the op can feed: one luminance channel in, sRGB out, or the
+ * task differs from `task`. */
 CcPredictor *cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error);
 CcPredictor *cc_predictor_ref (CcPredictor *predictor);
 void cc_predictor_unref (CcPredictor *predictor);

@@ -37,9 +37,9 @@ feather (int p, int a, int size, int len, int overlap)
 {
   float w = 1.0f;
   if (a > 0)
-    w = MIN (w, ((float) (p - a) + 0.5f) / overlap);
+    w = MIN (w, ((float)(p - a) + 0.5f) / overlap);
   if (a + size < len)
-    w = MIN (w, ((float) (a + size - p) - 0.5f) / overlap);
+    w = MIN (w, ((float)(a + size - p) - 0.5f) / overlap);
   return w;
 }
 
@@ -58,13 +58,12 @@ struct _CcTiles
   int tile, overlap;
   Axis x, y;
   GMutex lock;
-  GQueue cache;  /* CachedTile *, most recent first */
+  GQueue cache; /* CachedTile *, most recent first */
   guint capacity;
 };
 
 CcTiles *
-cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level,
-              const Babl *rgba_format)
+cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level, const Babl *rgba_format)
 {
   CcTiles *tiles = g_new0 (CcTiles, 1);
   int step = MAX (1, cc_predictor_get_model (predictor)->downsamples);
@@ -118,18 +117,17 @@ run_tile (CcTiles *tiles, GeglBuffer *input, int i, int j, GError **error)
 {
   GeglRectangle r = { tiles->rect.x + tiles->x.origin[i], tiles->rect.y + tiles->y.origin[j],
                       tiles->x.size, tiles->y.size };
-  gsize n = (gsize) r.width * r.height;
+  gsize n = (gsize)r.width * r.height;
   g_autofree float *lum = g_try_new (float, n);
   g_autofree float *rgb = g_try_new (float, 3 * n);
   if (!lum || !rgb)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Out of memory for a %d×%d tile"), r.width, r.height);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _ ("Out of memory for a %d×%d tile"),
+                   r.width, r.height);
       return NULL;
     }
-  GeglBufferIterator *it = gegl_buffer_iterator_new (input, &r, tiles->level,
-                                                     tiles->rgba_format, GEGL_ACCESS_READ,
-                                                     GEGL_ABYSS_CLAMP, 1);
+  GeglBufferIterator *it = gegl_buffer_iterator_new (input, &r, tiles->level, tiles->rgba_format,
+                                                     GEGL_ACCESS_READ, GEGL_ABYSS_CLAMP, 1);
   while (gegl_buffer_iterator_next (it))
     {
       const float *px = it->items[0].data;
@@ -137,9 +135,9 @@ run_tile (CcTiles *tiles, GeglBuffer *input, int i, int j, GError **error)
       for (int y = 0; y < roi->height; y++)
         for (int x = 0; x < roi->width; x++)
           {
-            float v = cc_luma (px + 4 * ((gsize) y * roi->width + x));
-            lum[(gsize) (roi->y - r.y + y) * r.width + (roi->x - r.x + x)]
-              = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
+            float v = cc_luma (px + 4 * ((gsize)y * roi->width + x));
+            lum[(gsize)(roi->y - r.y + y) * r.width + (roi->x - r.x + x)]
+                = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
           }
     }
   if (!cc_predictor_run (tiles->predictor, lum, r.width, r.height, rgb, error))
@@ -180,11 +178,11 @@ cc_tiles_colour (CcTiles *tiles, GeglBuffer *input, const GeglRectangle *roi, fl
 {
   const int W = tiles->rect.width, H = tiles->rect.height;
   const int rx = roi->x - tiles->rect.x, ry = roi->y - tiles->rect.y;
-  const gsize n = (gsize) roi->width * roi->height;
+  const gsize n = (gsize)roi->width * roi->height;
   g_autofree float *weight = g_try_new0 (float, n);
   if (!weight)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of memory"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _ ("Out of memory"));
       return FALSE;
     }
   memset (colour, 0, 3 * n * sizeof (float));
@@ -209,15 +207,15 @@ cc_tiles_colour (CcTiles *tiles, GeglBuffer *input, const GeglRectangle *roi, fl
               ok = FALSE;
               break;
             }
-          const gsize plane = (gsize) tw * th;
+          const gsize plane = (gsize)tw * th;
           for (int y = y0; y < y1; y++)
             {
               float wy = feather (y, ty, th, H, tiles->overlap);
               for (int x = x0; x < x1; x++)
                 {
                   float w = wy * feather (x, tx, tw, W, tiles->overlap);
-                  gsize src = (gsize) (y - ty) * tw + (x - tx);
-                  gsize dst = (gsize) (y - ry) * roi->width + (x - rx);
+                  gsize src = (gsize)(y - ty) * tw + (x - tx);
+                  gsize dst = (gsize)(y - ry) * roi->width + (x - rx);
                   weight[dst] += w;
                   for (int c = 0; c < 3; c++)
                     colour[3 * dst + c] += w * rgb[c * plane + src];

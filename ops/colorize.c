@@ -12,6 +12,9 @@
 
 #ifdef GEGL_PROPERTIES
 
+/* GEGL's property macros read as a table; clang-format would run them together */
+/* clang-format off */
+
 enum_start (cocolor_colorize_mode)
   enum_value (COCOLOR_MODE_NIR, "nir", N_("Near-infrared"))
   enum_value (COCOLOR_MODE_GRAY, "gray", N_("Grayscale"))
@@ -42,6 +45,8 @@ property_enum (device, _("Device"), CocolorColorizeDevice, cocolor_colorize_devi
 
 property_file_path (model, _("Model"), "")
   description (_("Model file (.safetensors); empty uses the model shipped for the mode"))
+
+/* clang-format on */
 
 #else
 
@@ -116,8 +121,7 @@ whole_input (GeglOperation *operation, const GeglRectangle *roi)
 
 /* The prediction needs the whole picture, whatever the tile asked for. */
 static GeglRectangle
-get_required_for_output (GeglOperation *operation, const gchar *input_pad,
-                         const GeglRectangle *roi)
+get_required_for_output (GeglOperation *operation, const gchar *input_pad, const GeglRectangle *roi)
 {
   return whole_input (operation, roi);
 }
@@ -210,10 +214,10 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
     }
 
   const gboolean keep_luma = o->mode == COCOLOR_MODE_GRAY;
-  const float strength = (float) o->strength;
+  const float strength = (float)o->strength;
 
-  GeglBufferIterator *it
-    = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
+  GeglBufferIterator *it = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE,
+                                                     GEGL_ABYSS_NONE, 2);
   gegl_buffer_iterator_add (it, input, result, level, rgba, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
 
   gboolean ok = TRUE;
@@ -253,7 +257,7 @@ operation_process (GeglOperation *operation, GeglOperationContext *context,
       return TRUE;
     }
   return GEGL_OPERATION_CLASS (gegl_op_parent_class)
-    ->process (operation, context, output_prop, result, level);
+      ->process (operation, context, output_prop, result, level);
 }
 
 static void
@@ -277,21 +281,18 @@ gegl_op_class_init (GeglOpClass *klass)
   filter_class->process = process;
 
   gegl_operation_class_set_keys (
-    operation_class,
-    "name", "cocolor:colorize",
-    "title", _("CoColor Colorize"),
-    "categories", "color",
-    /* Stored with non-destructive effects in XCF files: change the major
-     * number only when old property sets no longer make sense. */
-    "op-version", "1:0",
-    /* Beside the plug-in's "Colorize Layers..." (several layers, grayscale
-     * images, batch); this entry is GIMP's filter tool with live preview. */
-    "gimp:menu-path", "<Image>/Colors/CoColor",
-    "gimp:menu-label", _("Colorize (Live Preview)..."),
-    "description",
-    _("Natural colour for near-infrared and grayscale photos, from a neural network "
-      "(CoColor) that sees the whole picture"),
-    NULL);
+      operation_class, "name", "cocolor:colorize", "title", _ ("CoColor Colorize"), "categories",
+      "color",
+      /* Stored with non-destructive effects in XCF files: change the major
+       * number only when old property sets no longer make sense. */
+      "op-version", "1:0",
+      /* Beside the plug-in's "Colorize Layers..." (several layers, grayscale
+       * images, batch); this entry is GIMP's filter tool with live preview. */
+      "gimp:menu-path", "<Image>/Colors/CoColor", "gimp:menu-label",
+      _ ("Colorize (Live Preview)..."), "description",
+      _ ("Natural colour for near-infrared and grayscale photos, from a neural network "
+         "(CoColor) that sees the whole picture"),
+      NULL);
 }
 
 #endif

@@ -33,17 +33,17 @@ paintable_layers (GimpDrawable **drawables)
       int x, y, w, h;
 
       if (!GIMP_IS_LAYER (item))
-        why = _("it is a channel or a mask, not a layer");
+        why = _ ("it is a channel or a mask, not a layer");
       else if (gimp_item_is_group (item))
-        why = _("it is a layer group; select the layers inside it");
+        why = _ ("it is a layer group; select the layers inside it");
       else if (gimp_item_get_lock_content (item))
-        why = _("its pixels are locked");
+        why = _ ("its pixels are locked");
       else if (!gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
-        why = _("the selection does not touch it");
+        why = _ ("the selection does not touch it");
 
       if (why)
         {
-          g_autofree char *message = g_strdup_printf (_("CoColor skipped “%s”: %s."), name, why);
+          g_autofree char *message = g_strdup_printf (_ ("CoColor skipped “%s”: %s."), name, why);
           gimp_message (message);
         }
       else
@@ -57,20 +57,20 @@ paintable_layers (GimpDrawable **drawables)
 static gboolean
 render_all (GList *layers, const CocolorSettings *settings, GList **results, GError **error)
 {
-  Progress progress = { 0, (int) g_list_length (layers) };
+  Progress progress = { 0, (int)g_list_length (layers) };
 
-  gimp_progress_init (_("CoColor: colorizing"));
+  gimp_progress_init (_ ("CoColor: colorizing"));
   for (GList *l = layers; l; l = l->next, progress.index++)
     {
       g_autofree char *name = gimp_item_get_name (l->data);
-      g_autofree char *text = g_strdup_printf (_("CoColor: colorizing “%s”"), name);
+      g_autofree char *text = g_strdup_printf (_ ("CoColor: colorizing “%s”"), name);
       gimp_progress_set_text (text);
 
       g_autoptr (GeglBuffer) input = gimp_drawable_get_buffer (l->data);
       GeglBuffer *output = cocolor_render (input, settings, report_progress, &progress, error);
       if (!output)
         {
-          g_prefix_error (error, _("Layer “%s”: "), name);
+          g_prefix_error (error, _ ("Layer “%s”: "), name);
           return FALSE;
         }
       *results = g_list_append (*results, output);
@@ -108,7 +108,7 @@ effects_take_model (GimpDrawable *drawable)
   if (!probe)
     return TRUE; /* append_effects reports the missing op */
   found = g_object_class_find_property (
-            G_OBJECT_GET_CLASS (gimp_drawable_filter_get_config (probe)), "model")
+              G_OBJECT_GET_CLASS (gimp_drawable_filter_get_config (probe)), "model")
           != NULL;
   gimp_drawable_filter_delete (probe);
   return found;
@@ -120,23 +120,27 @@ append_effects (GList *layers, const CocolorSettings *settings, GError **error)
   for (GList *l = layers; l; l = l->next)
     {
       GimpDrawableFilter *filter
-        = gimp_drawable_filter_new (l->data, COCOLOR_OP_NAME, _("CoColor Colorize"));
+          = gimp_drawable_filter_new (l->data, COCOLOR_OP_NAME, _ ("CoColor Colorize"));
       if (!filter)
         {
-          g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_NOT_INSTALLED,
-                       _("GIMP could not create the %s effect: the op is installed for this "
-                         "plug-in but not where GIMP loads filters; restart GIMP after installing."),
-                       COCOLOR_OP_NAME);
+          g_set_error (
+              error, COCOLOR_ERROR, COCOLOR_ERROR_NOT_INSTALLED,
+              _ ("GIMP could not create the %s effect: the op is installed for this "
+                 "plug-in but not where GIMP loads filters; restart GIMP after installing."),
+              COCOLOR_OP_NAME);
           return FALSE;
         }
       GimpDrawableFilterConfig *config = gimp_drawable_filter_get_config (filter);
       /* Enum properties arrive as GimpChoice strings. */
+      /* one property per line */
+      /* clang-format off */
       g_object_set (config,
                     "mode", settings->mode,
                     "strength", settings->strength,
                     "working-size", settings->working_size,
                     "device", settings->device,
                     NULL);
+      /* clang-format on */
       if (settings->model)
         g_object_set (config, "model", settings->model, NULL);
       gimp_drawable_append_filter (l->data, filter);
@@ -155,7 +159,7 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
   if (!layers)
     {
       g_set_error_literal (error, COCOLOR_ERROR, COCOLOR_ERROR_NOTHING,
-                           _("None of the selected layers can be colorized."));
+                           _ ("None of the selected layers can be colorized."));
       return FALSE;
     }
   if (!cocolor_op_check (settings, NULL, error))
@@ -163,9 +167,9 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
   if (settings->non_destructive && settings->model && !effects_take_model (layers->data))
     {
       g_set_error_literal (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
-                           _("In this version of GIMP a non-destructive effect can only use the "
-                             "shipped model: clear the model file, or turn off “Non-destructive "
-                             "effect”."));
+                           _ ("In this version of GIMP a non-destructive effect can only use the "
+                              "shipped model: clear the model file, or turn off “Non-destructive "
+                              "effect”."));
       return FALSE;
     }
   if (cocolor_op_device_note (settings))

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-gboolean cocolor_apply (GimpImage *image, GimpDrawable **drawables,
-                        const CocolorSettings *settings, GError **error);
+gboolean cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings *settings,
+                        GError **error);
 
 G_END_DECLS

@@ -76,7 +76,7 @@ cocolor_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config, GimpD
 
   gimp_ui_init (PLUG_IN_ROLE);
 
-  GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _("CoColor Colorize"));
+  GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _ ("CoColor Colorize"));
   GtkWidget *content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
 
   GtkWidget *preview = gimp_aspect_preview_new_from_drawable (drawable);

@@ -26,7 +26,7 @@ op_module_dir (void)
   if (!operation)
     return NULL;
   /* Any function of the module will do; its process vfunc is one. */
-  if (dladdr ((void *) GEGL_OPERATION_GET_CLASS (operation)->process, &info) && info.dli_fname
+  if (dladdr ((void *)GEGL_OPERATION_GET_CLASS (operation)->process, &info) && info.dli_fname
       && g_path_is_absolute (info.dli_fname))
     return g_path_get_dirname (info.dli_fname);
   return NULL;
@@ -73,10 +73,10 @@ cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **e
   if (!gegl_has_operation (COCOLOR_OP_NAME))
     {
       g_autofree char *user_dir
-        = g_build_filename (g_get_user_data_dir (), "gegl-0.4", "plug-ins", NULL);
+          = g_build_filename (g_get_user_data_dir (), "gegl-0.4", "plug-ins", NULL);
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_NOT_INSTALLED,
-                   _("The GEGL operation %s is not installed. Install CoColor (its op goes "
-                     "into %s for a user install) and restart GIMP."),
+                   _ ("The GEGL operation %s is not installed. Install CoColor (its op goes "
+                      "into %s for a user install) and restart GIMP."),
                    COCOLOR_OP_NAME, user_dir);
       return FALSE;
     }
@@ -87,11 +87,12 @@ cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **e
 
   /* The same loader and contract checks the op runs, so what passes here
    * is what the op will accept. */
-  CcPredictor *predictor = cc_predictor_get (path, task_of (settings), device_of (settings), &local);
+  CcPredictor *predictor
+      = cc_predictor_get (path, task_of (settings), device_of (settings), &local);
   if (!predictor)
     {
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
-                   _("CoColor cannot use its model: %s"), local->message);
+                   _ ("CoColor cannot use its model: %s"), local->message);
       return FALSE;
     }
   cc_predictor_unref (predictor);
@@ -108,9 +109,9 @@ cocolor_op_device_note (const CocolorSettings *settings)
 {
 #if !COCOLOR_HAVE_OPENCL
   if (device_of (settings) == CC_DEVICE_OPENCL)
-    return _("This CoColor was built without OpenCL; it runs on the CPU instead.");
+    return _ ("This CoColor was built without OpenCL; it runs on the CPU instead.");
 #endif
-  (void) settings;
+  (void)settings;
   return NULL;
 }
 

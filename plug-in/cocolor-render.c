@@ -40,16 +40,16 @@ cocolor_render (GeglBuffer *input, const CocolorSettings *settings, CocolorProgr
   const GeglRectangle *extent = gegl_buffer_get_extent (input);
   const Babl *space = babl_format_get_space (gegl_buffer_get_format (input));
   g_autoptr (GeglBuffer) output
-    = gegl_buffer_new (extent, babl_format_with_space ("R'G'B'A float", space));
+      = gegl_buffer_new (extent, babl_format_with_space ("R'G'B'A float", space));
   g_autoptr (GeglNode) graph = gegl_node_new ();
   Captured captured = { 0 };
   gdouble fraction = 0.0;
 
   GeglNode *source
-    = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
+      = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
   GeglNode *colorize = gegl_node_new_child (graph, "operation", COCOLOR_OP_NAME, NULL);
   GeglNode *sink
-    = gegl_node_new_child (graph, "operation", "gegl:write-buffer", "buffer", output, NULL);
+      = gegl_node_new_child (graph, "operation", "gegl:write-buffer", "buffer", output, NULL);
   cocolor_op_configure (colorize, settings);
   gegl_node_link_many (source, colorize, sink, NULL);
 
@@ -70,7 +70,7 @@ cocolor_render (GeglBuffer *input, const CocolorSettings *settings, CocolorProgr
     {
       /* The op passed the picture through: nothing worth keeping. */
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_RENDER,
-                   _("CoColor could not colorize the picture: %s"), captured.first);
+                   _ ("CoColor could not colorize the picture: %s"), captured.first);
       g_free (captured.first);
       return NULL;
     }

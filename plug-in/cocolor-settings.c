@@ -8,6 +8,8 @@ cocolor_settings_read (CocolorSettings *settings, GimpProcedureConfig *config)
   g_autoptr (GFile) model = NULL;
 
   cocolor_settings_clear (settings);
+  /* one property per line */
+  /* clang-format off */
   g_object_get (config,
                 "mode", &settings->mode,
                 "strength", &settings->strength,
@@ -16,6 +18,7 @@ cocolor_settings_read (CocolorSettings *settings, GimpProcedureConfig *config)
                 "non-destructive", &settings->non_destructive,
                 "model", &model,
                 NULL);
+  /* clang-format on */
   /* A file argument left empty may still arrive as a GFile without a path
    * (a URI), which cannot name a model: treat it as no choice. */
   if (model)

@@ -11,8 +11,8 @@ typedef struct
   char *mode;      /* op enum nick: "nir" or "gray" */
   double strength; /* 0..1 */
   int working_size;
-  char *device;     /* op enum nick: "auto", "cpu" or "opencl" */
-  char *model;      /* explicit model file, or NULL for the shipped one */
+  char *device; /* op enum nick: "auto", "cpu" or "opencl" */
+  char *model;  /* explicit model file, or NULL for the shipped one */
   gboolean non_destructive;
 } CocolorSettings;
 

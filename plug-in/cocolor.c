@@ -58,8 +58,8 @@ static const char *
 guess_mode (GimpDrawable *drawable)
 {
   int width, height, bpp;
-  g_autoptr (GBytes) bytes = gimp_drawable_get_thumbnail_data (drawable, 64, 64, &width, &height,
-                                                               &bpp);
+  g_autoptr (GBytes) bytes
+      = gimp_drawable_get_thumbnail_data (drawable, 64, 64, &width, &height, &bpp);
   gsize size;
   const guchar *pixels = bytes ? g_bytes_get_data (bytes, &size) : NULL;
   double chroma = 0.0;
@@ -68,7 +68,7 @@ guess_mode (GimpDrawable *drawable)
     return "gray";
   for (int i = 0; i < width * height; i++)
     {
-      const guchar *p = pixels + (gsize) i * bpp;
+      const guchar *p = pixels + (gsize)i * bpp;
       chroma += MAX (MAX (p[0], p[1]), p[2]) - MIN (MIN (p[0], p[1]), p[2]);
     }
   return chroma / (width * height) > 8.0 ? "nir" : "gray";
@@ -86,7 +86,7 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
 
   if (!drawables || !drawables[0])
     {
-      g_set_error_literal (&error, GIMP_PLUG_IN_ERROR, 0, _("No layer is selected."));
+      g_set_error_literal (&error, GIMP_PLUG_IN_ERROR, 0, _ ("No layer is selected."));
       return gimp_procedure_new_return_values (procedure, GIMP_PDB_CALLING_ERROR, error);
     }
 
@@ -113,52 +113,53 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   if (g_strcmp0 (name, PLUG_IN_PROC) != 0)
     return NULL;
 
-  procedure = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, cocolor_run,
-                                        NULL, NULL);
+  procedure = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, cocolor_run, NULL,
+                                        NULL);
   gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
   gimp_procedure_set_sensitivity_mask (procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE
-                                                    | GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
-  gimp_procedure_set_menu_label (procedure, _("Colorize _Layers..."));
+                                                      | GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
+  gimp_procedure_set_menu_label (procedure, _ ("Colorize _Layers..."));
   gimp_procedure_add_menu_path (procedure, "<Image>/Colors/CoColor");
   gimp_procedure_set_documentation (
-    procedure, _("Natural colour for near-infrared and grayscale photos"),
-    _("Colorizes every selected layer with the CoColor network, in one undo step. "
-      "Grayscale images become RGB. The result is merged into the pixels, or added as a "
-      "non-destructive effect whose settings can be changed later. For one layer with a live "
-      "on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
-      "instead."),
-    name);
+      procedure, _ ("Natural colour for near-infrared and grayscale photos"),
+      _ ("Colorizes every selected layer with the CoColor network, in one undo step. "
+         "Grayscale images become RGB. The result is merged into the pixels, or added as a "
+         "non-destructive effect whose settings can be changed later. For one layer with a live "
+         "on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
+         "instead."),
+      name);
   gimp_procedure_set_attribution (procedure, "CoColor contributors", "CoColor contributors",
                                   "2025");
 
   gimp_procedure_add_choice_argument (
-    procedure, "mode", _("_Mode"), _("What the picture is: a near-infrared or a grayscale photo"),
-    gimp_choice_new_with_values ("nir", 0, _("Near-infrared"), NULL, "gray", 1, _("Grayscale"),
-                                 NULL, NULL),
-    "nir", G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "strength", _("S_trength"),
-                                      _("How much colour to apply; 0 gives back the input"), 0.0,
+      procedure, "mode", _ ("_Mode"),
+      _ ("What the picture is: a near-infrared or a grayscale photo"),
+      gimp_choice_new_with_values ("nir", 0, _ ("Near-infrared"), NULL, "gray", 1, _ ("Grayscale"),
+                                   NULL, NULL),
+      "nir", G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "strength", _ ("S_trength"),
+                                      _ ("How much colour to apply; 0 gives back the input"), 0.0,
                                       1.0, 1.0, G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (
-    procedure, "working-size", _("_Working size"),
-    _("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "
-      "resolution in overlapping tiles (slower, more detail)"),
-    0, 8192, 384, G_PARAM_READWRITE);
+      procedure, "working-size", _ ("_Working size"),
+      _ ("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "
+         "resolution in overlapping tiles (slower, more detail)"),
+      0, 8192, 384, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument (
-    procedure, "device", _("_Device"),
-    _("Where the network runs: a GPU through OpenCL when there is one, or the CPU"),
-    gimp_choice_new_with_values ("auto", 0, _("Automatic"), NULL, "cpu", 1, _("CPU"), NULL,
-                                 "opencl", 2, _("OpenCL"), NULL, NULL),
-    "auto", G_PARAM_READWRITE);
+      procedure, "device", _ ("_Device"),
+      _ ("Where the network runs: a GPU through OpenCL when there is one, or the CPU"),
+      gimp_choice_new_with_values ("auto", 0, _ ("Automatic"), NULL, "cpu", 1, _ ("CPU"), NULL,
+                                   "opencl", 2, _ ("OpenCL"), NULL, NULL),
+      "auto", G_PARAM_READWRITE);
   gimp_procedure_add_boolean_argument (
-    procedure, "non-destructive", _("_Non-destructive effect"),
-    _("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
-      "instead of merging it into the pixels"),
-    FALSE, G_PARAM_READWRITE);
+      procedure, "non-destructive", _ ("_Non-destructive effect"),
+      _ ("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
+         "instead of merging it into the pixels"),
+      FALSE, G_PARAM_READWRITE);
   gimp_procedure_add_file_argument (
-    procedure, "model", _("Model _file"),
-    _("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
-    GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
+      procedure, "model", _ ("Model _file"),
+      _ ("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
+      GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
 
   return procedure;
 }

@@ -8,7 +8,7 @@
 static float
 guide_at (int x, int y, int w)
 {
-  float v = 0.2f + 0.5f * (float) x / w + 0.2f * sinf (0.37f * y) * cosf (0.21f * x);
+  float v = 0.2f + 0.5f * (float)x / w + 0.2f * sinf (0.37f * y) * cosf (0.21f * x);
   return x < w / 2 ? v : v + 0.1f;
 }
 
@@ -18,7 +18,7 @@ make_guide (int w, int h)
   float *g = g_new (float, (gsize) w * h);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
-      g[(gsize) y * w + x] = guide_at (x, y, w);
+      g[(gsize)y * w + x] = guide_at (x, y, w);
   return g;
 }
 
@@ -30,7 +30,7 @@ downscale (const float *f, int w, int h, int k)
   float *s = g_new0 (float, (gsize) sw * sh);
   for (int y = 0; y < sh * k; y++)
     for (int x = 0; x < sw * k; x++)
-      s[(gsize) (y / k) * sw + x / k] += f[(gsize) y * w + x] / (k * k);
+      s[(gsize)(y / k) * sw + x / k] += f[(gsize)y * w + x] / (k * k);
   return s;
 }
 
@@ -43,8 +43,8 @@ test_linear_relation_is_reproduced (void)
   g_autofree float *src = g_new (float, (gsize) w * h * 2);
   for (int i = 0; i < w * h; i++)
     {
-      src[i] = 2.0f * g[i] + 0.1f;     /* channel 0: a linear function of the guide */
-      src[w * h + i] = 0.4f;           /* channel 1: constant */
+      src[i] = 2.0f * g[i] + 0.1f; /* channel 0: a linear function of the guide */
+      src[w * h + i] = 0.4f;       /* channel 1: constant */
     }
   g_autoptr (GError) error = NULL;
   g_autoptr (CcGuidedModel) m = cc_guided_fit (g, src, w, h, 2, 2, 1e-8f, &error);
@@ -74,7 +74,7 @@ test_edges_stay_sharp (void)
   g_autofree float *src = g_new (float, (gsize) w * h);
   for (int i = 0; i < w * h; i++)
     src[i] = g[i] < 0.5f ? 0.1f + 0.5f * (g[i] - 0.2f) : 0.9f; /* red-ish vs. not */
-  for (int y = 0; y < h; y++)                                   /* mixed column: blend */
+  for (int y = 0; y < h; y++)                                  /* mixed column: blend */
     src[y * w + 61 / k] = 0.1f + (g[y * w + 61 / k] - 0.2f) / 0.6f * 0.8f;
   g_autoptr (CcGuidedModel) m = cc_guided_fit (g, src, w, h, 1, 1, 1e-6f, NULL);
   g_assert_nonnull (m);
@@ -115,7 +115,7 @@ test_tiles_match_whole (void)
           for (int x = 0; x < cols; x++)
             for (int c = 0; c < C; c++)
               g_assert_cmpfloat (to[(y * cols + x) * C + c], ==,
-                                 whole[((gsize) (ty + y) * W + tx + x) * C + c]);
+                                 whole[((gsize)(ty + y) * W + tx + x) * C + c]);
       }
 }
 

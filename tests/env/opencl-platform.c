@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *kernel_source =
-  "__kernel void axpy (float a, __global const float *x, __global float *y)\n"
-  "{ size_t i = get_global_id (0); y[i] = a * x[i] + y[i]; }\n";
+static const char *kernel_source
+    = "__kernel void axpy (float a, __global const float *x, __global float *y)\n"
+      "{ size_t i = get_global_id (0); y[i] = a * x[i] + y[i]; }\n";
 
 static int
 fail (const char *what, cl_int err)
@@ -19,16 +19,19 @@ fail (const char *what, cl_int err)
 static int
 run_axpy (cl_platform_id platform, cl_device_id device)
 {
-  enum { N = 1024 };
+  enum
+  {
+    N = 1024
+  };
   float x[N], y[N];
   cl_int err;
 
   for (int i = 0; i < N; i++)
     {
-      x[i] = (float) i;
+      x[i] = (float)i;
       y[i] = 1.0f;
     }
-  cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties) platform, 0 };
+  cl_context_properties props[] = { CL_CONTEXT_PLATFORM, (cl_context_properties)platform, 0 };
   cl_context ctx = clCreateContext (props, 1, &device, NULL, NULL, &err);
   if (!ctx)
     return fail ("clCreateContext", err);

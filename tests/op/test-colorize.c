@@ -19,7 +19,7 @@ load_photo (void)
   GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", photo_path, NULL);
   GeglBuffer *buffer = NULL;
   GeglNode *sink
-    = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
+      = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
   gegl_node_link (load, sink);
   gegl_node_process (sink);
   g_object_unref (graph);
@@ -64,7 +64,8 @@ pipeline_new (GeglBuffer *input, const char *mode, double strength)
 {
   Pipeline p;
   p.graph = gegl_node_new ();
-  p.source = gegl_node_new_child (p.graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
+  p.source
+      = gegl_node_new_child (p.graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
   p.op = gegl_node_new_child (p.graph, "operation", "cocolor:colorize", NULL);
   set_mode (p.op, mode);
   gegl_node_set (p.op, "strength", strength, NULL);
@@ -119,8 +120,8 @@ assert_valid (const float *rgba, gsize n)
 static void
 test_modes_and_formats (void)
 {
-  const char *formats[] = { "R'G'B' u8", "R'G'B'A u8", "Y' u8", "Y'A u8", "Y' u16",
-                            "R'G'B'A u16", "Y' float", "RGBA float", "RGB half" };
+  const char *formats[] = { "R'G'B' u8",   "R'G'B'A u8", "Y' u8",      "Y'A u8",  "Y' u16",
+                            "R'G'B'A u16", "Y' float",   "RGBA float", "RGB half" };
   const char *modes[] = { "nir", "gray" };
   GeglRectangle crop = { 40, 30, 200, 150 };
 
@@ -130,7 +131,7 @@ test_modes_and_formats (void)
         g_autoptr (GeglBuffer) input = photo_as (formats[f], &crop);
         Pipeline p = pipeline_new (input, modes[m], 1.0);
         g_autofree float *out = render (&p, &crop);
-        gsize n = (gsize) crop.width * crop.height;
+        gsize n = (gsize)crop.width * crop.height;
         assert_valid (out, n);
         /* Coloured, and not the input's own colour passed through. */
         g_autofree float *in = read_pixels (input, "R'G'B'A float");
@@ -152,7 +153,7 @@ test_strength_zero_returns_input (void)
   g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A u8", NULL);
   const GeglRectangle *r = gegl_buffer_get_extent (input);
   Pipeline p = pipeline_new (input, "nir", 0.0);
-  gsize bytes = (gsize) r->width * r->height * 4;
+  gsize bytes = (gsize)r->width * r->height * 4;
   g_autofree guint8 *want = g_malloc (bytes), *got = g_malloc (bytes);
   gegl_buffer_get (input, r, 1.0, babl_format ("R'G'B'A u8"), want, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
@@ -169,7 +170,7 @@ test_alpha_kept_and_gray_keeps_luminance (void)
   g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
   g_autofree float *px = read_pixels (input, "R'G'B'A float");
   for (int i = 0; i < crop.width * crop.height; i++)
-    px[4 * i + 3] = (float) (i % crop.width) / crop.width; /* an alpha ramp */
+    px[4 * i + 3] = (float)(i % crop.width) / crop.width; /* an alpha ramp */
   gegl_buffer_set (input, &crop, 0, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE);
 
   Pipeline p = pipeline_new (input, "gray", 1.0);
@@ -214,9 +215,9 @@ test_tiles_match_whole_picture (void)
         GeglRectangle tile = { tx, ty, MIN (T, r->width - tx), MIN (T, r->height - ty) };
         g_autofree float *got = render (&p, &tile);
         for (int y = 0; y < tile.height; y++)
-          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
-                                      whole + ((gsize) (ty + y) * r->width + tx) * 4,
-                                      (gsize) tile.width * 4, 1e-6f));
+          g_assert_true (same_pixels (got + (gsize)y * tile.width * 4,
+                                      whole + ((gsize)(ty + y) * r->width + tx) * 4,
+                                      (gsize)tile.width * 4, 1e-6f));
       }
   g_object_unref (p.graph);
 }
@@ -234,7 +235,7 @@ test_full_resolution_tiles (void)
   Pipeline whole_p = pipeline_new (input, "nir", 1.0);
   gegl_node_set (whole_p.op, "working-size", 0, NULL);
   g_autofree float *whole = render (&whole_p, &big);
-  assert_valid (whole, (gsize) big.width * big.height);
+  assert_valid (whole, (gsize)big.width * big.height);
   g_object_unref (whole_p.graph);
 
   Pipeline p = pipeline_new (input, "nir", 1.0);
@@ -243,21 +244,21 @@ test_full_resolution_tiles (void)
   for (int ty = 0; ty < big.height; ty += T)
     for (int tx = big.width - T; tx > -T; tx -= T)
       {
-        GeglRectangle tile = { MAX (tx, 0), ty, MIN (T, big.width - MAX (tx, 0)),
-                               MIN (T, big.height - ty) };
+        GeglRectangle tile
+            = { MAX (tx, 0), ty, MIN (T, big.width - MAX (tx, 0)), MIN (T, big.height - ty) };
         if (tx < 0)
           tile.width = tx + T;
         g_autofree float *got = render (&p, &tile);
         for (int y = 0; y < tile.height; y++)
-          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
-                                      whole + ((gsize) (tile.y + y) * big.width + tile.x) * 4,
-                                      (gsize) tile.width * 4, 1e-6f));
+          g_assert_true (same_pixels (got + (gsize)y * tile.width * 4,
+                                      whole + ((gsize)(tile.y + y) * big.width + tile.x) * 4,
+                                      (gsize)tile.width * 4, 1e-6f));
       }
 
   /* Another way of seeing the picture: not the working-size result. */
   gegl_node_set (p.op, "working-size", 256, NULL);
   g_autofree float *small = render (&p, &big);
-  g_assert_false (same_pixels (small, whole, (gsize) big.width * big.height * 4, 1e-3f));
+  g_assert_false (same_pixels (small, whole, (gsize)big.width * big.height * 4, 1e-3f));
   g_object_unref (p.graph);
 }
 
@@ -268,7 +269,7 @@ test_cache_follows_input_and_properties (void)
   g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
   Pipeline p = pipeline_new (input, "nir", 1.0);
   g_autofree float *first = render (&p, &crop);
-  gsize n = (gsize) crop.width * crop.height * 4;
+  gsize n = (gsize)crop.width * crop.height * 4;
 
   /* Same input, same properties: the same picture. */
   g_autofree float *again = render (&p, &crop);
@@ -285,8 +286,8 @@ test_cache_follows_input_and_properties (void)
   g_autofree float *mirrored = g_new (float, n);
   for (int y = 0; y < crop.height; y++)
     for (int x = 0; x < crop.width; x++)
-      memcpy (mirrored + ((gsize) y * crop.width + x) * 4,
-              px + ((gsize) y * crop.width + (crop.width - 1 - x)) * 4, 4 * sizeof (float));
+      memcpy (mirrored + ((gsize)y * crop.width + x) * 4,
+              px + ((gsize)y * crop.width + (crop.width - 1 - x)) * 4, 4 * sizeof (float));
   gegl_buffer_set (input, &crop, 0, babl_format ("R'G'B'A float"), mirrored, GEGL_AUTO_ROWSTRIDE);
   g_autofree float *changed = render (&p, &crop);
   g_assert_false (same_pixels (gray, changed, n, 1e-3f));
@@ -301,13 +302,14 @@ test_cache_follows_input_and_properties (void)
 static void
 test_tiny_pictures (void)
 {
-  const GeglRectangle sizes[] = { { 0, 0, 1, 1 }, { 0, 0, 1, 37 }, { 0, 0, 53, 1 }, { 5, 7, 2, 3 } };
+  const GeglRectangle sizes[]
+      = { { 0, 0, 1, 1 }, { 0, 0, 1, 37 }, { 0, 0, 53, 1 }, { 5, 7, 2, 3 } };
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
     {
       g_autoptr (GeglBuffer) input = photo_as ("R'G'B' u8", &sizes[s]);
       Pipeline p = pipeline_new (input, "gray", 1.0);
       g_autofree float *out = render (&p, &sizes[s]);
-      assert_valid (out, (gsize) sizes[s].width * sizes[s].height);
+      assert_valid (out, (gsize)sizes[s].width * sizes[s].height);
       g_object_unref (p.graph);
     }
 }
@@ -324,12 +326,12 @@ assert_passes_through (const char *model_path, const char *expected_warning)
   g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, expected_warning);
   g_autofree float *out = render (&p, &crop);
   g_test_assert_expected_messages ();
-  g_assert_true (same_pixels (out, want, (gsize) crop.width * crop.height * 4, 0.0f));
+  g_assert_true (same_pixels (out, want, (gsize)crop.width * crop.height * 4, 0.0f));
 
   /* Once: a second render of the same broken set-up stays quiet. */
   gegl_node_set (p.op, "strength", 0.5, NULL);
   g_autofree float *again = render (&p, &crop);
-  g_assert_true (same_pixels (again, want, (gsize) crop.width * crop.height * 4, 0.0f));
+  g_assert_true (same_pixels (again, want, (gsize)crop.width * crop.height * 4, 0.0f));
   g_object_unref (p.graph);
 }
 
@@ -338,7 +340,8 @@ test_broken_model_passes_through (void)
 {
   assert_passes_through ("/nonexistent/cocolor.safetensors", "*cocolor:colorize*nonexistent*");
 
-  g_autofree char *garbage = g_build_filename (g_get_tmp_dir (), "cocolor-garbage.safetensors", NULL);
+  g_autofree char *garbage
+      = g_build_filename (g_get_tmp_dir (), "cocolor-garbage.safetensors", NULL);
   g_assert_true (g_file_set_contents (garbage, "\x10\0\0\0\0\0\0\0{not json at all", 24, NULL));
   assert_passes_through (garbage, "*cocolor:colorize*cocolor-garbage.safetensors*");
   g_unlink (garbage);
@@ -351,7 +354,7 @@ max_difference (const float *a, const float *b, gsize n)
 {
   double e = 0;
   for (gsize i = 0; i < n; i++)
-    e = MAX (e, fabs ((double) a[i] - b[i]));
+    e = MAX (e, fabs ((double)a[i] - b[i]));
   return e;
 }
 
@@ -387,8 +390,8 @@ test_opencl_matches_cpu (void)
       g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", crop);
       g_autofree float *cpu = render_on (input, "cpu", cases[k].mode, cases[k].working_size, crop);
       g_autofree float *cl
-        = render_on (input, "opencl", cases[k].mode, cases[k].working_size, crop);
-      double err = max_difference (cpu, cl, (gsize) crop->width * crop->height * 4);
+          = render_on (input, "opencl", cases[k].mode, cases[k].working_size, crop);
+      double err = max_difference (cpu, cl, (gsize)crop->width * crop->height * 4);
       g_test_message ("%s, working size %d: OpenCL - CPU %.3g", cases[k].mode,
                       cases[k].working_size, err);
       g_assert_cmpfloat (err, <=, 1e-4);
@@ -414,9 +417,9 @@ test_opencl_tiles_match_whole (void)
         GeglRectangle tile = { tx, ty, MIN (T, r.width - tx), MIN (T, r.height - ty) };
         g_autofree float *got = render (&p, &tile);
         for (int y = 0; y < tile.height; y++)
-          g_assert_true (same_pixels (got + (gsize) y * tile.width * 4,
-                                      whole + ((gsize) (ty + y) * r.width + tx) * 4,
-                                      (gsize) tile.width * 4, 1e-6f));
+          g_assert_true (same_pixels (got + (gsize)y * tile.width * 4,
+                                      whole + ((gsize)(ty + y) * r.width + tx) * 4,
+                                      (gsize)tile.width * 4, 1e-6f));
       }
   g_object_unref (p.graph);
 }
@@ -438,7 +441,7 @@ test_opencl_fault (gconstpointer data)
   g_autofree float *got = render_on (input, "opencl", "nir", working_size, &crop);
   g_test_assert_expected_messages ();
   warned = TRUE; /* once a process, whichever test came first */
-  gsize n = (gsize) crop.width * crop.height * 4;
+  gsize n = (gsize)crop.width * crop.height * 4;
   g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
   g_autofree float *again = render_on (input, "opencl", "nir", working_size, &crop);
   g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);

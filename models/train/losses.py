@@ -4,6 +4,7 @@
   and, for F_N, an extra L1 on luma Y (measured: F_N's PSNR is limited by its luminance, not its chroma).
 - chroma magnitude: L1 between per-pixel chroma magnitudes |CbCr| (hue-free): a plain regression toward
   the conditional mean shrinks uncertain chroma to grey/sepia; matching the magnitude does not.
+- cast (off by default): L1 between mean chroma of prediction and truth per crop.
 - colourfulness: hinge on the image-level Hasler-Suesstrunk colourfulness ratio (pred / target) below 1.
 - gradient: L1 on horizontal/vertical differences of luma (sharp lightness for NIR, where Y is learned).
 - consistency: pixel-level L1 between two paths' outputs; feature-level L1 between (instance-normalised)
@@ -60,6 +61,15 @@ def colourfulness_loss(pred, gt, mask=None, target=1.0):
     return F.relu(target - cp / (cg + 1.0)).mean()
 
 
+def cast_loss(pred, gt, mask=None):
+    """L1 between the crops' mean chroma (Cb, Cr): a global colour cast, which per-pixel terms weigh no more
+    than any other error, costs PSNR over the whole picture."""
+    pc, gc = rgb_to_ycbcr(pred)[:, 1:], rgb_to_ycbcr(gt)[:, 1:]
+    m = torch.ones_like(pc[:, :1]) if mask is None else mask.to(pc.dtype)
+    n = m.sum(dim=(2, 3)).clamp_min(1.0)
+    return (((pc - gc) * m).sum(dim=(2, 3)) / n).abs().mean()
+
+
 def gradient_loss(pred, gt, mask=None):
     py = rgb_to_ycbcr(pred)[:, :1] if pred.shape[1] == 3 else pred
     gy = rgb_to_ycbcr(gt)[:, :1] if gt.shape[1] == 3 else gt
@@ -84,6 +94,8 @@ def colour_loss(pred, gt, mask, w):
         parts["mse"] = w["mse"] * _wmean(((pred - gt) ** 2).mean(1, keepdim=True), mask)
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
+    if w.get("cast"):
+        parts["cast"] = w["cast"] * cast_loss(pred, gt, mask)
     if w.get("colourful"):
         parts["colf"] = w["colourful"] * colourfulness_loss(pred, gt, mask, w.get("colourful_target", 1.0))
     if w.get("grad"):

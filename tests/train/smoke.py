@@ -243,6 +243,15 @@ def main():
         if not all(torch.equal(tr7.snapshots["fn_alone"][k], got[k]) for k in got):
             failures.append("ema: the F_N-alone snapshot is not the averaged network")
 
+        # cast loss: the mean chroma difference per crop (a uniform +0.1 on blue shifts Cb by
+        # 0.0886 / 1.772 and Cr by -0.0114 / 1.402)
+        from models.train.losses import cast_loss
+        img = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(3))
+        bluer = img + torch.tensor([0.0, 0.0, 0.1])[None, :, None, None]
+        want = (0.1 * 0.886 / 1.772 + 0.1 * 0.114 / 1.402) / 2
+        if cast_loss(img, img).item() > 1e-7 or abs(cast_loss(bluer, img).item() - want) > 1e-5:
+            failures.append(f"cast loss: {cast_loss(img, img).item()}, {cast_loss(bluer, img).item()} (want 0, {want})")
+
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)
         ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()

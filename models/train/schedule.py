@@ -56,13 +56,18 @@ STAGE_NETS = {"fg": ["fg"], "trans": ["tn2g", "tg2n"], "fn": ["fn"], "coop": ["f
               "fuse": ["fuse"]}   # the networks each stage trains ("fuse": only the gate)
 
 
+def owned(nets, k):
+    """The module network k owns: the fusion module holds F_N, F_G and T_N2G, but owns only its gate."""
+    return nets[k].gate if k == "fuse" else nets[k]
+
+
 def set_modes(stage, nets, freeze_bn=False):
     """Training mode for the networks the stage trains, eval mode for the rest.  freeze_bn keeps the
     trained networks' BatchNorm layers on their running statistics (continuing at a small batch: batch
     statistics of a few crops are noisy, and the running ones drift with them)."""
     train = STAGE_NETS[stage]
-    for k, m in nets.items():
-        m = m.gate if k == "fuse" else m   # the fusion module owns only its gate
+    for k in nets:
+        m = owned(nets, k)
         m.train(k in train)
         if k in train and freeze_bn:
             for b in m.modules():

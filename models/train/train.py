@@ -41,14 +41,14 @@ def make_nets(cfg):
 
 
 def nets_state(nets):
-    return {k: (m.gate if k == "fuse" else m).state_dict() for k, m in nets.items()}
+    return {k: schedule.owned(nets, k).state_dict() for k in nets}
 
 
 def load_nets_state(nets, sd):
-    for k, m in nets.items():
+    for k in nets:
         if k in sd:
-            (m.gate if k == "fuse" else m).load_state_dict({n: t.float() if t.is_floating_point() else t
-                                                            for n, t in sd[k].items()})
+            schedule.owned(nets, k).load_state_dict({n: t.float() if t.is_floating_point() else t
+                                                     for n, t in sd[k].items()})
     nets["fn"].set_mode("nir")
     nets["fg"].set_mode("gray")
 
@@ -176,9 +176,6 @@ class Trainer:
             self.nets[stage].set_mode("gray" if stage == "fg" else "nir")
             self.snapshots[stage + "_started"] = True
 
-    def _module(self, k):
-        return self.nets[k].gate if k == "fuse" else self.nets[k]
-
     def _ema_update(self, stage):
         """Moves the average toward the stage's networks after an optimiser step.  The decay ramps up as
         (1 + n) / (10 + n) so that the weights a stage starts from fade out of the average quickly."""
@@ -188,7 +185,7 @@ class Trainer:
         d = min(decay, (1 + self.step) / (10 + self.step))
         with torch.no_grad():
             for k in schedule.STAGE_NETS[stage]:
-                sd = self._module(k).state_dict()
+                sd = schedule.owned(self.nets, k).state_dict()
                 avg = self.ema.setdefault(k, {n: t.detach().clone() for n, t in sd.items()})
                 floats = [n for n, t in sd.items() if t.is_floating_point()]
                 torch._foreach_lerp_([avg[n] for n in floats], [sd[n].detach() for n in floats], 1 - d)
@@ -199,8 +196,9 @@ class Trainer:
     def _end_stage(self, stage):
         if self.ema:   # the stage ends on its average; the raw weights stay in the checkpoint for comparison
             for k, avg in self.ema.items():
-                self.ema_raw[k] = {n: t.detach().cpu().clone() for n, t in self._module(k).state_dict().items()}
-                self._module(k).load_state_dict(avg)
+                m = schedule.owned(self.nets, k)
+                self.ema_raw[k] = {n: t.detach().cpu().clone() for n, t in m.state_dict().items()}
+                m.load_state_dict(avg)
             self.log(f"{stage}: ended on the moving average (decay {self.cfg['ema']}) of "
                      f"{', '.join(self.ema)}")
             self.ema = {}

@@ -173,6 +173,11 @@ class Data:
         return self.photos_train + self.vcip_train + self.epfl_train
 
 
+def source_of(p):
+    """'photos', 'vcip' or 'epfl': the collection an image comes from (for sampling mixes)."""
+    return "photos" if p.set.startswith("rgb/") else p.set.split("/")[0]
+
+
 def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
     """EPFL names whose top-left or bottom-right square (side min(680,H,W) at full scale) matches a
     VCIP validation pair's NIR (mean abs difference on 32x32 thumbnails, 8-bit units)."""
@@ -205,10 +210,11 @@ class Sampler:
         self.rng = random.Random(seed)
         self.min_scale = min_scale
 
-    def crop(self, items, n, size, need_nir=True):
+    def crop(self, items, n, size, need_nir=True, weights=None):
+        """weights: optional per-item sampling weights (default: every item alike)."""
         nirs, rgbs, masks = [], [], []
         for _ in range(n):
-            p = items[self.rng.randrange(len(items))]
+            p = items[self.rng.randrange(len(items))] if weights is None else self.rng.choices(items, weights)[0]
             h, w = p.rgb.shape[-2:]
             want = size if self.min_scale >= 1.0 else round(size / self.rng.uniform(self.min_scale, 1.0))
             cs = min(want, h, w)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
+from .data import source_of
 from .losses import colour_loss, feature_consistency, gradient_loss, _wmean
 
 STAGES = ("fg", "trans", "fn", "coop", "fuse")
@@ -85,7 +86,9 @@ def _to(cfg, *ts):
 
 
 def step_fg(cfg, nets, data, sampler, frac):
-    _, rgb, mask = sampler.crop(data.rgb_train, cfg["batch"], cfg["crop"], need_nir=False)
+    items, mix = data.rgb_train, cfg.get("fg_mix")
+    weights = [mix.get(source_of(p), 1.0) for p in items] if mix else None
+    _, rgb, mask = sampler.crop(items, cfg["batch"], cfg["crop"], need_nir=False, weights=weights)
     rgb, mask = _to(cfg, rgb, mask)
     with _ac(cfg):
         out = nets["fg"](rgb_to_gray(rgb))

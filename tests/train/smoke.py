@@ -269,6 +269,27 @@ def main():
         if not spans[0.25] > 1.5 * spans[1.0]:
             failures.append(f"min_scale 0.25 did not widen the crops' view: {spans}")
 
+        # fg_mix: per-collection sampling weights; a collection weighted 0 is never drawn
+        from models.train.data import source_of
+        from models.train.schedule import step_fg
+        dark, light = torch.zeros(3, 64, 64, dtype=torch.uint8), torch.full((3, 64, 64), 255, dtype=torch.uint8)
+        mixed = type("Mixed", (), {"rgb_train": [Pair("d", "d", None, dark, None, "rgb/dark"),
+                                                 Pair("l", "l", light[:1], light, None, "vcip")]})()
+
+        class Recorder(Sampler):
+            def crop(self, items, n, size, need_nir=True, weights=None):
+                self.drawn = [p for p, w in zip(items, weights or [1.0] * len(items)) if w > 0]
+                return super().crop(items, n, size, need_nir, weights)
+
+        mix_sampler = Recorder(5)
+        drawn = []
+        for mix in (None, {"vcip": 0.0}):
+            step_fg(dict(cfg, fg_mix=mix), tr.nets, mixed, mix_sampler, 0.0)
+            drawn.append([source_of(p) for p in mix_sampler.drawn])
+        _, r, _ = Sampler(5).crop(mixed.rgb_train, 32, 16, weights=[0.0, 1.0])
+        if drawn != [["photos", "vcip"], ["photos"]] or r.min().item() != 1.0:
+            failures.append(f"fg_mix: a collection weighted 0 was drawn ({drawn}; darkest crop {r.min().item()})")
+
         # the networks stay within the C core's layer set
         try:
             from models.train import export

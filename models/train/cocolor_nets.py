@@ -86,7 +86,8 @@ class UNetCore(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
-    def forward(self, x):
+    def decode(self, x):
+        """The last decoder features (w0 channels, full resolution) and the bottleneck features."""
         f0 = self.e0(x)
         f1 = self.e1(f0)
         f2 = self.e2(f1)
@@ -96,41 +97,66 @@ class UNetCore(nn.Module):
         d = self.d2(torch.cat([up2(d), f2], 1))
         d = self.d1(torch.cat([up2(d), f1], 1))
         d = self.d0(torch.cat([up2(d), f0, x], 1))
+        return d, f4
+
+    def forward(self, x):
+        d, f4 = self.decode(x)
         return self.head(d), f4
 
 
 class Colorizer(nn.Module):
     """x (1 channel, [0,1]: sRGB luma for F_G, NIR for F_N) -> sRGB (3 channels).
 
-    mode 'gray': Y = x exactly; mode 'nir': Y = x + dY."""
+    mode 'gray': Y = x exactly; mode 'nir': Y = x + dY, or with gain=True Y = x + dY + x * g, where g comes
+    from a 1x1 head of its own: NIR texture can then be scaled where visible light has less of it (foliage is
+    bright and contrasty in NIR, dark in visible light) instead of being cancelled by an additive dY."""
 
-    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128)):
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False):
         super().__init__()
         assert mode in ("gray", "nir")
-        self.mode = mode
+        self.mode, self.gain = mode, gain
         self.core = UNetCore(1, 3, widths)
-        self.to_rgb = nn.Conv2d(4, 3, 1, bias=False)
+        if gain:
+            self.gain_head = nn.Conv2d(widths[0], 1, 1)
+            nn.init.zeros_(self.gain_head.weight)   # starts as the network without it
+            nn.init.zeros_(self.gain_head.bias)
+        self.to_rgb = nn.Conv2d(5 if gain else 4, 3, 1, bias=False)
         self.set_mode(mode)
 
     def set_mode(self, mode):
         self.mode = mode
-        m = torch.zeros(3, 4)
+        m = torch.zeros(3, self.to_rgb.in_channels)
         for i in range(3):
             m[i, 0] = 1.0                                   # x
             m[i, 1] = 1.0 if mode == "nir" else 0.0         # dY
             m[i, 2] = YCC_TO_RGB[i][1]                      # Cb
             m[i, 3] = YCC_TO_RGB[i][2]                      # Cr
+            if self.gain:
+                m[i, 4] = 1.0 if mode == "nir" else 0.0     # x * g
         with torch.no_grad():
-            self.to_rgb.weight.copy_(m.view(3, 4, 1, 1))
+            self.to_rgb.weight.copy_(m.view(3, -1, 1, 1))
         self.to_rgb.weight.requires_grad_(False)
 
+    def load_state_dict(self, sd, strict=True, **kw):
+        """to_rgb is fixed by the mode (set_mode), so a state saved with or without the gain head loads; a
+        state without it leaves the head at zero (the same function as the saved network)."""
+        sd = dict(sd)
+        own = self.state_dict()
+        sd["to_rgb.weight"] = own["to_rgb.weight"]
+        if self.gain:
+            for k in ("gain_head.weight", "gain_head.bias"):
+                sd.setdefault(k, own[k])
+        return super().load_state_dict(sd, strict, **kw)
+
     def forward_with_features(self, x):
-        h, f = self.core(x)
-        return self.to_rgb(torch.cat([x, h], 1)), f
+        d, f = self.core.decode(x)
+        parts = [x, self.core.head(d)]
+        if self.gain:
+            parts.append(x * self.gain_head(d))
+        return self.to_rgb(torch.cat(parts, 1)), f
 
     def forward(self, x):
-        h, _ = self.core(x)
-        return self.to_rgb(torch.cat([x, h], 1))
+        return self.forward_with_features(x)[0]
 
 
 class Translator(nn.Module):
@@ -164,11 +190,11 @@ class FusedNIR(nn.Module):
         return b + s * (a - b)
 
 
-def build(name, widths=None):
+def build(name, widths=None, gain=False):
     if name == "fg":
         return Colorizer("gray", widths or (16, 32, 64, 96, 128))
     if name == "fn":
-        return Colorizer("nir", widths or (16, 32, 64, 96, 128))
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128), gain)
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
     raise ValueError(name)

@@ -54,6 +54,7 @@ BASE = {
     "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes)
     "fg_mix": None,               # F_G stage: per-image sampling weight of each collection, e.g.
                                   # {"photos": 2.0, "vcip": 1.0, "epfl": 1.0}; None: every image alike
+    "fn_gain": False,             # F_N with a multiplicative luma gain, Y = x + dY + x * g (cocolor_nets)
     "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
     "ema": 0.0,                   # > 0: decay of a per-step moving average of the trained weights; each
                                   # stage ends on the average (train.Trainer._ema_update)

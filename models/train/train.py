@@ -33,8 +33,14 @@ def run_summary(cfg, steps):
             "steps": steps if steps is not None else "not recorded"}
 
 
+def has_gain(sd):
+    """Whether a state dict is of an F_N with the luma gain head (cocolor_nets.Colorizer)."""
+    return "gain_head.weight" in sd
+
+
 def make_nets(cfg):
-    nets = {"fg": build("fg", cfg["widths_colour"]), "fn": build("fn", cfg["widths_colour"]),
+    nets = {"fg": build("fg", cfg["widths_colour"]),
+            "fn": build("fn", cfg["widths_colour"], cfg.get("fn_gain", False)),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
     nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
     return nets
@@ -62,7 +68,7 @@ def net_from_snapshot(cfg, snapshots, name):
     if name not in snapshots:
         return None
     kind, mode = SNAPSHOT_NET[name]
-    m = build(kind, cfg["widths_colour"])
+    m = build(kind, cfg["widths_colour"], has_gain(snapshots[name]))
     m.load_state_dict(snapshots[name])
     m.set_mode(mode)
     return m
@@ -71,7 +77,7 @@ def net_from_snapshot(cfg, snapshots, name):
 def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
     """Models {'nir', 'gray'} from a checkpoint dict (last.pt) or a training state."""
     cfg, snaps = ck["config"], ck.get("snapshots", {})
-    nets = make_nets(cfg)
+    nets = make_nets(dict(cfg, fn_gain=has_gain(ck["nets"]["fn"])))
     load_nets_state(nets, ck["nets"])
     choice = nir_choice or ck.get("nir_choice", "coop")
     nir = {"fused": nets["fuse"]}.get(choice, nets["fn"])
@@ -132,6 +138,11 @@ class Trainer:
 
     def resume_from_shipped(self, path=TRAIN_STATE):
         sd = torch.load(path, map_location="cpu", weights_only=False)
+        if has_gain(sd["nets"]["fn"]) and not self.cfg.get("fn_gain"):
+            self.cfg["fn_gain"] = True   # the shipped F_N has the gain head: continue with it
+            self.nets = make_nets(self.cfg)
+            for m in self.nets.values():
+                m.to(self.cfg["device"])
         load_nets_state(self.nets, sd["nets"])
         for name in SNAPSHOT_NET:
             if name in sd.get("snapshots", {}):

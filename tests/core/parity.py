@@ -25,6 +25,7 @@ try:
     import torch.nn.functional as F
     from torch.fx.experimental.optimization import fuse
 
+    import cocolor_nets
     import export
     import networks
 except ImportError as e:  # no PyTorch here: skip, as meson understands it
@@ -145,6 +146,10 @@ def unet_models():
     yield "unet-avgpool-nearest", networks.random_model(
         2, base=8, levels=3, down="avgpool", up="nearest", blocks=1), 1
     yield "unet-reference", networks.random_model(3), 1
+    # F_N with its luma gain head (x * g joins the fixed YCbCr -> sRGB convolution); a sigmoid keeps the
+    # random network's output in [0, 1] as the check wants
+    fn = cocolor_nets.Colorizer("nir", (4, 8, 8, 12, 16), gain=True)
+    yield "cocolor-fn-gain", networks.randomize_(nn.Sequential(fn, nn.Sigmoid()), 4).eval(), 1
 
 
 def randomize(module, seed):

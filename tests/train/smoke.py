@@ -131,7 +131,7 @@ def main():
         # one forward pass per colour network per cooperative step: BatchNorm's running statistics then
         # describe the batches the network was trained on (separate real / synthetic passes did not)
         calls = {"fn": 0, "fg": 0}
-        hooks = [tr.nets[k].core.register_forward_hook(lambda *a, k=k: calls.__setitem__(k, calls[k] + 1))
+        hooks = [tr.nets[k].core.e0.register_forward_hook(lambda *a, k=k: calls.__setitem__(k, calls[k] + 1))
                  for k in calls]
         schedule.step_coop(cfg, tr.nets, data, Sampler(5), 0.5)
         for h in hooks:
@@ -243,6 +243,31 @@ def main():
         if not all(torch.equal(tr7.snapshots["fn_alone"][k], got[k]) for k in got):
             failures.append("ema: the F_N-alone snapshot is not the averaged network")
 
+        # fn_gain: an F_N with the luma gain head continues a state without it as the same function, trains the
+        # head, and a state saved with it is continued and evaluated with it (without being asked again)
+        from models.train.train import load_models_for_eval
+        tr8 = Trainer(dict(cfg, fn_gain=True, freeze_bn=True), os.path.join(run_dir, "gain"), data,
+                      log=lambda m: None)
+        tr8.resume_from_shipped(state_path)
+        tr8._begin_stage("fn")
+        plain = load_models_for_eval(torch.load(state_path, weights_only=False), "fn")["nir"]
+        probe = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(9))
+        with torch.no_grad():
+            start_err = (tr8.nets["fn"].eval()(probe) - plain(probe)).abs().max().item()
+        tr8.steps, tr8.stage_i, tr8.step = {"fn": 3}, 0, 0
+        tr8.run()
+        head = tr8.nets["fn"].gain_head.weight
+        gain_path = os.path.join(run_dir, "gain-state.pt")
+        gck = torch.load(os.path.join(tr8.run_dir, "last.pt"), map_location="cpu", weights_only=False)
+        torch.save(training_state(gck, "fn", "fg_pre", []), gain_path)
+        tr9 = Trainer(cfg, os.path.join(run_dir, "gain2"), data, log=lambda m: None)   # fn_gain not set
+        tr9.resume_from_shipped(gain_path)
+        evaluated = load_models_for_eval(torch.load(gain_path, weights_only=False), "fn")["nir"]
+        if start_err > 1e-5 or head.abs().max().item() == 0.0 or not tr9.nets["fn"].gain or \
+                not evaluated.gain or not torch.equal(evaluated.gain_head.weight, head.detach().half().float()):
+            failures.append(f"fn_gain: start differs by {start_err:.2e}, head {head.abs().max().item():.2e}, "
+                            f"continued with gain {tr9.nets['fn'].gain}, evaluated with gain {evaluated.gain}")
+
         # cast loss: the mean chroma difference per crop (a uniform +0.1 on blue shifts Cb by
         # 0.0886 / 1.772 and Cr by -0.0114 / 1.402)
         from models.train.losses import cast_loss
@@ -294,7 +319,7 @@ def main():
         try:
             from models.train import export
             for name, net, task in (("gray", tr.nets["fg"], "gray"), ("nir", tr.nets["fn"], "nir"),
-                                    ("fused", tr.nets["fuse"], "nir")):
+                                    ("fused", tr.nets["fuse"], "nir"), ("nir-gain", tr8.nets["fn"], "nir")):
                 export.export_model(net, os.path.join(run_dir, name + ".safetensors"),
                                     export.make_contract(task), dtype="fp16")
         except ImportError as e:

@@ -120,9 +120,19 @@ class Trainer:
         torch.save(ck, tmp)
         os.replace(tmp, os.path.join(self.run_dir, "last.pt"))
 
+    def _load_nets(self, sd):
+        """Networks saved by a run or in the shipped state.  The configuration follows the weights: an F_N
+        saved with the luma gain head is continued with it."""
+        if has_gain(sd["fn"]) and not self.cfg.get("fn_gain"):
+            self.cfg = dict(self.cfg, fn_gain=True)   # a copy: the caller's configuration stays as given
+            self.nets = make_nets(self.cfg)
+            for m in self.nets.values():
+                m.to(self.cfg["device"])
+        load_nets_state(self.nets, sd)
+
     def resume(self, path):
         ck = torch.load(path, map_location="cpu", weights_only=False)
-        load_nets_state(self.nets, ck["nets"])
+        self._load_nets(ck["nets"])
         self.stage_i, self.step, self.steps = ck["stage_i"], ck["step"], ck["steps"]
         self.sampler.rng.setstate(ck["sampler"])
         torch.set_rng_state(ck["torch_rng"])
@@ -138,12 +148,7 @@ class Trainer:
 
     def resume_from_shipped(self, path=TRAIN_STATE):
         sd = torch.load(path, map_location="cpu", weights_only=False)
-        if has_gain(sd["nets"]["fn"]) and not self.cfg.get("fn_gain"):
-            self.cfg["fn_gain"] = True   # the shipped F_N has the gain head: continue with it
-            self.nets = make_nets(self.cfg)
-            for m in self.nets.values():
-                m.to(self.cfg["device"])
-        load_nets_state(self.nets, sd["nets"])
+        self._load_nets(sd["nets"])
         for name in SNAPSHOT_NET:
             if name in sd.get("snapshots", {}):
                 self.snapshots[name] = {k: v.float() if v.is_floating_point() else v

@@ -262,11 +262,14 @@ def main():
         torch.save(training_state(gck, "fn", "fg_pre", []), gain_path)
         tr9 = Trainer(cfg, os.path.join(run_dir, "gain2"), data, log=lambda m: None)   # fn_gain not set
         tr9.resume_from_shipped(gain_path)
+        tr10 = Trainer(cfg, tr8.run_dir, data, log=lambda m: None)   # rerun of the run without --set fn_gain
+        tr10.resume(os.path.join(tr8.run_dir, "last.pt"))
         evaluated = load_models_for_eval(torch.load(gain_path, weights_only=False), "fn")["nir"]
-        if start_err > 1e-5 or head.abs().max().item() == 0.0 or not tr9.nets["fn"].gain or \
+        if start_err > 1e-5 or head.abs().max().item() == 0.0 or not tr9.nets["fn"].gain or not tr10.nets["fn"].gain or \
                 not evaluated.gain or not torch.equal(evaluated.gain_head.weight, head.detach().half().float()):
             failures.append(f"fn_gain: start differs by {start_err:.2e}, head {head.abs().max().item():.2e}, "
-                            f"continued with gain {tr9.nets['fn'].gain}, evaluated with gain {evaluated.gain}")
+                            f"continued with gain {tr9.nets['fn'].gain} / resumed {tr10.nets['fn'].gain}, "
+                            f"evaluated with gain {evaluated.gain}")
 
         # cast loss: the mean chroma difference per crop (a uniform +0.1 on blue shifts Cb by
         # 0.0886 / 1.772 and Cr by -0.0114 / 1.402)

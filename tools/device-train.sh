@@ -13,6 +13,9 @@
 #                  network (fn: F_N alone, fg: F_G before cooperation) for MINUTES; each comes back cut
 #                  down to that network ($OUT/NAME.pt, models.train.join slim) with its log.  Here:
 #                  `python3 -m models.train.join join --run-dir DIR FN.pt FG.pt` evaluates and exports.
+#                  With snapshot_at=[F,...] in a spec, that run also leaves its network at those fractions of
+#                  its steps in $OUT/NAME/ (they come back even if the command runs out of time).
+#                  MAX_MINUTES=M overrides the deadline (default MINUTES * 1.15 + 0.5).
 #
 #   run(command="bash tools/device-train.sh train 6", carry=["models/train/data-pack.tar"])
 #   (tar cf models/train/data-pack.tar -C models/train data-pack)
@@ -72,15 +75,16 @@ continue)
   specs=("$@")
   [ ${#specs[@]} -gt 0 ] || specs=(fn:fn:lr=0.001 fg:fg:lr=0.001)
   # the deadline stops a run whose steps slowed after sizing (the runs share the GPU); it still saves
-  deadline=$(python3 -c "print($minutes * 1.15 + 0.5)")
+  deadline=${MAX_MINUTES:-$(python3 -c "print($minutes * 1.15 + 0.5)")}
   for spec in "${specs[@]}"; do
     IFS=: read -r name net sets <<<"$spec"
     args=()
-    IFS=, read -ra kvs <<<"$sets"
+    # KEY=JSON pairs split at the commas that start the next KEY= (a JSON value may hold commas)
+    mapfile -t kvs < <(python3 -c 'import re, sys; print("\n".join(re.split(r",(?=\w+=)", sys.argv[1])))' "$sets")
     for kv in "${kvs[@]}"; do [ -n "$kv" ] && args+=(--set "$kv"); done
     python3 -m models.train.train --config device --device "${TRAIN_DEVICE:-cuda}" --threads 4 \
       --resume-from-shipped --data models/train/data-pack --run-dir "/tmp/cont-$name" --fresh --no-eval \
-      --budget-minutes "$minutes" --max-minutes "$deadline" \
+      --budget-minutes "$minutes" --max-minutes "$deadline" --snapshot-dir "$OUT/$name" \
       --set "resume_steps={\"$net\": 100000}" --set "budget_frac={\"$net\": 1.0}" "${args[@]}" \
       >"$OUT/$name.txt" 2>&1 &
   done

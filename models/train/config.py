@@ -58,6 +58,8 @@ BASE = {
     "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
     "ema": 0.0,                   # > 0: decay of a per-step moving average of the trained weights; each
                                   # stage ends on the average (train.Trainer._ema_update)
+    "snapshot_at": None,          # e.g. [0.5, 0.75]: fg / fn stages leave their network at these fractions
+                                  # (train.Trainer._snapshot; evaluate them with join)
     "log_every": 50,
     "ckpt_every": 250,
     "eval_photos": 40,            # photos used in between-stage evaluations (all at the end)

@@ -17,7 +17,7 @@ import os
 import torch
 
 from . import schedule
-from .train import STAGE_SNAPSHOT, TRAIN_STATE, Trainer, finish_run, run_log, run_summary
+from .train import STAGE_SNAPSHOT, TRAIN_STATE, Trainer, finish_run, network_part, run_log, run_summary
 
 
 def slim(run_dir, out):
@@ -31,9 +31,8 @@ def slim(run_dir, out):
     reached = ck["steps"][stage] if done else ck["step"]
     # unfinished with a moving average: the average is what the stage would have ended on
     state = ck["nets"][stage] if done or stage not in ck.get("ema", {}) else ck["ema"][stage]
-    part = {"stage": stage, "state": {k: v.cpu() for k, v in state.items()}, "steps": {stage: reached}, "config": ck["config"],
-            "history": ck["history"], "lineage": ck["lineage"]}   # lineage: which weights it continued
-    torch.save(part, out)
+    # lineage: which weights it continued
+    torch.save(network_part(stage, state, reached, ck["config"], ck["history"], ck["lineage"]), out)
     print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}) -> {out}")
 
 

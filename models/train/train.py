@@ -33,6 +33,13 @@ def run_summary(cfg, steps):
             "steps": steps if steps is not None else "not recorded"}
 
 
+def network_part(stage, state, reached, cfg, history, lineage):
+    """One network cut out of a run (join.slim, mid-stage snapshots): its weights on the CPU, the steps it
+    reached, and what `join` needs to put it back into the shipped state."""
+    return {"stage": stage, "state": {k: v.detach().cpu().clone() for k, v in state.items()},
+            "steps": {stage: reached}, "config": cfg, "history": list(history), "lineage": lineage}
+
+
 def has_gain(sd):
     """Whether a state dict is of an F_N with the luma gain head (cocolor_nets.Colorizer)."""
     return "gain_head.weight" in sd
@@ -107,6 +114,7 @@ class Trainer:
         self.lineage = []       # earlier runs these weights continue (from the shipped state)
         self.ema = {}           # with cfg["ema"]: {network: averaged state} for the stage in progress
         self.ema_raw = {}       # {network: its last raw state} when a stage ended on the average
+        self.snapshot_dir = None   # with cfg["snapshot_at"]: where mid-stage network parts are written
 
     # ---- checkpoints
     def save(self):
@@ -223,6 +231,19 @@ class Trainer:
         if stage == "fn":
             self.snapshots["fn_alone"] = copy.deepcopy(self.nets["fn"].state_dict())
 
+    def _snapshot(self, stage, total):
+        """A long run cannot be stopped where validation would peak, so it can leave its network at chosen
+        fractions of the stage (cfg snapshot_at) for evaluating afterwards; fg and fn stages only."""
+        at = self.cfg.get("snapshot_at") or []
+        if stage not in STAGE_SNAPSHOT or self.step >= total or self.step not in {round(f * total) for f in at}:
+            return
+        out = self.snapshot_dir or self.run_dir
+        os.makedirs(out, exist_ok=True)
+        path = os.path.join(out, f"{stage}-{self.step}.pt")
+        torch.save(network_part(stage, self.nets[stage].state_dict(), self.step, self.cfg, self.history,
+                                self.lineage), path)
+        self.log(f"{stage}: snapshot at step {self.step} of {total} -> {path}")
+
     def run(self, deadline=None):
         cfg = self.cfg
         while self.stage_i < len(schedule.STAGES):
@@ -274,6 +295,8 @@ class Trainer:
                     t0, acc, n = time.time(), {}, 0
                 if self.step % cfg["ckpt_every"] == 0 and self.step < total:
                     self.save()
+                if not sizing:
+                    self._snapshot(stage, total)
                 if deadline and time.time() > deadline:
                     self.save()
                     self.log("time limit reached; checkpoint saved, rerun the same command to resume")
@@ -375,6 +398,9 @@ def main(argv=None):
                     help="override a config value, e.g. --set crop=48 --set 'widths_colour=[8,16,16,24,32]'")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--snapshot-dir", default=None,
+                    help="where the fractions of a stage named by --set snapshot_at=[...] leave the network "
+                         "(default: the run folder)")
     a = ap.parse_args(argv)
 
     cfg = get(a.config)
@@ -403,6 +429,7 @@ def main(argv=None):
     data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
     tr = Trainer(cfg, run_dir, data, log)
+    tr.snapshot_dir = a.snapshot_dir
     log("params: " + ", ".join(f"{k} {count_params(m if k != 'fuse' else m.gate)/1e6:.3f} M"
                                for k, m in tr.nets.items()))
     last = os.path.join(run_dir, "last.pt")

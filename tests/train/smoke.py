@@ -179,7 +179,19 @@ def main():
         # network and its snapshot, and nothing else changes
         from models.train.join import join_parts, slim
         tr3.steps, tr3.stage_i, tr3.step = {"fn": 3}, 0, 0
+        tr3.cfg = dict(tr3.cfg, snapshot_at=[0.34, 0.67, 1.0])   # steps 1 and 2; the end is the run itself
+        tr3.snapshot_dir = os.path.join(run_dir, "snaps")
         tr3.run()
+        snaps = sorted(os.listdir(tr3.snapshot_dir)) if os.path.isdir(tr3.snapshot_dir) else []
+        if snaps != ["fn-1.pt", "fn-2.pt"]:
+            failures.append(f"snapshots: wrote {snaps}, expected fn-1.pt and fn-2.pt")
+        else:
+            mid = [torch.load(os.path.join(tr3.snapshot_dir, f), weights_only=False) for f in snaps]
+            w = lambda sd: sd["core.e0.0.weight"].float()
+            if [p["steps"] for p in mid] != [{"fn": 1}, {"fn": 2}] or \
+                    torch.equal(w(mid[0]["state"]), w(mid[1]["state"])) or \
+                    torch.equal(w(mid[1]["state"]), w(tr3.nets["fn"].state_dict())):
+                failures.append("snapshots: not the network at steps 1 and 2")
         slim(tr3.run_dir, os.path.join(run_dir, "fn-part.pt"))
         tr4 = Trainer(cfg, os.path.join(run_dir, "joined"), data, log=lambda m: None)
         tr4.resume_from_shipped(state_path)

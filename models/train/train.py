@@ -181,6 +181,18 @@ class Trainer:
         self.log(f"{stage}: {per_step * 1e3:.1f} ms/step -> {total} steps in {self.budget[stage]:.0f} s")
         return total
 
+    def _refit_stage(self, stage, total, stage_t0, since):
+        """Step times drift after sizing (on an H200, F_N: 33 ms a step while sizing, 40-42 ms later, so a
+        run ended by its deadline 16 % short of its cosine), so the count is re-fitted to the time left from
+        the step time since the last fit; the schedule then still ends with the time share."""
+        now, (t, s) = time.time(), since
+        per_step = (now - t) / max(1, self.step - s)
+        fitted = self.step + max(1, int((self.budget[stage] - (now - stage_t0)) / per_step))
+        if abs(fitted - total) > 0.01 * total:
+            self.log(f"{stage}: {per_step * 1e3:.1f} ms/step since the last fit -> {fitted} steps")
+            total = self.steps[stage] = fitted
+        return total, (now, self.step)
+
     def _make_opt(self, stage):
         params = schedule.trainable(schedule.stage_params(stage, self.nets))
         self.opt = torch.optim.AdamW(params, lr=schedule.stage_lr(self.cfg, stage),
@@ -234,9 +246,11 @@ class Trainer:
     def _snapshot(self, stage, total):
         """A long run cannot be stopped where validation would peak, so it can leave its network at chosen
         fractions of the stage (cfg snapshot_at) for evaluating afterwards; fg and fn stages only."""
-        at = self.cfg.get("snapshot_at") or []
-        if stage not in STAGE_SNAPSHOT or self.step >= total or self.step not in {round(f * total) for f in at}:
+        # fractions passed, not steps equal: a budget re-fits the stage's count as it goes (_refit_stage)
+        due = {f for f in self.cfg.get("snapshot_at") or [] if f not in self._snaps_done and self.step >= round(f * total)}
+        if stage not in STAGE_SNAPSHOT or self.step >= total or not due:
             return
+        self._snaps_done |= due
         out = self.snapshot_dir or self.run_dir
         os.makedirs(out, exist_ok=True)
         path = os.path.join(out, f"{stage}-{self.step}.pt")
@@ -263,6 +277,8 @@ class Trainer:
             t0, acc, n = time.time(), {}, 0
             stage_t0, calib_t0 = time.time(), None
             sizing = bool(self.budget) and stage in self.budget and stage not in self.sized
+            fit_since = None      # (time, step) of the last fit, for a stage sized by this process
+            self._snaps_done = {f for f in cfg.get("snapshot_at") or [] if self.step > round(f * total)}  # resumed
             while self.step < total:
                 for g in self.opt.param_groups:
                     g["lr"] = schedule.lr_at(cfg, base, self.step, total)
@@ -280,7 +296,10 @@ class Trainer:
                     if self.step == 5:
                         calib_t0 = time.time()
                     sizing = stage not in self.sized
-                elif self.budget and stage in self.budget and time.time() - stage_t0 > 1.25 * self.budget[stage]:
+                    fit_since = None if sizing else (time.time(), self.step)
+                elif fit_since and self.step - fit_since[1] >= 500:
+                    total, fit_since = self._refit_stage(stage, total, stage_t0, fit_since)
+                if self.budget and stage in self.budget and time.time() - stage_t0 > 1.25 * self.budget[stage]:
                     self.log(f"{stage}: over its time share by 25 %; ending the stage at step {self.step}")
                     total = self.steps[stage] = self.step
                 for k, v in parts.items():

@@ -175,6 +175,14 @@ def main():
         if tr3.nets["fn"].mode != "nir" or tr3.nets["fg"].mode != "gray":
             failures.append("continuing: colour networks in the wrong mode")
 
+        # a time-budgeted stage re-fits its step count to the time left at the recent step time: 5 s of a
+        # 10 s share left at 10 ms a step -> 500 more steps
+        tr3.budget, tr3.step, now = {"fn": 10.0}, 2000, time.time()
+        total, since = tr3._refit_stage("fn", 1000, now - 5.0, (now - 1.0, 1900))
+        if not 2495 <= total <= 2500 or tr3.steps["fn"] != total or since[1] != 2000:
+            failures.append(f"budget: re-fitted to {total} steps, expected 2500")
+        tr3.budget = None
+
         # a continuation cut down to its network (join slim) and joined to the shipped state carries that
         # network and its snapshot, and nothing else changes
         from models.train.join import join_parts, slim

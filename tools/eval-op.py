@@ -52,6 +52,30 @@ def colorize(src, out, mode, working_size):
     return Image.open(out).convert("RGB")
 
 
+def epfl_pairs(root, val=True):
+    """(category, path stem) of the EPFL pairs of the training code's validation (or training) split."""
+    pairs = []
+    for cat in EPFL_CATS:
+        d = os.path.join(root, "nir", "epfl", cat)
+        for f in sorted(os.listdir(d)):
+            if f.endswith("_nir.png") and epfl_is_val(f.split("_")[0]) == val:
+                pairs.append((cat, os.path.join(d, f[: -len("_nir.png")])))
+    return pairs
+
+
+def load_pair(stem):
+    """RGB and NIR pictures cropped to their common size, and the validity mask ([1,1,H,W]) or None."""
+    rgb = Image.open(stem + "_rgb.jpg").convert("RGB")
+    nir = Image.open(stem + "_nir.png").convert("L")
+    h, w = min(rgb.height, nir.height), min(rgb.width, nir.width)
+    rgb, nir = rgb.crop((0, 0, w, h)), nir.crop((0, 0, w, h))
+    mask = None
+    if os.path.exists(stem + "_mask.png"):
+        m = np.asarray(Image.open(stem + "_mask.png").convert("L").crop((0, 0, w, h)))
+        mask = torch.from_numpy((m > 127).astype(np.float32))[None, None]
+    return rgb, nir, mask
+
+
 def summarise(rows):
     out = {k: float(np.mean([r[k] for r in rows])) for k in ("psnr", "ssim", "ae")}
     out["colf"] = sum(r["colf_pred"] for r in rows) / max(sum(r["colf_gt"] for r in rows), 1e-6)
@@ -67,12 +91,7 @@ def main():
     args = p.parse_args()
     root = args.data or default_root()
 
-    pairs = []
-    for cat in EPFL_CATS:
-        d = os.path.join(root, "nir", "epfl", cat)
-        for f in sorted(os.listdir(d)):
-            if f.endswith("_nir.png") and epfl_is_val(f.split("_")[0]):
-                pairs.append((cat, os.path.join(d, f[: -len("_nir.png")])))
+    pairs = epfl_pairs(root)
     if args.limit:
         pairs = pairs[: args.limit]
 
@@ -81,14 +100,8 @@ def main():
     seconds = {}
     with tempfile.TemporaryDirectory() as tmp:
         for cat, stem in pairs:
-            rgb = Image.open(stem + "_rgb.jpg").convert("RGB")
-            nir = Image.open(stem + "_nir.png").convert("L")
-            h, w = min(rgb.height, nir.height), min(rgb.width, nir.width)
-            rgb, nir = rgb.crop((0, 0, w, h)), nir.crop((0, 0, w, h))
-            mask = None
-            if os.path.exists(stem + "_mask.png"):
-                m = np.asarray(Image.open(stem + "_mask.png").convert("L").crop((0, 0, w, h)))
-                mask = torch.from_numpy((m > 127).astype(np.float32))[None, None]
+            rgb, nir, mask = load_pair(stem)
+            w, h = rgb.size
             gray = gray_bt601(rgb)
             nir.save(f"{tmp}/nir.png")
             gray.save(f"{tmp}/gray.png")

@@ -247,7 +247,8 @@ class Trainer:
         """A long run cannot be stopped where validation would peak, so it can leave its network at chosen
         fractions of the stage (cfg snapshot_at) for evaluating afterwards; fg and fn stages only."""
         # fractions passed, not steps equal: a budget re-fits the stage's count as it goes (_refit_stage)
-        due = {f for f in self.cfg.get("snapshot_at") or [] if f not in self._snaps_done and self.step >= round(f * total)}
+        due = {f for f in self.cfg.get("snapshot_at") or []
+               if f not in self._snaps_done and self.step >= round(f * total)}
         if stage not in STAGE_SNAPSHOT or self.step >= total or not due:
             return
         self._snaps_done |= due

@@ -18,6 +18,7 @@ machine; the loader reads a pack exactly like the original tree (pack.json says 
 import argparse
 import glob
 import json
+import math
 import os
 import random
 
@@ -204,11 +205,15 @@ class Sampler:
     """Random crops + flips from lists of Pairs, as float tensors in [0,1].
 
     min_scale < 1 also shows each crop at a random scale in [min_scale, 1]: a window of size/scale pixels,
-    resized to size, so the networks see scenes at several scales (the op shows whole pictures)."""
+    resized to size, so the networks see scenes at several scales (the op shows whole pictures).
+    exposure > 0 multiplies a crop's RGB and NIR alike by a gain drawn log-uniformly from
+    [1 / (1 + exposure), 1 + exposure] (clipped): the same scene shot brighter or darker, since a gain in
+    linear light is a gain in gamma-encoded values too."""
 
-    def __init__(self, seed, min_scale=1.0):
+    def __init__(self, seed, min_scale=1.0, exposure=0.0):
         self.rng = random.Random(seed)
         self.min_scale = min_scale
+        self.exposure = exposure
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""
@@ -235,6 +240,10 @@ class Sampler:
                 r = r.flip(-1)
                 q = None if q is None else q.flip(-1)
                 m = None if m is None else m.flip(-1)
+            if self.exposure > 0:
+                gain = math.exp(self.rng.uniform(-1.0, 1.0) * math.log1p(self.exposure))
+                scaled = lambda t: (t.float() * gain).clamp_(0, 255).round_().byte()
+                r, q = scaled(r), None if q is None else scaled(q)
             rgbs.append(r)
             nirs.append(q if q is not None else torch.zeros(1, size, size, dtype=torch.uint8))
             masks.append(m if m is not None else torch.full((1, size, size), 255, dtype=torch.uint8))

@@ -317,6 +317,18 @@ def main():
         if not spans[0.25] > 1.5 * spans[1.0]:
             failures.append(f"min_scale 0.25 did not widen the crops' view: {spans}")
 
+        # exposure: RGB and NIR of a crop scaled by one gain within [1/(1+e), 1+e]; gains differ between crops
+        mid = torch.full((3, 80, 80), 128, dtype=torch.uint8)
+        flat = [Pair("mid", "mid", torch.full((1, 80, 80), 96, dtype=torch.uint8), mid, None, "vcip")]
+        q, r, _ = Sampler(3, 1.0, 0.25).crop(flat, 32, 32)
+        gain_rgb, gain_nir = r[:, 0, 0, 0] * 255 / 128, q[:, 0, 0, 0] * 255 / 96
+        if not (((gain_rgb - gain_nir).abs() < 0.02).all() and gain_rgb.min() >= 0.79 and gain_rgb.max() <= 1.26
+                and gain_rgb.max() - gain_rgb.min() > 0.2 and (r == r[:, :1, :1, :1]).all()):
+            failures.append(f"exposure: gains {gain_rgb.tolist()} (NIR {gain_nir.tolist()})")
+        q0, r0, _ = Sampler(3).crop(flat, 4, 32)
+        if not ((r0 * 255 - 128).abs() < 0.5).all() or not ((q0 * 255 - 96).abs() < 0.5).all():
+            failures.append("exposure off: crops changed")
+
         # fg_mix: per-collection sampling weights; a collection weighted 0 is never drawn
         from models.train.data import source_of
         from models.train.schedule import step_fg

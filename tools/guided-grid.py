@@ -24,6 +24,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from models.train.data import default_root  # noqa: E402
+from models.train.evaluate import psnr  # noqa: E402
 from models.train.train import TRAIN_STATE, load_models_for_eval  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("eval_op", os.path.join(HERE, "eval-op.py"))
@@ -63,13 +64,6 @@ def guided_upsample(guide, src, r, eps, full):
     return up(a) * full + up(b)
 
 
-def psnr8(pred, gt, mask):
-    p, g = (pred.clamp(0, 1) * 255).round(), (gt * 255).round()
-    m = torch.ones_like(p[:, :1]) if mask is None else mask
-    mse = (((p - g) ** 2) * m).sum().item() / (3 * m.sum().item())
-    return 10 * np.log10(255 ** 2 / max(mse, 1e-10))
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--split", choices=("train", "val"), default="train")
@@ -102,7 +96,7 @@ def main():
                 out = guided_upsample(small, colour, r, eps, full)
                 if mode == "gray":   # the op keeps the input's luminance (cc_blend)
                     out = out + (full - (0.299 * out[:, :1] + 0.587 * out[:, 1:2] + 0.114 * out[:, 2:]))
-                scores.setdefault((mode, r, eps), []).append(psnr8(out, gt, mask))
+                scores.setdefault((mode, r, eps), []).append(psnr(out, gt, mask))
         print(f"{cat}/{os.path.basename(stem)}", file=sys.stderr, flush=True)
     print(f"EPFL {args.split} pairs at full resolution: {len(pairs)}, working size {args.working_size}\n")
     print("| mode | radius | eps | PSNR (dB) |\n|---|---|---|---|")

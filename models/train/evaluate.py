@@ -30,13 +30,26 @@ def _gauss(size=11, sigma=1.5):
     return (g[:, None] * g[None, :])[None, None]
 
 
-def metrics(pred, gt, mask=None):
-    """pred, gt: [1,3,H,W] in [0,1]; mask [1,1,H,W] in {0,1} or None.  Returns a dict."""
+def _psnr_q8(p, g, m, n):
+    mse = (((p - g) ** 2) * m).sum() / (3 * n)
+    return 10 * math.log10(255.0 ** 2 / max(mse.item(), 1e-10))
+
+
+def _q8_and_mask(pred, gt, mask):
     p, g = _q8(pred.float()), _q8(gt.float())
     m = torch.ones_like(p[:, :1]) if mask is None else (mask > 0.5).float()
-    n = m.sum().clamp_min(1.0)
-    mse = (((p - g) ** 2) * m).sum() / (3 * n)
-    psnr = 10 * math.log10(255.0 ** 2 / max(mse.item(), 1e-10))
+    return p, g, m, m.sum().clamp_min(1.0)
+
+
+def psnr(pred, gt, mask=None):
+    """PSNR on 8-bit sRGB alone (metrics' first figure, without the cost of the others)."""
+    return _psnr_q8(*_q8_and_mask(pred, gt, mask))
+
+
+def metrics(pred, gt, mask=None):
+    """pred, gt: [1,3,H,W] in [0,1]; mask [1,1,H,W] in {0,1} or None.  Returns a dict."""
+    p, g, m, n = _q8_and_mask(pred, gt, mask)
+    db = _psnr_q8(p, g, m, n)
     # SSIM per channel (Gaussian 11x11, sigma 1.5), valid windows fully inside the mask
     w = _gauss().to(p)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
@@ -56,7 +69,7 @@ def metrics(pred, gt, mask=None):
     ae = ((ang * m).sum() / n).item()
     cp = colourfulness(p / 255.0, m).item()
     cg = colourfulness(g / 255.0, m).item()
-    return {"psnr": psnr, "ssim": ssim, "ae": ae, "colf_pred": cp, "colf_gt": cg}
+    return {"psnr": db, "ssim": ssim, "ae": ae, "colf_pred": cp, "colf_gt": cg}
 
 
 def _crop16(t):

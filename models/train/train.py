@@ -115,6 +115,7 @@ class Trainer:
         self.ema = {}           # with cfg["ema"]: {network: averaged state} for the stage in progress
         self.ema_raw = {}       # {network: its last raw state} when a stage ended on the average
         self.snapshot_dir = None   # with cfg["snapshot_at"]: where mid-stage network parts are written
+        self._snaps_done = set()   # snapshot_at fractions the stage in progress has passed
 
     # ---- checkpoints
     def save(self):

@@ -160,15 +160,17 @@ class Colorizer(nn.Module):
 
 
 class Translator(nn.Module):
-    """Single-channel domain translation (T_N2G: NIR -> gray, T_G2N: gray -> NIR): y = x + d(x)."""
+    """Domain translation to one channel: T_N2G (NIR -> gray) and T_G2N (gray -> NIR) are y = x + d(x);
+    T_R2N (sRGB -> NIR, cin=3) is y = gray(x) + d(x): it sees the colour that tells foliage from stone."""
 
-    def __init__(self, widths=(8, 16, 32, 48, 64)):
+    def __init__(self, widths=(8, 16, 32, 48, 64), cin=1):
         super().__init__()
-        self.core = UNetCore(1, 1, widths)
+        self.cin = cin
+        self.core = UNetCore(cin, 1, widths)
 
     def forward(self, x):
         h, _ = self.core(x)
-        return x + h
+        return (x if self.cin == 1 else rgb_to_gray(x)) + h
 
 
 class FusedNIR(nn.Module):
@@ -197,6 +199,8 @@ def build(name, widths=None, gain=False):
         return Colorizer("nir", widths or (16, 32, 64, 96, 128), gain)
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
+    if name == "tr2n":
+        return Translator(widths or (8, 16, 32, 48, 64), cin=3)
     raise ValueError(name)
 
 

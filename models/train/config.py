@@ -39,6 +39,8 @@ BASE = {
     "fuse_width": 16,
     "steps": {"fg": 3500, "trans": 800, "fn": 4000, "coop": 1200, "fuse": 300},
     "fn_synth_frac": 0.25,        # share of an F_N batch that is T_G2N(gray of RGB photos)
+    "synth_from": "gray",         # "rgb": those intermittent NIR images come from T_R2N(RGB photo) instead,
+                                  # a translator trained beside the others in stage trans
     "coop_lr_frac": 0.3,          # cooperative stage lr = lr * this
     "coop_extra_frac": 0.5,       # coop: extra half-batches of photos for F_G (gray) and F_N (synthetic NIR)
     "w_gray": W_GRAY,
@@ -51,7 +53,8 @@ BASE = {
     # estimate is what hurt most.
     "cons_pix_space": "chroma",
     "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
-    "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes)
+    "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes);
+                                  # or a list of the networks it applies to, e.g. ["fn"]
     "fg_mix": None,               # F_G stage: per-image sampling weight of each collection, e.g.
                                   # {"photos": 2.0, "vcip": 1.0, "epfl": 1.0}; None: every image alike
     "fn_gain": False,             # F_N with a multiplicative luma gain, Y = x + dY + x * g (cocolor_nets)

@@ -34,7 +34,7 @@ def stage_params(stage, nets):
     if stage == "fg":
         return list(nets["fg"].parameters())
     if stage == "trans":
-        return list(nets["tn2g"].parameters()) + list(nets["tg2n"].parameters())
+        return [p for k in TRANSLATORS if k in nets for p in nets[k].parameters()]
     if stage == "fn":
         return list(nets["fn"].parameters())
     if stage == "coop":
@@ -53,7 +53,8 @@ def stage_lr(cfg, stage):
     return cfg["lr"] * (cfg["coop_lr_frac"] if stage == "coop" else 1.0)
 
 
-STAGE_NETS = {"fg": ["fg"], "trans": ["tn2g", "tg2n"], "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
+TRANSLATORS = ("tn2g", "tg2n", "tr2n")   # tr2n only with synth_from "rgb"
+STAGE_NETS = {"fg": ["fg"], "trans": list(TRANSLATORS), "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
               "fuse": ["fuse"]}   # the networks each stage trains ("fuse": only the gate)
 
 
@@ -65,12 +66,13 @@ def owned(nets, k):
 def set_modes(stage, nets, freeze_bn=False):
     """Training mode for the networks the stage trains, eval mode for the rest.  freeze_bn keeps the
     trained networks' BatchNorm layers on their running statistics (continuing at a small batch: batch
-    statistics of a few crops are noisy, and the running ones drift with them)."""
+    statistics of a few crops are noisy, and the running ones drift with them); a list names the networks
+    it applies to (a translator trained from scratch beside a continued F_N needs batch statistics)."""
     train = STAGE_NETS[stage]
     for k in nets:
         m = owned(nets, k)
         m.train(k in train)
-        if k in train and freeze_bn:
+        if k in train and (k in freeze_bn if isinstance(freeze_bn, (list, tuple)) else freeze_bn):
             for b in m.modules():
                 if isinstance(b, torch.nn.BatchNorm2d):
                     b.eval()
@@ -105,17 +107,24 @@ def step_trans(cfg, nets, data, sampler, frac):
     g, n = g.float(), n.float()
     parts = {"n2g": _wmean((g - gray).abs(), mask) + 0.5 * gradient_loss(g, gray, mask),
              "g2n": _wmean((n - nir).abs(), mask) + 0.5 * gradient_loss(n, nir, mask)}
+    if "tr2n" in nets:
+        with _ac(cfg):
+            r = nets["tr2n"](rgb).float()
+        parts["r2n"] = _wmean((r - nir).abs(), mask) + 0.5 * gradient_loss(r, nir, mask)
     return sum(parts.values()), parts
 
 
 def _synthetic_nir(cfg, nets, data, sampler, n):
+    """n intermittent NIR images made from RGB photos: T_G2N(gray) or, with synth_from "rgb", T_R2N(RGB)."""
     _, rgb, mask = sampler.crop(data.photos_train or data.rgb_train, n, cfg["crop"], need_nir=False)
     rgb, mask = _to(cfg, rgb, mask)
+    from_rgb = cfg.get("synth_from", "gray") == "rgb"
+    t = nets["tr2n" if from_rgb else "tg2n"]
     with torch.no_grad(), _ac(cfg):
-        was = nets["tg2n"].training
-        nets["tg2n"].eval()
-        nir = nets["tg2n"](rgb_to_gray(rgb)).float().clamp(0, 1)
-        nets["tg2n"].train(was)
+        was = t.training
+        t.eval()
+        nir = t(rgb if from_rgb else rgb_to_gray(rgb)).float().clamp(0, 1)
+        t.train(was)
     return nir, rgb, mask
 
 

@@ -49,6 +49,8 @@ def make_nets(cfg):
     nets = {"fg": build("fg", cfg["widths_colour"]),
             "fn": build("fn", cfg["widths_colour"], cfg.get("fn_gain", False)),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
+    if cfg.get("synth_from", "gray") == "rgb":
+        nets["tr2n"] = build("tr2n", cfg["widths_trans"])
     nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
     return nets
 
@@ -163,6 +165,9 @@ class Trainer:
                 self.snapshots[name] = {k: v.float() if v.is_floating_point() else v
                                         for k, v in sd["snapshots"][name].items()}
         self.steps = dict(self.cfg["resume_steps"])
+        if "tr2n" in self.nets and "tr2n" not in sd["nets"] and not self.steps.get("trans"):
+            raise ValueError("synth_from 'rgb' needs T_R2N, which the shipped state lacks: give stage trans "
+                             "steps in resume_steps so that it is trained first")
         self.lineage = sd.get("lineage") or [run_summary(sd["config"], None)]
         self.snapshots["continue"] = True   # fg / fn stages continue from their snapshots (_begin_stage)
         self.log(f"resumed from shipped weights {path}; stage steps {self.steps}")
@@ -221,7 +226,7 @@ class Trainer:
             return
         d = min(decay, (1 + self.step) / (10 + self.step))
         with torch.no_grad():
-            for k in schedule.STAGE_NETS[stage]:
+            for k in (k for k in schedule.STAGE_NETS[stage] if k in self.nets):
                 sd = schedule.owned(self.nets, k).state_dict()
                 avg = self.ema.setdefault(k, {n: t.detach().clone() for n, t in sd.items()})
                 floats = [n for n, t in sd.items() if t.is_floating_point()]

@@ -329,6 +329,31 @@ def main():
         if not ((r0 * 255 - 128).abs() < 0.5).all() or not ((q0 * 255 - 96).abs() < 0.5).all():
             failures.append("exposure off: crops changed")
 
+        # synth_from "rgb": stage trans also trains T_R2N (sRGB -> NIR), which sees colour and so beats T_G2N
+        # on NIR that depends on hue (fake_nir's foliage term); F_N's intermittent images then come from it
+        tr11 = Trainer(dict(cfg, synth_from="rgb"), os.path.join(run_dir, "r2n"), data, log=lambda m: None)
+
+        def trans_err(k):
+            nir, rgb, mask = held
+            with torch.no_grad():
+                x = rgb if k == "tr2n" else rgb_to_gray(rgb)
+                return (tr11.nets[k].eval()(x).float() - nir).abs().mean().item()
+
+        r0, g0 = trans_err("tr2n"), trans_err("tg2n")
+        tr11.steps = dict(cfg["steps"], fg=0, trans=40, fn=0, coop=0, fuse=0)
+        tr11.run()
+        r1, g1 = trans_err("tr2n"), trans_err("tg2n")
+        print(f"held-batch NIR error: T_R2N {r0:.4f} -> {r1:.4f}, T_G2N {g0:.4f} -> {g1:.4f}")
+        used = {"tr2n": 0, "tg2n": 0}
+        hooks = [tr11.nets[k].register_forward_hook(lambda *a, k=k: used.__setitem__(k, used[k] + 1))
+                 for k in used]
+        schedule.step_fn(dict(cfg, synth_from="rgb", fn_synth_frac=0.5), tr11.nets, data, Sampler(5), 0.5)
+        for h in hooks:
+            h.remove()
+        if not (r1 < 0.8 * r0 and r1 < 0.8 * g1) or used != {"tr2n": 1, "tg2n": 0}:
+            failures.append(f"synth_from rgb: T_R2N {r0:.4f} -> {r1:.4f} against T_G2N {g1:.4f}; "
+                            f"translator calls in an F_N step {used}")
+
         # fg_mix: per-collection sampling weights; a collection weighted 0 is never drawn
         from models.train.data import source_of
         from models.train.schedule import step_fg

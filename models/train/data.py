@@ -208,12 +208,16 @@ class Sampler:
     resized to size, so the networks see scenes at several scales (the op shows whole pictures).
     exposure > 0 multiplies a crop's RGB and NIR alike by a gain drawn log-uniformly from
     [1 / (1 + exposure), 1 + exposure] (clipped): the same scene shot brighter or darker, since a gain in
-    linear light is a gain in gamma-encoded values too."""
+    linear light is a gain in gamma-encoded values too.
+    cutmix > 0: each crop of a batch, with that probability, gets a square of a quarter to a half of its side
+    from the next crop of the batch, at the same place, in NIR, RGB and mask alike (new scene layouts from
+    few scenes)."""
 
-    def __init__(self, seed, min_scale=1.0, exposure=0.0):
+    def __init__(self, seed, min_scale=1.0, exposure=0.0, cutmix=0.0):
         self.rng = random.Random(seed)
         self.min_scale = min_scale
         self.exposure = exposure
+        self.cutmix = cutmix
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""
@@ -248,7 +252,16 @@ class Sampler:
             nirs.append(q if q is not None else torch.zeros(1, size, size, dtype=torch.uint8))
             masks.append(m if m is not None else torch.full((1, size, size), 255, dtype=torch.uint8))
         f = lambda l: torch.stack(l).float().div_(255.0)
-        return f(nirs), f(rgbs), f(masks)
+        nir, rgb, mask = f(nirs), f(rgbs), f(masks)
+        if self.cutmix > 0 and n > 1:
+            src = [t.clone() for t in (nir, rgb, mask)]
+            for i in range(n):
+                if self.rng.random() < self.cutmix:
+                    b = round(size * self.rng.uniform(0.25, 0.5))
+                    y, x = self.rng.randint(0, size - b), self.rng.randint(0, size - b)
+                    for t, s in zip((nir, rgb, mask), src):
+                        t[i, :, y:y + b, x:x + b] = s[(i + 1) % n, :, y:y + b, x:x + b]
+        return nir, rgb, mask
 
 
 def pack(src, out, epfl_scale=256 / 680, photo_max_side=384, quality=85):

@@ -67,7 +67,9 @@ def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
     cfg = parts[-1]["config"]
     data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
-    tr = Trainer(dict(cfg, device="cpu"), run_dir, data, log)
+    # no T_R2N (synth_from "rgb"): a part brings one colour network, and an untrained translator must not
+    # enter the shipped state
+    tr = Trainer(dict(cfg, device="cpu", synth_from="gray"), run_dir, data, log)
     tr.resume_from_shipped(shipped)
     join_parts(tr, parts, log)
     tr.cfg = cfg   # the lineage entry export adds names the run that trained (its device), not this one

@@ -106,7 +106,8 @@ class Trainer:
         self.nets = make_nets(cfg)
         for m in self.nets.values():
             m.to(cfg["device"])
-        self.sampler = Sampler(cfg["seed"], cfg.get("min_scale", 1.0), cfg.get("exposure", 0.0))
+        self.sampler = Sampler(cfg["seed"], cfg.get("min_scale", 1.0), cfg.get("exposure", 0.0),
+                               cfg.get("cutmix", 0.0))
         self.stage_i, self.step, self.opt = 0, 0, None
         self.snapshots, self.history = {}, []
         self.steps = dict(cfg["steps"])

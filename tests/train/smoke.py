@@ -329,6 +329,22 @@ def main():
         if not ((r0 * 255 - 128).abs() < 0.5).all() or not ((q0 * 255 - 96).abs() < 0.5).all():
             failures.append("exposure off: crops changed")
 
+        # cutmix: a square of a quarter to a half of the side from the next crop, in NIR and RGB alike
+        black = Pair("k", "k", torch.zeros(1, 48, 48, dtype=torch.uint8), torch.zeros(3, 48, 48, dtype=torch.uint8),
+                     None, "vcip")
+        white = Pair("w", "w", torch.full((1, 48, 48), 255, dtype=torch.uint8),
+                     torch.full((3, 48, 48), 255, dtype=torch.uint8), None, "vcip")
+        q, r, _ = Sampler(4, cutmix=1.0).crop([black, white], 16, 32)
+        light = (r[:, 0] > 0.5).float().mean((1, 2))
+        other = torch.minimum(light, 1 - light)          # share of each crop from the other (at most a quarter)
+        own = light > 0.5
+        differs = own != own[(torch.arange(16) + 1) % 16]
+        q0, r0, _ = Sampler(4).crop([black, white], 16, 32)
+        if not (torch.equal(q[:, 0], r[:, 0]) and (other[differs] >= 0.0625 - 1e-6).all()
+                and (other[differs] <= 0.25 + 1e-6).all() and (other[~differs] == 0).all() and differs.any()
+                and (r0 == r0[:, :1, :1, :1]).all()):
+            failures.append(f"cutmix: shares from the next crop {other.tolist()}")
+
         # synth_from "rgb": stage trans also trains T_R2N (sRGB -> NIR), which sees colour and so beats T_G2N
         # on NIR that depends on hue (fake_nir's foliage term); F_N's intermittent images then come from it
         tr11 = Trainer(dict(cfg, synth_from="rgb"), os.path.join(run_dir, "r2n"), data, log=lambda m: None)

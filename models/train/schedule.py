@@ -118,7 +118,7 @@ def _synthetic_nir(cfg, nets, data, sampler, n):
     """n intermittent NIR images made from RGB photos: T_G2N(gray) or, with synth_from "rgb", T_R2N(RGB)."""
     _, rgb, mask = sampler.crop(data.photos_train or data.rgb_train, n, cfg["crop"], need_nir=False)
     rgb, mask = _to(cfg, rgb, mask)
-    from_rgb = cfg.get("synth_from", "gray") == "rgb"
+    from_rgb = "tr2n" in nets   # built only with synth_from "rgb" (train.make_nets)
     t = nets["tr2n" if from_rgb else "tg2n"]
     with torch.no_grad(), _ac(cfg):
         was = t.training

@@ -61,6 +61,8 @@ BASE = {
     "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
     "exposure": 0.0,              # > 0: RGB and NIR of a crop scaled by one gain in [1/(1+e), 1+e] (data.Sampler)
     "cutmix": 0.0,                # > 0: share of crops given a square from another crop of the batch (data.Sampler)
+    "sam": 0.0,                   # > 0: adaptive sharpness-aware minimisation, radius rho relative to the
+                                  # weights (two passes a step; train.Trainer._sharpness_aware_grad)
     "ema": 0.0,                   # > 0: decay of a per-step moving average of the trained weights; each
                                   # stage ends on the average (train.Trainer._ema_update)
     "snapshot_at": None,          # e.g. [0.5, 0.75]: fg / fn stages leave their network at these fractions

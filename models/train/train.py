@@ -236,6 +236,29 @@ class Trainer:
                     if not t.is_floating_point():   # BatchNorm's batch counter
                         avg[n].copy_(t)
 
+    def _sharpness_aware_grad(self, step_fn, total, batch_rng):
+        """Adaptive sharpness-aware minimisation (ASAM, Kwon et al. 2021): replaces the gradient by the one
+        at the worst nearby weights on the same batch, so the step seeks a flat minimum (aimed at the gap
+        between training and validation pairs).  "Nearby" is relative to each weight's size (radius cfg sam):
+        with BatchNorm frozen a plain radius is dominated by the first convolution, whose small weights
+        the frozen statistics amplify (measured on F_N: 0.02 raised the loss 2-3x, adaptive 0.01 ~2 %)."""
+        params = [p for p in self.opt.param_groups[0]["params"] if p.grad is not None]
+        scaled = [p.detach().abs() * p.grad for p in params]
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in scaled]))
+        eps = [p.detach().abs() * t * (self.cfg["sam"] / (norm + 1e-12)) for p, t in zip(params, scaled)]
+        buffers = [b for m in self.nets.values() for b in m.buffers()]
+        kept = [b.clone() for b in buffers]         # BatchNorm statistics: counted once a step
+        with torch.no_grad():
+            torch._foreach_add_(params, eps)
+        self.sampler.rng.setstate(batch_rng)        # the same crops again
+        loss, _ = step_fn(self.cfg, self.nets, self.data, self.sampler, self.step / total)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            torch._foreach_sub_(params, eps)
+            for b, k in zip(buffers, kept):
+                b.copy_(k)
+
     def _end_stage(self, stage):
         if self.ema:   # the stage ends on its average; the raw weights stay in the checkpoint for comparison
             for k, avg in self.ema.items():
@@ -290,9 +313,12 @@ class Trainer:
             while self.step < total:
                 for g in self.opt.param_groups:
                     g["lr"] = schedule.lr_at(cfg, base, self.step, total)
+                batch_rng = self.sampler.rng.getstate()
                 loss, parts = fn(cfg, self.nets, self.data, self.sampler, self.step / total)
                 self.opt.zero_grad(set_to_none=True)
                 loss.backward()
+                if cfg.get("sam", 0.0) > 0:
+                    self._sharpness_aware_grad(fn, total, batch_rng)
                 torch.nn.utils.clip_grad_norm_(self.opt.param_groups[0]["params"], 1.0)
                 self.opt.step()
                 self._ema_update(stage)

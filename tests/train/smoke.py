@@ -391,6 +391,18 @@ def main():
         if drawn != [["photos", "vcip"], ["photos"]] or r.min().item() != 1.0:
             failures.append(f"fg_mix: a collection weighted 0 was drawn ({drawn}; darkest crop {r.min().item()})")
 
+        # sam: each step's gradient is taken at perturbed weights on the same crops (the sampler replays its
+        # batch), then the weights come back before the optimiser moves them
+        plain, sharp = (Trainer(dict(cfg, sam=r), os.path.join(run_dir, f"sam{r}"), data, log=lambda m: None)
+                        for r in (0.0, 0.01))
+        for t in (plain, sharp):
+            t.steps = dict(cfg["steps"], fg=3, trans=0, fn=0, coop=0, fuse=0)
+            t.run()
+        moved = max((a - b).abs().max().item() for a, b in zip(plain.nets["fg"].parameters(),
+                                                               sharp.nets["fg"].parameters()))
+        if plain.sampler.rng.getstate() != sharp.sampler.rng.getstate() or not 0 < moved < 0.05:
+            failures.append(f"sam: crops drawn differ from a plain run's or weights off ({moved})")
+
         # the networks stay within the C core's layer set
         try:
             from models.train import export

@@ -305,6 +305,7 @@ class Trainer:
             schedule.set_modes(stage, self.nets, cfg.get("freeze_bn", False))
             base = schedule.stage_lr(cfg, stage)
             fn = schedule.STEP[stage]
+            sam = cfg.get("sam", 0.0) > 0
             t0, acc, n = time.time(), {}, 0
             stage_t0, calib_t0 = time.time(), None
             sizing = bool(self.budget) and stage in self.budget and stage not in self.sized
@@ -313,11 +314,11 @@ class Trainer:
             while self.step < total:
                 for g in self.opt.param_groups:
                     g["lr"] = schedule.lr_at(cfg, base, self.step, total)
-                batch_rng = self.sampler.rng.getstate()
+                batch_rng = self.sampler.rng.getstate() if sam else None
                 loss, parts = fn(cfg, self.nets, self.data, self.sampler, self.step / total)
                 self.opt.zero_grad(set_to_none=True)
                 loss.backward()
-                if cfg.get("sam", 0.0) > 0:
+                if sam:
                     self._sharpness_aware_grad(fn, total, batch_rng)
                 torch.nn.utils.clip_grad_norm_(self.opt.param_groups[0]["params"], 1.0)
                 self.opt.step()

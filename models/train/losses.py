@@ -5,6 +5,9 @@
 - chroma magnitude: L1 between per-pixel chroma magnitudes |CbCr| (hue-free): a plain regression toward
   the conditional mean shrinks uncertain chroma to grey/sepia; matching the magnitude does not.
 - cast (off by default): L1 between mean chroma of prediction and truth per crop.
+- psnr (off by default): the crops' mean of 10 log10(MSE), i.e. minus their mean PSNR -- the validation
+  metric averages PSNR per picture, which weighs an error in a picture that is nearly right more than the
+  same error in one that is far off; L1 over the batch weighs them alike.
 - colourfulness: hinge on the image-level Hasler-Suesstrunk colourfulness ratio (pred / target) below 1.
 - gradient: L1 on horizontal/vertical differences of luma (sharp lightness for NIR, where Y is learned).
 - consistency: pixel-level L1 between two paths' outputs; feature-level L1 between (instance-normalised)
@@ -70,6 +73,14 @@ def cast_loss(pred, gt, mask=None):
     return (((pc - gc) * m).sum(dim=(2, 3)) / n).abs().mean()
 
 
+def psnr_loss(pred, gt, mask=None, eps=1e-5):
+    """Minus the mean PSNR (dB, peak 1) of the crops, masks respected."""
+    m = torch.ones_like(pred[:, :1]) if mask is None else mask.to(pred.dtype)
+    se = ((pred - gt) ** 2 * m).sum(dim=(1, 2, 3))
+    n = (m.sum(dim=(1, 2, 3)) * pred.shape[1]).clamp_min(1.0)
+    return (10.0 * torch.log10(se / n + eps)).mean()
+
+
 def gradient_loss(pred, gt, mask=None):
     py = rgb_to_ycbcr(pred)[:, :1] if pred.shape[1] == 3 else pred
     gy = rgb_to_ycbcr(gt)[:, :1] if gt.shape[1] == 3 else gt
@@ -92,6 +103,8 @@ def colour_loss(pred, gt, mask, w):
         parts["luma"] = w["luma"] * _wmean((rgb_to_ycbcr(pred)[:, :1] - rgb_to_ycbcr(gt)[:, :1]).abs(), mask)
     if w.get("mse"):   # PSNR is an MSE measure; L1 alone pulls ambiguous regions to the median
         parts["mse"] = w["mse"] * _wmean(((pred - gt) ** 2).mean(1, keepdim=True), mask)
+    if w.get("psnr"):
+        parts["psnr"] = w["psnr"] * psnr_loss(pred, gt, mask)
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
     if w.get("cast"):

@@ -300,6 +300,20 @@ def main():
         if cast_loss(img, img).item() > 1e-7 or abs(cast_loss(bluer, img).item() - want) > 1e-5:
             failures.append(f"cast loss: {cast_loss(img, img).item()}, {cast_loss(bluer, img).item()} (want 0, {want})")
 
+        # psnr loss: minus the crops' mean PSNR (an error of 0.1 everywhere is 20 dB, of 0.01 is 40 dB; the
+        # masked-out half of the second crop does not count)
+        from models.train.losses import psnr_loss
+        gt = torch.full((2, 3, 8, 8), 0.5)
+        pred = gt.clone()
+        pred[0] += 0.1
+        pred[1] += 0.01
+        half = torch.ones(2, 1, 8, 8)
+        half[1, :, :, :4] = 0.0
+        pred[1, :, :, :4] += 0.3
+        got = psnr_loss(pred, gt, half, eps=0.0).item()
+        if abs(got + 30.0) > 1e-3:
+            failures.append(f"psnr loss: {got} (want -30.0)")
+
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)
         ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()

@@ -59,8 +59,12 @@ def colourfulness(rgb, mask=None):
 
 
 def colourfulness_loss(pred, gt, mask=None, target=1.0):
-    """Hinge: penalise predictions less colourful than `target` x ground truth (per image)."""
-    cp, cg = colourfulness(pred, mask), colourfulness(gt, mask)
+    """Hinge: penalise predictions less colourful than `target` x ground truth (per image).
+
+    On the prediction clamped to [0, 1], as it is shown: unclamped, one far-out pixel raises an image's
+    colourfulness as much as real colour does, and the networks learned exactly that (a spike of 30-90 at
+    the bottom-right pixel of every output, found 2026-11-28)."""
+    cp, cg = colourfulness(pred.clamp(0.0, 1.0), mask), colourfulness(gt, mask)
     return F.relu(target - cp / (cg + 1.0)).mean()
 
 

@@ -314,6 +314,18 @@ def main():
         if abs(got + 30.0) > 1e-3:
             failures.append(f"psnr loss: {got} (want -30.0)")
 
+        # colourfulness hinge: measured on the prediction as shown (clamped), so one far-out pixel does not
+        # pass for colour (the networks learned such a spike at the bottom-right pixel when it was not)
+        from models.train.losses import colourfulness_loss
+        from models.train.cocolor_nets import rgb_to_gray
+        colourful = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
+        grey = rgb_to_gray(colourful).expand(-1, 3, -1, -1).clone()
+        spiked = grey.clone()
+        spiked[:, :, -1, -1] = torch.tensor([60.0, -40.0, 20.0])[:, None].T
+        plain, gamed = colourfulness_loss(grey, colourful, None, 0.9), colourfulness_loss(spiked, colourful, None, 0.9)
+        if plain.item() < 0.8 or gamed.item() < plain.item() - 0.05:
+            failures.append(f"colourfulness hinge: grey {plain.item():.3f}, grey + one spike {gamed.item():.3f}")
+
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)
         ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()

@@ -9,6 +9,8 @@
   metric averages PSNR per picture, which weighs an error in a picture that is nearly right more than the
   same error in one that is far off; L1 over the batch weighs them alike.
 - colourfulness: hinge on the image-level Hasler-Suesstrunk colourfulness ratio (pred / target) below 1.
+- range (off by default): each crop's largest distance of an output value from [0, 1] -- it weighs the one
+  worst pixel, so it removes a lone spike that per-pixel terms weigh at 1 / (pixels in the batch).
 - gradient: L1 on horizontal/vertical differences of luma (sharp lightness for NIR, where Y is learned).
 - consistency: pixel-level L1 between two paths' outputs; feature-level L1 between (instance-normalised)
   bottleneck features of F_N(x_N) and F_G(T_N2G(x_N)).
@@ -85,6 +87,11 @@ def psnr_loss(pred, gt, mask=None, eps=1e-5):
     return (10.0 * torch.log10(se / n + eps)).mean()
 
 
+def range_loss(pred):
+    """Mean over crops of the largest distance of a value from [0, 1]."""
+    return (pred - pred.clamp(0.0, 1.0)).abs().flatten(1).amax(1).mean()
+
+
 def gradient_loss(pred, gt, mask=None):
     py = rgb_to_ycbcr(pred)[:, :1] if pred.shape[1] == 3 else pred
     gy = rgb_to_ycbcr(gt)[:, :1] if gt.shape[1] == 3 else gt
@@ -109,6 +116,8 @@ def colour_loss(pred, gt, mask, w):
         parts["mse"] = w["mse"] * _wmean(((pred - gt) ** 2).mean(1, keepdim=True), mask)
     if w.get("psnr"):
         parts["psnr"] = w["psnr"] * psnr_loss(pred, gt, mask)
+    if w.get("range"):
+        parts["range"] = w["range"] * range_loss(pred)
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
     if w.get("cast"):

@@ -326,6 +326,14 @@ def main():
         if plain.item() < 0.8 or gamed.item() < plain.item() - 0.05:
             failures.append(f"colourfulness hinge: grey {plain.item():.3f}, grey + one spike {gamed.item():.3f}")
 
+        # range loss: each crop's farthest value from [0, 1], averaged (0 inside the range)
+        from models.train.losses import range_loss
+        inside = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(6))
+        spikes = inside.clone()
+        spikes[0, 1, 7, 7], spikes[1, 2, 0, 3] = 3.0, -0.5
+        if range_loss(inside).item() != 0.0 or abs(range_loss(spikes).item() - 1.25) > 1e-6:
+            failures.append(f"range loss: {range_loss(inside).item()}, {range_loss(spikes).item()} (want 0, 1.25)")
+
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)
         ramp = torch.linspace(0, 255, 400).round().byte().expand(3, 300, 400).contiguous()

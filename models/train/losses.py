@@ -87,9 +87,10 @@ def psnr_loss(pred, gt, mask=None, eps=1e-5):
     return (10.0 * torch.log10(se / n + eps)).mean()
 
 
-def range_loss(pred):
-    """Mean over crops of the largest distance of a value from [0, 1]."""
-    return (pred - pred.clamp(0.0, 1.0)).abs().flatten(1).amax(1).mean()
+def range_loss(pred, margin=0.0):
+    """Mean over crops of the largest distance of a value from [0, 1], less `margin` (a colour just past the
+    gamut, as regression gives at saturated or black pixels, is clamped harmlessly; a spike is not)."""
+    return F.relu((pred - pred.clamp(0.0, 1.0)).abs().flatten(1).amax(1) - margin).mean()
 
 
 def gradient_loss(pred, gt, mask=None):
@@ -117,7 +118,7 @@ def colour_loss(pred, gt, mask, w):
     if w.get("psnr"):
         parts["psnr"] = w["psnr"] * psnr_loss(pred, gt, mask)
     if w.get("range"):
-        parts["range"] = w["range"] * range_loss(pred)
+        parts["range"] = w["range"] * range_loss(pred, w.get("range_margin", 0.0))
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
     if w.get("cast"):

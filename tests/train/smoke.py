@@ -331,8 +331,9 @@ def main():
         inside = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(6))
         spikes = inside.clone()
         spikes[0, 1, 7, 7], spikes[1, 2, 0, 3] = 3.0, -0.5
-        if range_loss(inside).item() != 0.0 or abs(range_loss(spikes).item() - 1.25) > 1e-6:
-            failures.append(f"range loss: {range_loss(inside).item()}, {range_loss(spikes).item()} (want 0, 1.25)")
+        got = (range_loss(inside).item(), range_loss(spikes).item(), range_loss(spikes, 1.0).item())
+        if got[0] != 0.0 or abs(got[1] - 1.25) > 1e-6 or abs(got[2] - 0.5) > 1e-6:
+            failures.append(f"range loss: {got} (want 0, 1.25 and 0.5 with a margin of 1)")
 
         # scale augmentation: windows of size/scale pixels resized to the crop size; off by default, and then
         # every crop is a plain slice of the picture (64 px of the ramp span 63 x 255/399 levels, flipped or not)

@@ -14,8 +14,7 @@ the luminance of a CC0 photo (Debian's python3-skimage), the C core
 - stay near the displayable range everywhere, the borders included: the
   op clamps, but a far-out pixel still shows as a blotch once its colour
   is upsampled (models trained with an unclamped colourfulness term had
-  a spike of 10-70 at the bottom-right pixel; the NIR model is held to
-  it, the gray model not yet).
+  a spike of 10-70 at the bottom-right pixel).
 
     shipped.py RUN_MODEL SOURCE_ROOT PHOTO
 """
@@ -35,9 +34,7 @@ from models.train.train import load_models_for_eval  # noqa: E402
 
 TOLERANCE = 1e-4       # C core against PyTorch on the same file
 MEAN_TOLERANCE = 5e-3  # C core against the trained network (fp16 after folding)
-# largest distance of an output value from [0, 1]; None: reported, not held -- the shipped gray model still
-# has the spike (models/README.md, Known limits: removing it cost F_G 0.03 of L1 so far); hold it once retrained
-RANGE_EXCESS = {"nir": 0.25, "gray": None}
+RANGE_EXCESS = 0.25    # largest distance of an output value from [0, 1]
 torch.set_num_threads(1)
 
 
@@ -81,13 +78,11 @@ def main():
             chroma = float((got.max(axis=0) - got.min(axis=0)).mean())
             excess = np.abs(got - got.clip(0.0, 1.0)).max(axis=0)
             worst = tuple(int(i) for i in np.unravel_index(int(excess.argmax()), excess.shape))
-            bound = RANGE_EXCESS[task]
-            in_range = bound is None or excess.max() <= bound
-            ok = err <= TOLERANCE and drift <= MEAN_TOLERANCE and chroma > 0.01 and in_range
+            ok = err <= TOLERANCE and drift <= MEAN_TOLERANCE and chroma > 0.01 and excess.max() <= RANGE_EXCESS
             print(f"{'ok' if ok else 'FAIL'} {task}: max abs error {err:.2e} against the file in "
                   f"PyTorch (≤ {TOLERANCE:g}); mean {drift:.2e} against the trained network "
                   f"(≤ {MEAN_TOLERANCE:g}); mean chroma {chroma:.3f}; farthest from [0, 1] by "
-                  f"{excess.max():.3f} at {worst} ({'not held' if bound is None else f'≤ {bound:g}'})")
+                  f"{excess.max():.3f} at {worst} (≤ {RANGE_EXCESS:g})")
             failures += not ok
     sys.exit(1 if failures else 0)
 

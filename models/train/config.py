@@ -14,10 +14,15 @@ feature consistency), fuse (fusion gate over F_N and F_G(T_N2G)).
 """
 import copy
 
-W_GRAY = {"chroma": 2.0, "mag": 1.0, "colourful": 0.5, "colourful_target": 0.9}
+# The colourfulness hinge ("colourful") is off: measured unclamped it had only taught a spike at the bottom-right
+# pixel (so it was in effect off in every model trained with it); clamped, it buys colour with PSNR at the
+# weights tried (models/README.md, Known limits). "range" keeps the outputs near [0, 1] instead; F_G took only
+# a gentle weight with a margin (0.05 cost it 30 % more L1), F_N took 0.05 at no cost.
+W_GRAY = {"chroma": 2.0, "mag": 1.0, "colourful": 0.0, "colourful_target": 0.9, "range": 0.003, "range_margin": 0.1}
 # F_N: luma weighted up (short run: with the true Y its PSNR would be 27.7 dB instead of 15.7; with the
 # true chroma only 16.2), chroma down.
-W_NIR = {"chroma": 1.0, "luma": 1.0, "mag": 0.5, "colourful": 0.2, "colourful_target": 0.9, "grad": 0.5}
+W_NIR = {"chroma": 1.0, "luma": 1.0, "mag": 0.5, "colourful": 0.0, "colourful_target": 0.9, "grad": 0.5,
+         "range": 0.05}
 
 BASE = {
     "seed": 20230803,

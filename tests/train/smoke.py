@@ -321,7 +321,7 @@ def main():
         colourful = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
         grey = rgb_to_gray(colourful).expand(-1, 3, -1, -1).clone()
         spiked = grey.clone()
-        spiked[:, :, -1, -1] = torch.tensor([60.0, -40.0, 20.0])[:, None].T
+        spiked[:, :, -1, -1] = torch.tensor([60.0, -40.0, 20.0])
         plain, gamed = colourfulness_loss(grey, colourful, None, 0.9), colourfulness_loss(spiked, colourful, None, 0.9)
         if plain.item() < 0.8 or gamed.item() < plain.item() - 0.05:
             failures.append(f"colourfulness hinge: grey {plain.item():.3f}, grey + one spike {gamed.item():.3f}")

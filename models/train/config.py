@@ -1,6 +1,6 @@
 """Seeded training configurations.
 
-cpu    -- the shipped schedule: fits two hours on 2 CPU cores (bf16 autocast, 96^2 crops, batch 16, 1 thread).
+cpu    -- the shipped schedule: fits two hours on 2 CPU cores (bf16 autocast where native, 96^2 crops, batch 16, 1 thread).
           Measured per-step times (1 thread, machine loaded by compiles): fg 0.34-0.49 s, trans 0.30 s,
           fn 0.51-0.65 s, coop 1.18-1.39 s, fuse 1.0 s; final evaluation ~6 min -> about 1 h 45 min.
 device -- one H100/H200 (data from models/train/data-pack): larger crops, batches and deeper levels, run with
@@ -29,7 +29,8 @@ BASE = {
     "threads": 1,                 # measured: with colleagues compiling (load ~5), 2 threads ran 4-5x
                                   # slower per step than 1; on an idle machine use --threads 2
     "device": "cpu",
-    "bf16": True,                 # autocast bfloat16 (CPU: AVX-512 BF16; GPU: tensor cores)
+    "bf16": "auto",               # autocast bfloat16 where native (CPU: AVX-512 BF16 or AMX; GPU: tensor
+                                  # cores); true/false force it (schedule.bf16_enabled)
     "crop": 96,
     "batch": 16,
     "lr": 2e-3,

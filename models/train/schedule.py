@@ -78,9 +78,21 @@ def set_modes(stage, nets, freeze_bn=False):
                     b.eval()
 
 
+def bf16_enabled(cfg):
+    """cfg["bf16"] True/False, or "auto": on where the hardware computes bfloat16 natively. Measured on an
+    AMD EPYC with AVX2 only: an F_G step (crop 256, batch 4) took 64 s under bf16 autocast against 1.9 s in
+    fp32, so a CPU without AVX-512 BF16 or AMX trains in fp32."""
+    if cfg["bf16"] != "auto":
+        return bool(cfg["bf16"])
+    if cfg["device"].startswith("cuda"):
+        return torch.cuda.is_bf16_supported()
+    cpu = torch._C._cpu
+    return any(getattr(cpu, f, lambda: False)() for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+
+
 def _ac(cfg):
     dev = "cuda" if cfg["device"].startswith("cuda") else "cpu"
-    return torch.autocast(dev, dtype=torch.bfloat16, enabled=cfg["bf16"])
+    return torch.autocast(dev, dtype=torch.bfloat16, enabled=bf16_enabled(cfg))
 
 
 def _to(cfg, *ts):

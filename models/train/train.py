@@ -480,6 +480,7 @@ def main(argv=None):
     log = run_log(run_dir)
     deadline = time.time() + 60 * a.max_minutes if a.max_minutes else None
     log(f"config {a.config}: {json.dumps(cfg)}")
+    log(f"bf16 autocast: {'on' if schedule.bf16_enabled(cfg) else 'off'}")
     data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
     tr = Trainer(cfg, run_dir, data, log)

@@ -10,6 +10,7 @@ Stages (in order):
          intermittent NIR; T_N2G is fine-tuned through F_G with its own supervised anchor.
   fuse   fusion: a small per-pixel gate blends F_N(x) and F_G(T_N2G(x)); only the gate trains.
 """
+import functools
 import math
 
 import torch
@@ -84,7 +85,13 @@ def bf16_enabled(cfg):
     fp32, so a CPU without AVX-512 BF16 or AMX trains in fp32."""
     if cfg["bf16"] != "auto":
         return bool(cfg["bf16"])
-    if cfg["device"].startswith("cuda"):
+    return _native_bf16(cfg["device"].startswith("cuda"))
+
+
+@functools.lru_cache(maxsize=None)
+def _native_bf16(cuda):
+    # asked once per process: _ac runs several times a step
+    if cuda:
         return torch.cuda.is_bf16_supported()
     cpu = torch._C._cpu
     return any(getattr(cpu, f, lambda: False)() for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))

@@ -1,8 +1,8 @@
 """Evaluation: PSNR (8-bit sRGB), SSIM, angular error (degrees), colourfulness ratio to ground truth.
 
 Per set: VCIP validation split (256^2, by source group), EPFL validation pairs per category (at the
-training scale, masks respected), RGB-photo validation files (gray mode only).  Rows: NIR mode (F_N, or a
-fused model), gray mode (F_G on the BT.601 luma of the ground truth) and no-colour baselines (the input
+training scale, masks respected), RGB-photo validation files (gray mode only; pooled as photos_val and per
+collection as photos_<folder>).  Rows: NIR mode (F_N, or a fused model), gray mode (F_G on the BT.601 luma of the ground truth) and no-colour baselines (the input
 replicated to three channels).  Images are cropped to a multiple of 16 (the networks' downsampling).
 
     python3 -m models.train.evaluate --run models/train/runs/cpu   # evaluates the run's checkpoint
@@ -99,7 +99,7 @@ def evaluate(data, nets, max_photos=None, device="cpu"):
     sets["photos_val"] = data.photos_val[:max_photos] if max_photos else data.photos_val
     res = {}
     for sname, items in sets.items():
-        rows = {}
+        rows, coll_rows = {}, {}
         for p in items:
             rgb = _crop16(p.rgb[None].to(device).float() / 255.0)
             mask = None if p.mask is None else _crop16(p.mask[None].to(device).float() / 255.0)
@@ -112,8 +112,14 @@ def evaluate(data, nets, max_photos=None, device="cpu"):
             for row, fn in out.items():
                 if row in ("gray", "nir") and row not in nets:
                     continue
-                rows.setdefault(row, []).append(metrics(fn(), rgb, mask))
+                m = metrics(fn(), rgb, mask)
+                rows.setdefault(row, []).append(m)
+                if sname == "photos_val":
+                    coll_rows.setdefault(p.set.split("/")[-1], {}).setdefault(row, []).append(m)
         res[sname] = {r: _agg(v) for r, v in rows.items()}
+        # the photos' mean hides which kinds of picture the gray model fails on: also per collection
+        for coll, crows in sorted(coll_rows.items()):
+            res["photos_" + coll] = {r: _agg(v) for r, v in crows.items()}
     return res
 
 

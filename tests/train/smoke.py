@@ -32,7 +32,7 @@ from models.train.config import get                    # noqa: E402
 from models.train.data import Pair, Sampler            # noqa: E402
 from models.train.losses import colour_loss            # noqa: E402
 from models.train.cocolor_nets import rgb_to_gray      # noqa: E402
-from models.train.train import Trainer                 # noqa: E402
+from models.train.train import FUSED_MIN_GAIN_DB, Trainer, choose_nir   # noqa: E402
 
 t_start = time.time()
 torch.manual_seed(0)
@@ -449,6 +449,15 @@ def main():
             print(f"(exporter not importable, export not checked: {e})")
         except Exception as e:
             failures.append(f"export failed: {type(e).__name__}: {e}")
+
+    # the fused graph (2.3x the op's work) ships only when it validates clearly better
+    g = FUSED_MIN_GAIN_DB
+    for score, want in (({"fn": 41.5, "fused": 41.5 + 1e-5}, "fn"),
+                        ({"fn": 41.5, "coop": 41.6, "fused": 41.6 + g / 2}, "coop"),
+                        ({"fn": 41.5, "coop": 41.2, "fused": 41.5 + 2 * g}, "fused"),
+                        ({"fn": 40.0, "coop": 40.3}, "coop")):
+        if choose_nir(score) != want:
+            failures.append(f"choose_nir({score}) = {choose_nir(score)}, expected {want}")
 
     print(f"smoke test took {time.time() - t_start:.1f} s")
     for f in failures:

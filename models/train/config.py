@@ -45,6 +45,7 @@ BASE = {
     "fuse_width": 16,
     "steps": {"fg": 3500, "trans": 800, "fn": 4000, "coop": 1200, "fuse": 300},
     "fn_synth_frac": 0.25,        # share of an F_N batch that is T_G2N(gray of RGB photos)
+    "fn_synth_decay": False,      # true: that share falls linearly to 0 over stage fn (schedule.synth_count)
     "synth_from": "gray",         # "rgb": those intermittent NIR images come from T_R2N(RGB photo) instead,
                                   # a translator trained beside the others in stage trans
     "coop_lr_frac": 0.3,          # cooperative stage lr = lr * this

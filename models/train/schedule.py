@@ -147,9 +147,17 @@ def _synthetic_nir(cfg, nets, data, sampler, n):
     return nir, rgb, mask
 
 
+def synth_count(cfg, frac):
+    """Intermittent NIR images in an F_N batch at fraction frac of stage fn: fn_synth_frac of it, or with
+    fn_synth_decay a share falling linearly to none by the stage's end (they help F_N learn from scratch,
+    but late in training they teach a lightness real NIR does not have; models/train/README.md)."""
+    share = cfg["fn_synth_frac"] * ((1.0 - frac) if cfg.get("fn_synth_decay") else 1.0)
+    return int(round(cfg["batch"] * share))
+
+
 def step_fn(cfg, nets, data, sampler, frac):
     b = cfg["batch"]
-    ns = int(round(b * cfg["fn_synth_frac"]))
+    ns = synth_count(cfg, frac)
     nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
     nir, rgb, mask = _to(cfg, nir, rgb, mask)
     if ns:
@@ -174,7 +182,7 @@ def step_coop(cfg, nets, data, sampler, frac):
     passes for real and synthetic NIR left the cooperative F_N's running statistics a blend of two
     batch kinds it never saw together; re-estimating them on real pairs alone gained 1.15 dB.)"""
     b = cfg["batch"]
-    ns = int(round(b * cfg["fn_synth_frac"]))      # F_N: real pairs + intermittent NIR, as in stage fn
+    ns = synth_count(cfg, 1.0)   # F_N: real pairs + intermittent NIR as stage fn ended (none after a decay)
     ne = int(round(b * cfg["coop_extra_frac"]))    # F_G: T_N2G(real NIR) + extra gray photos
     nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
     nir, rgb, mask = _to(cfg, nir, rgb, mask)

@@ -405,6 +405,12 @@ def main():
             failures.append(f"synth_from rgb: T_R2N {r0:.4f} -> {r1:.4f} against T_G2N {g1:.4f}; "
                             f"translator calls in an F_N step {used}")
 
+        # fn_synth_decay: the intermittent share of an F_N batch falls linearly to none over the stage
+        counts = [schedule.synth_count(dict(cfg, batch=16, fn_synth_frac=0.25, fn_synth_decay=d), f)
+                  for d in (False, True) for f in (0.0, 0.5, 0.99)]
+        if counts != [4, 4, 4, 4, 2, 0]:
+            failures.append(f"fn_synth_decay: synthetic crops per batch {counts}")
+
         # fg_mix: per-collection sampling weights; a collection weighted 0 is never drawn
         from models.train.data import source_of
         from models.train.schedule import step_fg

@@ -69,9 +69,13 @@ class UNetCore(nn.Module):
     """Encoder (1, 1/2, 1/4, 1/8, 1/16) + decoder back to full resolution; returns the head output
     (n_out channels, linear) and the bottleneck features (for feature-level consistency)."""
 
-    def __init__(self, cin, n_out, widths=(16, 32, 64, 96, 128)):
+    def __init__(self, cin, n_out, widths=(16, 32, 64, 96, 128), dropout=0.0):
         super().__init__()
         w0, w1, w2, w3, w4 = widths
+        # channel dropout on the 1/8 and 1/16 features while training (identity in eval mode and at export):
+        # against F_N's gap between training and validation scenes (models/train/README.md)
+        self.drop3 = nn.Dropout2d(dropout) if dropout > 0 else nn.Identity()
+        self.drop4 = nn.Dropout2d(dropout) if dropout > 0 else nn.Identity()
         self.e0 = ConvBNAct(cin, w0)
         self.e1 = nn.Sequential(ConvBNAct(w0, w1, stride=2), ConvBNAct(w1, w1))
         self.e2 = nn.Sequential(ConvBNAct(w1, w2, stride=2), ConvBNAct(w2, w2))
@@ -91,8 +95,8 @@ class UNetCore(nn.Module):
         f0 = self.e0(x)
         f1 = self.e1(f0)
         f2 = self.e2(f1)
-        f3 = self.e3(f2)
-        f4 = self.se(self.e4(f3))
+        f3 = self.drop3(self.e3(f2))
+        f4 = self.drop4(self.se(self.e4(f3)))
         d = self.d3(torch.cat([up2(f4), f3], 1))
         d = self.d2(torch.cat([up2(d), f2], 1))
         d = self.d1(torch.cat([up2(d), f1], 1))
@@ -111,11 +115,11 @@ class Colorizer(nn.Module):
     from a 1x1 head of its own: NIR texture can then be scaled where visible light has less of it (foliage is
     bright and contrasty in NIR, dark in visible light) instead of being cancelled by an additive dY."""
 
-    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False):
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False, dropout=0.0):
         super().__init__()
         assert mode in ("gray", "nir")
         self.mode, self.gain = mode, gain
-        self.core = UNetCore(1, 3, widths)
+        self.core = UNetCore(1, 3, widths, dropout)
         if gain:
             self.gain_head = nn.Conv2d(widths[0], 1, 1)
             nn.init.zeros_(self.gain_head.weight)   # starts as the network without it
@@ -192,11 +196,11 @@ class FusedNIR(nn.Module):
         return b + s * (a - b)
 
 
-def build(name, widths=None, gain=False):
+def build(name, widths=None, gain=False, dropout=0.0):
     if name == "fg":
-        return Colorizer("gray", widths or (16, 32, 64, 96, 128))
+        return Colorizer("gray", widths or (16, 32, 64, 96, 128), dropout=dropout)
     if name == "fn":
-        return Colorizer("nir", widths or (16, 32, 64, 96, 128), gain)
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128), gain, dropout)
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
     if name == "tr2n":

@@ -65,7 +65,11 @@ BASE = {
     "fg_mix": None,               # F_G stage: per-image sampling weight of each collection, e.g.
                                   # {"photos": 2.0, "vcip": 1.0, "epfl": 1.0}; None: every image alike
     "fn_gain": False,             # F_N with a multiplicative luma gain, Y = x + dY + x * g (cocolor_nets)
+    "dropout": 0.0,               # > 0: channel dropout on the colour networks' 1/8 and 1/16 features while
+                                  # training (cocolor_nets.UNetCore; nothing at inference)
     "min_scale": 1.0,             # < 1: crops at a random scale in [min_scale, 1] (data.Sampler)
+    "epfl_zoom": 1.0,             # > 1: EPFL training pairs also loaded at this many times epfl_scale (data.Data)
+    "zoom": 0.0,                  # > 0: share of those pairs' crops zoomed in by up to epfl_zoom (data.Sampler)
     "exposure": 0.0,              # > 0: RGB and NIR of a crop scaled by one gain in [1/(1+e), 1+e] (data.Sampler)
     "cutmix": 0.0,                # > 0: share of crops given a square from another crop of the batch (data.Sampler)
     "sam": 0.0,                   # > 0: adaptive sharpness-aware minimisation, radius rho relative to the

@@ -82,10 +82,11 @@ def epfl_is_val(nid, val_every=6):
 
 
 class Pair:
-    __slots__ = ("name", "group", "nir", "rgb", "mask", "set")
+    __slots__ = ("name", "group", "nir", "rgb", "mask", "set", "hires")
 
     def __init__(self, name, group, nir, rgb, mask=None, set_=""):
         self.name, self.group, self.nir, self.rgb, self.mask, self.set = name, group, nir, rgb, mask, set_
+        self.hires = None   # (zoom, nir, rgb, mask): the pair at `zoom` times its scale (Data epfl_zoom)
 
 
 class Data:
@@ -93,7 +94,7 @@ class Data:
     photos_train/photos_val (Pairs with nir=None)."""
 
     def __init__(self, root=None, epfl_scale=256 / 680, photo_max_side=512, val_every=6,
-                 limit=None, log=print):
+                 limit=None, log=print, epfl_zoom=1.0):
         root = root or default_root()
         self.root = root
         meta = {}
@@ -148,6 +149,20 @@ class Data:
         if dropped:
             self.epfl_train = [p for p in self.epfl_train if p.name not in dropped]
             log(f"data: dropped {len(dropped)} EPFL training pairs that are sources of VCIP val pairs")
+        if epfl_zoom > 1.0:
+            if pre is not None:
+                log(f"data: epfl_zoom {epfl_zoom} needs the original EPFL pictures, not a pack's; ignored")
+            else:   # the training pairs again at a larger scale, for crops of zoomed-in scenes (Sampler)
+                for p in self.epfl_train:
+                    stem = os.path.join(edir, p.name.replace("/", os.sep))
+                    stem = glob.glob(stem + "_nir.*")[0].rsplit("_nir", 1)[0]
+                    sc = epfl_scale * epfl_zoom
+                    q, r = _load(_find(stem + "_nir"), "L", sc), _load(_find(stem + "_rgb"), "RGB", sc)
+                    mpath = _find(stem + "_mask")
+                    m = (_load(mpath, "L", sc) > 127).to(torch.uint8) * 255 if mpath else None
+                    h, w = min(q.shape[-2], r.shape[-2]), min(q.shape[-1], r.shape[-1])
+                    p.hires = (epfl_zoom, q[:, :h, :w], r[:, :h, :w], None if m is None else m[:, :h, :w])
+                log(f"data: EPFL training pairs also at x{epfl_zoom} their scale (zoomed-in crops)")
 
         # RGB photos
         self.photos_train, self.photos_val = [], []
@@ -211,9 +226,14 @@ class Sampler:
     linear light is a gain in gamma-encoded values too.
     cutmix > 0: each crop of a batch, with that probability, gets a square of a quarter to a half of its side
     from the next crop of the batch, at the same place, in NIR, RGB and mask alike (new scene layouts from
-    few scenes)."""
+    few scenes).
+    zoom > 0: a pair with a larger-scale copy (Pair.hires, Data epfl_zoom) gives, with that probability, a crop
+    of its scene zoomed in by a factor drawn from [1, the copy's zoom]: a window of the copy resized (with
+    antialiasing) to the crop, so the scene's objects appear at up to that many times their size, with
+    real detail rather than upsampled pixels."""
 
-    def __init__(self, seed, min_scale=1.0, exposure=0.0, cutmix=0.0):
+    def __init__(self, seed, min_scale=1.0, exposure=0.0, cutmix=0.0, zoom=0.0):
+        self.zoom = zoom
         self.rng = random.Random(seed)
         self.min_scale = min_scale
         self.exposure = exposure
@@ -224,14 +244,18 @@ class Sampler:
         nirs, rgbs, masks = [], [], []
         for _ in range(n):
             p = items[self.rng.randrange(len(items))] if weights is None else self.rng.choices(items, weights)[0]
-            h, w = p.rgb.shape[-2:]
+            src_nir, src_rgb, src_mask = p.nir, p.rgb, p.mask
             want = size if self.min_scale >= 1.0 else round(size / self.rng.uniform(self.min_scale, 1.0))
+            if self.zoom > 0 and p.hires is not None and self.rng.random() < self.zoom:
+                z, src_nir, src_rgb, src_mask = p.hires
+                want = round(size * z / self.rng.uniform(1.0, z))   # in the copy's pixels
+            h, w = src_rgb.shape[-2:]
             cs = min(want, h, w)
             y = self.rng.randint(0, h - cs)
             x = self.rng.randint(0, w - cs)
-            r = p.rgb[:, y:y + cs, x:x + cs]
-            q = p.nir[:, y:y + cs, x:x + cs] if (need_nir and p.nir is not None) else None
-            m = p.mask[:, y:y + cs, x:x + cs] if p.mask is not None else None
+            r = src_rgb[:, y:y + cs, x:x + cs]
+            q = src_nir[:, y:y + cs, x:x + cs] if (need_nir and src_nir is not None) else None
+            m = src_mask[:, y:y + cs, x:x + cs] if src_mask is not None else None
             flip = self.rng.random() < 0.5
             if cs != size:  # a scaled window, or a tiny image: resize to the crop size
                 import torch.nn.functional as F

@@ -46,8 +46,9 @@ def has_gain(sd):
 
 
 def make_nets(cfg):
-    nets = {"fg": build("fg", cfg["widths_colour"]),
-            "fn": build("fn", cfg["widths_colour"], cfg.get("fn_gain", False)),
+    drop = cfg.get("dropout", 0.0)
+    nets = {"fg": build("fg", cfg["widths_colour"], dropout=drop),
+            "fn": build("fn", cfg["widths_colour"], cfg.get("fn_gain", False), drop),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
     if cfg.get("synth_from", "gray") == "rgb":
         nets["tr2n"] = build("tr2n", cfg["widths_trans"])
@@ -107,7 +108,7 @@ class Trainer:
         for m in self.nets.values():
             m.to(cfg["device"])
         self.sampler = Sampler(cfg["seed"], cfg.get("min_scale", 1.0), cfg.get("exposure", 0.0),
-                               cfg.get("cutmix", 0.0))
+                               cfg.get("cutmix", 0.0), cfg.get("zoom", 0.0))
         self.stage_i, self.step, self.opt = 0, 0, None
         self.snapshots, self.history = {}, []
         self.steps = dict(cfg["steps"])
@@ -502,7 +503,7 @@ def main(argv=None):
     log(f"config {a.config}: {json.dumps(cfg)}")
     log(f"bf16 autocast: {'on' if schedule.bf16_enabled(cfg) else 'off'}")
     data = Data(a.data, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
-                val_every=cfg["val_every"], log=log)
+                val_every=cfg["val_every"], log=log, epfl_zoom=cfg.get("epfl_zoom", 1.0))
     tr = Trainer(cfg, run_dir, data, log)
     tr.snapshot_dir = a.snapshot_dir
     log("params: " + ", ".join(f"{k} {count_params(m if k != 'fuse' else m.gate)/1e6:.3f} M"

@@ -380,6 +380,36 @@ def main():
                 and (r0 == r0[:, :1, :1, :1]).all()):
             failures.append(f"cutmix: shares from the next crop {other.tolist()}")
 
+        # zoom: a pair's larger copy (Pair.hires) gives crops of its scene zoomed in by 1 to the copy's zoom: a window
+        # of 32 to 64 px of a copy at x2 (its values are the x coordinate) resized to 32; without zoom, the pair itself
+        base = Pair("z", "z", torch.zeros(1, 64, 64, dtype=torch.uint8), torch.zeros(3, 64, 64, dtype=torch.uint8),
+                    None, "epfl/field")
+        xs = torch.arange(128, dtype=torch.uint8).expand(3, 128, 128).contiguous()
+        base.hires = (2.0, xs[:1].clone(), xs, None)
+        q, r, _ = Sampler(8, zoom=1.0).crop([base], 16, 32)
+        span = (r[:, 0, 0, -1] - r[:, 0, 0, 0]).abs() * 255 * 32 / 31     # the window's width, px of the copy
+        q0, r0, _ = Sampler(8).crop([base], 4, 32)
+        print(f"zoomed windows: {span.min().item():.0f}-{span.max().item():.0f} px of the x2 copy for 32 px crops")
+        if not (torch.equal(q[:, 0], r[:, 0]) and span.min() >= 30 and span.max() <= 66
+                and span.max() - span.min() > 12 and r0.max() == 0 and tuple(r.shape) == (16, 3, 32, 32)):
+            failures.append(f"zoom: windows {span.tolist()}, unzoomed max {r0.max().item()}")
+
+        # dropout: channel dropout at 1/8 and 1/16 while training only; eval mode (and so export) is the plain network
+        from models.train.cocolor_nets import build
+        plain, dropped = build("fn"), build("fn", dropout=0.5)
+        torch.manual_seed(9)
+        for m in (plain.core.head, dropped.core.head):
+            torch.nn.init.normal_(m.weight, std=0.1)
+        dropped.load_state_dict(plain.state_dict())
+        x = torch.rand(2, 1, 32, 32, generator=torch.Generator().manual_seed(9))
+        with torch.no_grad():
+            dropped.eval(), plain.eval()
+            same = (dropped(x) - plain(x)).abs().max().item()
+            dropped.train()          # (this moves its BatchNorm statistics: compared last)
+            twice = (dropped(x) - dropped(x)).abs().max().item()
+        if not (twice > 1e-4 and same == 0.0):
+            failures.append(f"dropout: two training passes differ by {twice}, eval against plain by {same}")
+
         # synth_from "rgb": stage trans also trains T_R2N (sRGB -> NIR), which sees colour and so beats T_G2N
         # on NIR that depends on hue (fake_nir's foliage term); F_N's intermittent images then come from it
         tr11 = Trainer(dict(cfg, synth_from="rgb"), os.path.join(run_dir, "r2n"), data, log=lambda m: None)

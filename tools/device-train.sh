@@ -2,7 +2,9 @@
 # Training on a device machine (issue 4).  Two modes, each one short run:
 #
 #   check          every stage, the final evaluation and the export on random data on the GPU, with
-#                  ms/step per stage (no data needed): run it before a long run.
+#                  ms/step per stage (no data needed): run it before a long run.  Here, on a CPU, as a
+#                  dry run of this script (about 40 s): tools/devroot.sh env PYTHONPATH=. TRAIN_DEVICE=cpu \
+#                  OUT=/tmp/device-check bash tools/device-train.sh check
 #   train MINUTES  the `device` config from the packed data (models/train/data-pack, made by
 #                  `python3 -m models.train.data pack`; carry it), each stage sized to its share of
 #                  MINUTES, then evaluation and export; the models, the slim training state, the

@@ -75,6 +75,16 @@ def _cap(im, max_side):
     return torch.from_numpy(np.asarray(pil).transpose(2, 0, 1).copy())
 
 
+def _load_epfl(stem, scale):
+    """NIR, RGB and mask (None where the pair has none; 0 or 255) of EPFL pair `stem` at `scale`, cut to
+    the size the NIR and RGB pictures share."""
+    nir, rgb = _load(_find(stem + "_nir"), "L", scale), _load(_find(stem + "_rgb"), "RGB", scale)
+    mpath = _find(stem + "_mask")
+    mask = (_load(mpath, "L", scale) > 127).to(torch.uint8) * 255 if mpath else None
+    h, w = min(nir.shape[-2], rgb.shape[-2]), min(nir.shape[-1], rgb.shape[-1])
+    return nir[:, :h, :w], rgb[:, :h, :w], None if mask is None else mask[:, :h, :w]
+
+
 def epfl_is_val(nid, val_every=6):
     """Whether EPFL pair NNNN is in the validation split (one rule for the
     training code and tools/eval-op.py)."""
@@ -133,17 +143,7 @@ class Data:
             for s in stems:
                 stem = s.rsplit("_nir", 1)[0]
                 nid = os.path.basename(stem)
-                mpath = _find(stem + "_mask")
-                p = Pair(f"{cat}/{nid}", f"epfl/{cat}/{nid}", _load(s, "L", epfl_load_scale),
-                         _load(_find(stem + "_rgb"), "RGB", epfl_load_scale),
-                         _load(mpath, "L", epfl_load_scale) if mpath else None, "epfl/" + cat)
-                if p.mask is not None:
-                    p.mask = (p.mask > 127).to(torch.uint8) * 255
-                h = min(p.nir.shape[-2], p.rgb.shape[-2])
-                w = min(p.nir.shape[-1], p.rgb.shape[-1])
-                p.nir, p.rgb = p.nir[:, :h, :w], p.rgb[:, :h, :w]
-                if p.mask is not None:
-                    p.mask = p.mask[:, :h, :w]
+                p = Pair(f"{cat}/{nid}", f"epfl/{cat}/{nid}", *_load_epfl(stem, epfl_load_scale), "epfl/" + cat)
                 (self.epfl_val if epfl_is_val(nid, val_every) else self.epfl_train).append(p)
         dropped = _match_vcip_sources(self.epfl_train, self.vcip_val)
         if dropped:
@@ -154,14 +154,7 @@ class Data:
                 log(f"data: epfl_zoom {epfl_zoom} needs the original EPFL pictures, not a pack's; ignored")
             else:   # the training pairs again at a larger scale, for crops of zoomed-in scenes (Sampler)
                 for p in self.epfl_train:
-                    stem = os.path.join(edir, p.name.replace("/", os.sep))
-                    stem = glob.glob(stem + "_nir.*")[0].rsplit("_nir", 1)[0]
-                    sc = epfl_scale * epfl_zoom
-                    q, r = _load(_find(stem + "_nir"), "L", sc), _load(_find(stem + "_rgb"), "RGB", sc)
-                    mpath = _find(stem + "_mask")
-                    m = (_load(mpath, "L", sc) > 127).to(torch.uint8) * 255 if mpath else None
-                    h, w = min(q.shape[-2], r.shape[-2]), min(q.shape[-1], r.shape[-1])
-                    p.hires = (epfl_zoom, q[:, :h, :w], r[:, :h, :w], None if m is None else m[:, :h, :w])
+                    p.hires = (epfl_zoom, *_load_epfl(os.path.join(edir, *p.name.split("/")), epfl_scale * epfl_zoom))
                 log(f"data: EPFL training pairs also at x{epfl_zoom} their scale (zoomed-in crops)")
 
         # RGB photos
@@ -233,11 +226,11 @@ class Sampler:
     real detail rather than upsampled pixels."""
 
     def __init__(self, seed, min_scale=1.0, exposure=0.0, cutmix=0.0, zoom=0.0):
-        self.zoom = zoom
         self.rng = random.Random(seed)
         self.min_scale = min_scale
         self.exposure = exposure
         self.cutmix = cutmix
+        self.zoom = zoom
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""

@@ -64,6 +64,8 @@ BASE = {
                                   # or a list of the networks it applies to, e.g. ["fn"]
     "fg_mix": None,               # F_G stage: per-image sampling weight of each collection, e.g.
                                   # {"photos": 2.0, "vcip": 1.0, "epfl": 1.0}; None: every image alike
+    "fn_mix": None,               # F_N's real pairs: per-image sampling weight by set or collection, e.g.
+                                  # {"epfl/urban": 3.0, "vcip": 1.0} (data.mix_weights); None: every pair alike
     "fn_gain": False,             # F_N with a multiplicative luma gain, Y = x + dY + x * g (cocolor_nets)
     "dropout": 0.0,               # > 0: channel dropout on the colour networks' 1/8 and 1/16 features while
                                   # training (cocolor_nets.UNetCore; nothing at inference)

@@ -187,6 +187,15 @@ def source_of(p):
     return "photos" if p.set.startswith("rgb/") else p.set.split("/")[0]
 
 
+def mix_weights(items, mix):
+    """Per-item sampling weights from a mix such as {"photos": 2.0} or {"epfl/urban": 3.0}: an item's set
+    ("vcip", "epfl/urban", "rgb/bsds500") is looked up first, then its collection (source_of), else 1.
+    None or an empty mix: None (every item alike)."""
+    if not mix:
+        return None
+    return [float(mix.get(p.set, mix.get(source_of(p), 1.0))) for p in items]
+
+
 def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
     """EPFL names whose top-left or bottom-right square (side min(680,H,W) at full scale) matches a
     VCIP validation pair's NIR (mean abs difference on 32x32 thumbnails, 8-bit units)."""

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
-from .data import source_of
+from .data import mix_weights
 from .losses import colour_loss, feature_consistency, gradient_loss, _wmean
 
 STAGES = ("fg", "trans", "fn", "coop", "fuse")
@@ -107,8 +107,8 @@ def _to(cfg, *ts):
 
 
 def step_fg(cfg, nets, data, sampler, frac):
-    items, mix = data.rgb_train, cfg.get("fg_mix")
-    weights = [mix.get(source_of(p), 1.0) for p in items] if mix else None
+    items = data.rgb_train
+    weights = mix_weights(items, cfg.get("fg_mix"))
     _, rgb, mask = sampler.crop(items, cfg["batch"], cfg["crop"], need_nir=False, weights=weights)
     rgb, mask = _to(cfg, rgb, mask)
     with _ac(cfg):
@@ -158,7 +158,8 @@ def synth_count(cfg, frac):
 def step_fn(cfg, nets, data, sampler, frac):
     b = cfg["batch"]
     ns = synth_count(cfg, frac)
-    nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
+    items = data.pairs_train
+    nir, rgb, mask = sampler.crop(items, b - ns, cfg["crop"], weights=mix_weights(items, cfg.get("fn_mix")))
     nir, rgb, mask = _to(cfg, nir, rgb, mask)
     if ns:
         sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)

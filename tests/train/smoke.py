@@ -462,6 +462,19 @@ def main():
         if drawn != [["photos", "vcip"], ["photos"]] or r.min().item() != 1.0:
             failures.append(f"fg_mix: a collection weighted 0 was drawn ({drawn}; darkest crop {r.min().item()})")
 
+        # fn_mix: F_N's real pairs weighted by set ("epfl/urban") before collection ("epfl")
+        from models.train.data import mix_weights
+        from models.train.schedule import step_fn
+        pairs = type("Pairs", (), {"pairs_train": [Pair("v", "v", light[:1], light, None, "vcip"),
+                                                   Pair("u", "u", dark[:1], dark, None, "epfl/urban"),
+                                                   Pair("w", "w", dark[:1], dark, None, "epfl/water")]})()
+        fn_mix = {"epfl": 0.0, "epfl/urban": 2.0}
+        step_fn(dict(cfg, fn_synth_frac=0.0, fn_mix=fn_mix), tr.nets, pairs, mix_sampler, 0.0)
+        weights = mix_weights(pairs.pairs_train, fn_mix)
+        if weights != [1.0, 2.0, 0.0] or [p.name for p in mix_sampler.drawn] != ["v", "u"] or mix_weights(
+                pairs.pairs_train, None) is not None:
+            failures.append(f"fn_mix: weights {weights}, drawn {[p.name for p in mix_sampler.drawn]}")
+
         # sam: each step's gradient is taken at perturbed weights on the same crops (the sampler replays its
         # batch), then the weights come back before the optimiser moves them
         plain, sharp = (Trainer(dict(cfg, sam=r), os.path.join(run_dir, f"sam{r}"), data, log=lambda m: None)

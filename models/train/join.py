@@ -20,7 +20,18 @@ from . import schedule
 from .train import STAGE_SNAPSHOT, TRAIN_STATE, Trainer, finish_run, network_part, run_log, run_summary
 
 
-def slim(run_dir, out):
+def scale_chroma(state, gain):
+    """A colour network's state with its predicted Cb and Cr (head channels 1 and 2) multiplied by gain:
+    exactly the network followed by that chroma gain, since the head is the last layer and to_rgb is linear."""
+    state = dict(state)
+    for k in ("core.head.weight", "core.head.bias"):
+        t = state[k].clone()
+        t[1:3] *= gain
+        state[k] = t
+    return state
+
+
+def slim(run_dir, out, chroma_gain=1.0):
     ck = torch.load(os.path.join(run_dir, "last.pt"), map_location="cpu", weights_only=False)
     trained = [s for s in STAGE_SNAPSHOT if ck["steps"].get(s, 0) > 0]
     if len(trained) != 1:
@@ -31,9 +42,13 @@ def slim(run_dir, out):
     reached = ck["steps"][stage] if done else ck["step"]
     # unfinished with a moving average: the average is what the stage would have ended on
     state = ck["nets"][stage] if done or stage not in ck.get("ema", {}) else ck["ema"][stage]
+    cfg = ck["config"]
+    if chroma_gain != 1.0:   # a calibration of the colour's strength, recorded in the part's lineage entry
+        state, cfg = scale_chroma(state, chroma_gain), dict(cfg, chroma_gain=chroma_gain)
     # lineage: which weights it continued
-    torch.save(network_part(stage, state, reached, ck["config"], ck["history"], ck["lineage"]), out)
-    print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}) -> {out}")
+    torch.save(network_part(stage, state, reached, cfg, ck["history"], ck["lineage"]), out)
+    gain = f", chroma x{chroma_gain}" if chroma_gain != 1.0 else ""
+    print(f"slim: {stage} after {reached} steps ({'stage finished' if done else 'stage not finished'}{gain}) -> {out}")
 
 
 def join_parts(tr, parts, log=print):
@@ -83,6 +98,8 @@ def main(argv=None):
     s = sub.add_parser("slim")
     s.add_argument("run_dir")
     s.add_argument("out")
+    s.add_argument("--chroma-gain", type=float, default=1.0,
+                   help="multiply the network's predicted Cb/Cr by this (a colour-strength calibration)")
     j = sub.add_parser("join")
     j.add_argument("parts", nargs="+")
     j.add_argument("--run-dir", required=True)
@@ -92,7 +109,7 @@ def main(argv=None):
     j.add_argument("--no-export", action="store_true")
     a = ap.parse_args(argv)
     if a.cmd == "slim":
-        slim(a.run_dir, a.out)
+        slim(a.run_dir, a.out, a.chroma_gain)
     else:
         torch.set_num_threads(a.threads)
         join(a.parts, a.run_dir, a.data, a.shipped_state, export=not a.no_export)

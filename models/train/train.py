@@ -29,8 +29,11 @@ TRAIN_STATE = os.path.join(MODELS_DIR, "cocolor-train-state.pt")
 
 def run_summary(cfg, steps):
     """One entry of a model's lineage: the run's configuration and the steps each stage took."""
-    return {"config": cfg["name"], "device": cfg["device"], "crop": cfg["crop"], "batch": cfg["batch"],
-            "steps": steps if steps is not None else "not recorded"}
+    out = {"config": cfg["name"], "device": cfg["device"], "crop": cfg["crop"], "batch": cfg["batch"],
+           "steps": steps if steps is not None else "not recorded"}
+    if cfg.get("chroma_gain", 1.0) != 1.0:   # join slim --chroma-gain
+        out["chroma_gain"] = cfg["chroma_gain"]
+    return out
 
 
 def network_part(stage, state, reached, cfg, history, lineage):

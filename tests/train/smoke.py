@@ -10,6 +10,7 @@ as in real NIR), so there is something learnable.  Checks:
   4. the trained networks still export through models/train/export.py (only the C core's layers).
 Usage: smoke.py [REPO_ROOT]
 """
+import copy
 import glob
 import math
 import os
@@ -214,6 +215,20 @@ def main():
             failures.append("join: F_N did not change (the continuation trained nothing?)")
         if not same(tr4.nets["fg"].state_dict(), shipped["nets"]["fg"]) or tr4.steps != {"fn": 3}:
             failures.append(f"join: F_G changed or steps wrong ({tr4.steps})")
+        # slim --chroma-gain: the part computes the network with its Cb/Cr scaled, luma untouched, and says so
+        from models.train.cocolor_nets import rgb_to_ycbcr
+        from models.train.train import run_summary
+        slim(tr3.run_dir, os.path.join(run_dir, "fn-gain.pt"), chroma_gain=1.5)
+        gained = torch.load(os.path.join(run_dir, "fn-gain.pt"), weights_only=False)
+        net_g = copy.deepcopy(tr3.nets["fn"]).eval()
+        net_g.load_state_dict({k: v.float() for k, v in gained["state"].items()})
+        x = torch.rand(1, 1, 32, 32)
+        with torch.no_grad():
+            a, b = rgb_to_ycbcr(tr3.nets["fn"].eval()(x)), rgb_to_ycbcr(net_g(x))
+        tr3.nets["fn"].train()
+        if not (torch.allclose(b[:, 0], a[:, 0], atol=1e-5) and torch.allclose(b[:, 1:], 1.5 * a[:, 1:], atol=1e-5)
+                and a[:, 1:].abs().max() > 1e-3) or run_summary(gained["config"], {}).get("chroma_gain") != 1.5:
+            failures.append("slim --chroma-gain: not the network with its chroma scaled, or not in the lineage")
         alien = dict(torch.load(os.path.join(run_dir, "fn-part.pt"), weights_only=False), lineage=[{"config": "x"}])
         tr5 = Trainer(cfg, os.path.join(run_dir, "joined2"), data, log=lambda m: None)
         tr5.resume_from_shipped(state_path)

@@ -62,8 +62,8 @@ BASE = {
     "w_trans_anchor": 1.0,        # coop: keep T_N2G supervised by the pairs' true gray
     "freeze_bn": False,           # BatchNorm on running statistics while training (schedule.set_modes);
                                   # or a list of the networks it applies to, e.g. ["fn"]
-    "fg_mix": None,               # F_G stage: per-image sampling weight of each collection, e.g.
-                                  # {"photos": 2.0, "vcip": 1.0, "epfl": 1.0}; None: every image alike
+    "fg_mix": None,               # F_G stage: per-image sampling weight by collection or set, e.g.
+                                  # {"photos": 2.0, "epfl/urban": 4.0} (data.mix_weights); None: every image alike
     "fn_mix": None,               # F_N's real pairs: per-image sampling weight by set or collection, e.g.
                                   # {"epfl/urban": 3.0, "vcip": 1.0} (data.mix_weights); None: every pair alike
     "fn_gain": False,             # F_N with a multiplicative luma gain, Y = x + dY + x * g (cocolor_nets)

@@ -5,7 +5,8 @@
 #                  ms/step per stage (no data needed): run it before a long run.  Here, on a CPU, as a
 #                  dry run of this script (about 40 s): tools/devroot.sh env PYTHONPATH=. TRAIN_DEVICE=cpu \
 #                  OUT=/tmp/device-check bash tools/device-train.sh check
-#   train MINUTES  the `device` config from the packed data (models/train/data-pack, made by
+#   train MINUTES [KEY=JSON ...]
+#                  the `device` config from the packed data (models/train/data-pack, made by
 #                  `python3 -m models.train.data pack`; carry it), each stage sized to its share of
 #                  MINUTES, then evaluation and export; the models, the slim training state, the
 #                  results and the log come back under $OUT.
@@ -63,9 +64,14 @@ EOF
   ;;
 train)
   minutes=${2:?minutes}
+  shift 2
   run=/tmp/cocolor-run
-  python3 -m models.train.train --config device --budget-minutes "$minutes" --data models/train/data-pack \
-    --run-dir $run --fresh 2>&1 | grep --line-buffered -v '"stage"' | tee "$OUT/train.txt"
+  # KEY=JSON arguments after MINUTES override the device config (train.py --set), e.g. cutmix=0.5
+  sets=()
+  for kv in "$@"; do sets+=(--set "$kv"); done
+  python3 -m models.train.train --config device --device "${TRAIN_DEVICE:-cuda}" --budget-minutes "$minutes" \
+    --data models/train/data-pack --run-dir $run --fresh "${sets[@]}" 2>&1 |
+    grep --line-buffered -v '"stage"' | tee "$OUT/train.txt"
   cp $run/log.txt "$OUT/log.txt"
   cp $run/results.json models/cocolor-nir.safetensors models/cocolor-gray.safetensors \
     models/cocolor-train-state.pt "$OUT/" 2>/dev/null
@@ -99,7 +105,7 @@ continue)
   ls -l "$OUT"
   ;;
 *)
-  echo "usage: $0 check | train MINUTES | continue MINUTES [NAME:NET:KEY=JSON,...]..." >&2
+  echo "usage: $0 check | train MINUTES [KEY=JSON...] | continue MINUTES [NAME:NET:KEY=JSON,...]..." >&2
   exit 2
   ;;
 esac

@@ -18,23 +18,64 @@ clamp01 (float v)
   return v > 1.0f ? 1.0f : (v < 0.0f ? 0.0f : v); /* GLib's CLAMP: NaN stays NaN */
 }
 
+/* ops/cc-blend.h's cc_gamut_scale (). */
+float
+gamut_scale (float v, float y, float k)
+{
+  if (v > 1.0f)
+    k = fmin (k, (1.0f - y) / (v - y));
+  else if (v < 0.0f)
+    k = fmin (k, y / (y - v));
+  return fmax (k, 0.0f);
+}
+
 /* Mixes colour into the input pixel in by strength; keep_luma (gray mode)
- * first shifts colour to the input's luminance.  Alpha passes through. */
+ * first shifts colour to the input's luminance.  A pixel within [0, 1]
+ * stays there (gray mode gives up chroma, not luminance), one outside is
+ * not clipped, one with a NaN or Inf channel passes through; alpha passes
+ * through (ops/cc-blend.h's cc_blend ()). */
 void
 blend (__global const float *in, float c0, float c1, float c2, float strength, int keep_luma,
        __global float *out)
 {
+  float y = luma (in[0], in[1], in[2]);
+  float o0, o1, o2;
+
+  out[3] = in[3];
+  if (!isfinite (in[0]) || !isfinite (in[1]) || !isfinite (in[2]))
+    {
+      out[0] = in[0];
+      out[1] = in[1];
+      out[2] = in[2];
+      return;
+    }
   if (keep_luma)
     {
-      float shift = luma (in[0], in[1], in[2]) - luma (c0, c1, c2);
+      float shift = y - luma (c0, c1, c2);
       c0 += shift;
       c1 += shift;
       c2 += shift;
     }
-  out[0] = clamp01 (in[0] + strength * (c0 - in[0]));
-  out[1] = clamp01 (in[1] + strength * (c1 - in[1]));
-  out[2] = clamp01 (in[2] + strength * (c2 - in[2]));
-  out[3] = in[3];
+  o0 = in[0] + strength * (c0 - in[0]);
+  o1 = in[1] + strength * (c1 - in[1]);
+  o2 = in[2] + strength * (c2 - in[2]);
+  if (in[0] >= 0.0f && in[0] <= 1.0f && in[1] >= 0.0f && in[1] <= 1.0f && in[2] >= 0.0f
+      && in[2] <= 1.0f)
+    {
+      if (keep_luma)
+        {
+          float k = gamut_scale (o2, y, gamut_scale (o1, y, gamut_scale (o0, y, 1.0f)));
+          o0 = y + k * (o0 - y);
+          o1 = y + k * (o1 - y);
+          o2 = y + k * (o2 - y);
+        }
+      o0 = clamp01 (o0);
+      o1 = clamp01 (o1);
+      o2 = clamp01 (o2);
+    }
+  out[0] = o0;
+  out[1] = o1;
+  out[2] = o2;
 }
 
 /* A full-resolution pixel centre on the small grid, pixel centres aligned

@@ -41,6 +41,13 @@ cc_device_from_env (CcDevice fallback)
     return CC_DEVICE_OPENCL;
   if (strcmp (env, "auto") == 0)
     return CC_DEVICE_AUTO;
+  /* Said once a process: a misspelt override must not pass unnoticed. */
+  static gsize warned = 0;
+  if (g_once_init_enter (&warned))
+    {
+      g_warning ("COCOLOR_DEVICE=%s is not cpu, opencl or auto; it is ignored", env);
+      g_once_init_leave (&warned, 1);
+    }
   return fallback;
 }
 

@@ -8,25 +8,35 @@
  * Copyright (C) 2026 CoColor authors.  GPL-3.0-or-later. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cc-model.h"
 
-/* Limits: far above any model CoColor ships, low enough that a corrupt or
- * hostile file cannot make us allocate or loop absurdly. */
-#define CC_HEADER_MAX (100 * 1024 * 1024) /* safetensors' own cap */
-#define CC_MAX_TENSORS 65536
-#define CC_MAX_NODES 16384
+/* Limits: far above any model CoColor ships (1.7 M weights, 3.4 MiB as F16),
+ * low enough that a corrupt or hostile file cannot make us allocate or loop
+ * absurdly inside GIMP's process. */
+#define CC_WEIGHTS_MAX ((gint64)64 * 1024 * 1024) /* bytes of fp32 weights: 16 M */
+#define CC_HEADER_MAX (16 * 1024 * 1024)
+#define CC_FILE_MAX ((gint64)8 + CC_HEADER_MAX + CC_WEIGHTS_MAX)
+#define CC_MAX_NODES 4096
+#define CC_MAX_TENSORS (2 * CC_MAX_NODES) /* every tensor is a weight or bias of a node */
 #define CC_MAX_DIM ((gint64)1 << 24)
 #define CC_MAX_ELEMENTS ((gint64)G_MAXINT32)
 #define CC_MAX_CHANNELS (1 << 16)
 #define CC_MAX_KERNEL 15
 #define CC_MAX_LEVEL 16 /* 2^16: no input side divides by more */
 #define CC_MAX_CONTRACT_CHANNELS 64
+#define CC_MAX_RANGE 65536.0     /* |min|, |max| of a contract's value range */
+#define CC_MIN_SPAN (1.0 / 1024) /* max - min: finer than fp32 work can resolve */
 #define CC_FORMAT_VERSION "1"
 
 /* clang-format off */
@@ -132,8 +142,8 @@ typedef struct
 
 typedef struct
 {
-  const guint8 *map; /* whole file */
-  gsize map_len;
+  const guint8 *bytes; /* the whole file, as read */
+  gsize length;
   const guint8 *data; /* data section: after the header */
   gsize data_len;
   Extent *extents;      /* one per tensor */
@@ -145,16 +155,16 @@ read_header_length (Loader *ld, guint64 *header_len, GError **error)
 {
   guint64 n;
 
-  if (ld->map_len < 8)
+  if (ld->length < 8)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_TRUNCATED,
                    _ ("the file is %zu bytes long, too short to be a model "
                       "(at least 8 bytes of header length are needed); the download or copy "
                       "was probably cut short"),
-                   ld->map_len);
+                   ld->length);
       return FALSE;
     }
-  memcpy (&n, ld->map, 8);
+  memcpy (&n, ld->bytes, 8);
   n = GUINT64_FROM_LE (n);
   if (n < 2 || n > CC_HEADER_MAX)
     {
@@ -164,13 +174,13 @@ read_header_length (Loader *ld, guint64 *header_len, GError **error)
                    (unsigned long long)n, CC_HEADER_MAX);
       return FALSE;
     }
-  if (n > ld->map_len - 8)
+  if (n > ld->length - 8)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_TRUNCATED,
                    _ ("the header says it is %llu bytes long but the file "
                       "holds only %zu bytes after the length field; the file "
                       "is truncated"),
-                   (unsigned long long)n, ld->map_len - 8);
+                   (unsigned long long)n, ld->length - 8);
       return FALSE;
     }
   *header_len = n;
@@ -379,29 +389,14 @@ report_nonfinite (const CcTensor *t, gint64 index, float v, GError **error)
   return FALSE;
 }
 
-/* Points t->data at the tensor's fp32 values: the mapping itself when the
- * bytes already are aligned little-endian fp32 (checked in place, copied
- * once the whole file is valid: detach_from_file), owned memory otherwise.
- * Rejects NaN and Inf either way. */
+/* Copies the tensor's values into fp32 memory the model owns (F16
+ * converted), rejecting NaN and Inf. */
 static gboolean
 load_tensor_data (Loader *ld, CcTensor *t, const Extent *ext, GError **error)
 {
   const guint8 *src = ld->data + ext->begin;
-  float *owned;
+  float *owned = g_try_new (float, (gsize)t->n_elements);
 
-  if (t->file_dtype == CC_DTYPE_F32 && G_BYTE_ORDER == G_LITTLE_ENDIAN
-      && ((guintptr)src % sizeof (float)) == 0)
-    {
-      const float *v = (const float *)(const void *)src;
-
-      for (gint64 i = 0; i < t->n_elements; i++)
-        if (!isfinite (v[i]))
-          return report_nonfinite (t, i, v[i], error);
-      t->data = v;
-      return TRUE;
-    }
-
-  owned = g_try_new (float, (gsize)t->n_elements);
   if (owned == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO,
@@ -437,6 +432,53 @@ load_tensor_data (Loader *ld, CcTensor *t, const Extent *ext, GError **error)
       owned[i] = f;
     }
   t->data = owned;
+  return TRUE;
+}
+
+/* The weights' size in memory (fp32), capped: a header may describe
+ * tensors far larger than any model of this kind. */
+static gboolean
+check_weight_bytes (const CcModel *model, GError **error)
+{
+  gint64 total = 0;
+
+  for (int i = 0; i < model->n_tensors; i++)
+    total += model->tensors[i].n_elements * (gint64)sizeof (float);
+  if (total > CC_WEIGHTS_MAX)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
+                   _ ("the tensors hold %lld MiB of weights; CoColor models hold at most %lld "
+                      "MiB (16 million weights)"),
+                   (long long)(total >> 20), (long long)(CC_WEIGHTS_MAX >> 20));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Every tensor is a weight or bias of some node: an unused one would only
+ * cost memory and load time, and hides a mistake in the export. */
+static gboolean
+check_tensors_used (const CcModel *model, GError **error)
+{
+  g_autofree gboolean *used = g_new0 (gboolean, MAX (model->n_tensors, 1));
+
+  for (int i = 0; i < model->n_nodes; i++)
+    {
+      const CcNode *n = &model->nodes[i];
+      if (n->weight)
+        used[n->weight - model->tensors] = TRUE;
+      if (n->bias)
+        used[n->bias - model->tensors] = TRUE;
+    }
+  for (int i = 0; i < model->n_tensors; i++)
+    if (!used[i])
+      {
+        g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
+                     _ ("tensor '%s' is used by no node of the graph; re-export the model "
+                        "without it"),
+                     model->tensors[i].name);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -513,8 +555,12 @@ parse_header (Loader *ld, CcModel *model, JsonNode *root, GError **error)
       if (!parse_tensor_entry (key, value, &model->tensors[i], &ld->extents[i], error))
         return FALSE;
     }
-  if (!check_extents (ld, model, error))
-    return FALSE;
+  return check_extents (ld, model, error) && check_weight_bytes (model, error);
+}
+
+static gboolean
+load_all_tensor_data (Loader *ld, CcModel *model, GError **error)
+{
   for (int i = 0; i < model->n_tensors; i++)
     if (!load_tensor_data (ld, &model->tensors[i], &ld->extents[i], error))
       return FALSE;
@@ -585,10 +631,13 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
       || json_array_get_length (json_node_get_array (range)) != 2
       || !node_get_number (json_array_get_element (json_node_get_array (range), 0), &lo)
       || !node_get_number (json_array_get_element (json_node_get_array (range), 1), &hi)
-      || !(lo < hi))
+      || !(lo < hi) || fabs (lo) > CC_MAX_RANGE || fabs (hi) > CC_MAX_RANGE
+      || hi - lo < CC_MIN_SPAN)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
-                   _ ("contract: %s.range must be [min, max] with finite min < max"), side);
+                   _ ("contract: %s.range must be [min, max] with -%g <= min, max <= %g and "
+                      "max - min >= %g"),
+                   side, CC_MAX_RANGE, CC_MAX_RANGE, CC_MIN_SPAN);
       return FALSE;
     }
   s = node_get_string (json_object_get_member (obj, "space"));
@@ -1276,7 +1325,7 @@ load_contents (Loader *ld, CcModel *model, GError **error)
 
   if (!read_header_length (ld, &header_len, error))
     return FALSE;
-  root = parse_json ((const char *)ld->map + 8, (gssize)header_len, &local);
+  root = parse_json ((const char *)ld->bytes + 8, (gssize)header_len, &local);
   if (root == NULL)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_HEADER,
@@ -1285,82 +1334,136 @@ load_contents (Loader *ld, CcModel *model, GError **error)
                    local->message);
       return FALSE;
     }
-  ld->data = ld->map + 8 + header_len;
-  ld->data_len = ld->map_len - 8 - header_len;
+  ld->data = ld->bytes + 8 + header_len;
+  ld->data_len = ld->length - 8 - header_len;
+  /* Everything the header claims is checked before a weight is copied. */
   return parse_header (ld, model, root, error) && check_format_version (ld, error)
-         && parse_contract (ld, &model->info, error) && parse_graph (ld, model, error);
-}
-
-static gboolean tensor_is_mapped (const CcModel *model, const CcTensor *t);
-
-/* Copies the tensors still in the mapping and drops it.  The op lives in
- * GIMP's process: a model file rewritten while GIMP runs (a reinstall, say)
- * would make any later read of a mapped page fault (SIGBUS).  Validated
- * weights in owned memory cannot. */
-static gboolean
-detach_from_file (CcModel *model, GError **error)
-{
-  for (int i = 0; i < model->n_tensors; i++)
-    {
-      CcTensor *t = &model->tensors[i];
-      if (!tensor_is_mapped (model, t))
-        continue;
-      float *owned = g_try_malloc ((gsize)t->n_elements * sizeof (float));
-      if (owned == NULL)
-        {
-          g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO,
-                       _ ("out of memory while loading tensor '%s' (%lld elements)"), t->name,
-                       (long long)t->n_elements);
-          return FALSE;
-        }
-      memcpy (owned, t->data, (gsize)t->n_elements * sizeof (float));
-      t->data = owned;
-    }
-  g_clear_pointer (&model->file, g_mapped_file_unref);
-  return TRUE;
+         && parse_contract (ld, &model->info, error) && parse_graph (ld, model, error)
+         && check_tensors_used (model, error) && load_all_tensor_data (ld, model, error);
 }
 
 CcModel *
-cc_model_load (const char *path, GError **error)
+cc_model_load_from_data (const guint8 *data, gsize length, const char *name, GError **error)
 {
   g_autoptr (CcModel) model = g_new0 (CcModel, 1);
-  g_autofree char *display = g_filename_display_name (path);
-  g_autoptr (GError) local = NULL;
-  Loader ld = { 0 };
+  Loader ld = { .bytes = data, .length = data ? length : 0 };
   gboolean ok;
 
-  model->path = g_strdup (path);
-  model->file = g_mapped_file_new (path, FALSE, &local);
-  if (model->file == NULL)
-    {
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, _ ("%s: cannot open the model: %s"),
-                   display, local->message);
-      return NULL;
-    }
-  /* An empty file maps to NULL contents; it is simply too short. */
-  ld.map = (const guint8 *)g_mapped_file_get_contents (model->file);
-  ld.map_len = ld.map ? g_mapped_file_get_length (model->file) : 0;
-
-  ok = load_contents (&ld, model, error) && detach_from_file (model, error);
+  model->path = g_strdup (name);
+  ok = load_contents (&ld, model, error);
   g_free (ld.extents);
   if (!ok)
     {
+      g_autofree char *display = g_filename_display_name (name);
       g_prefix_error (error, "%s: ", display);
       return NULL;
     }
   return g_steal_pointer (&model);
 }
 
-/* While loading, tensors point into the mapping (aligned fp32) or own their data. */
 static gboolean
-tensor_is_mapped (const CcModel *model, const CcTensor *t)
+io_error (GError **error, const char *display, const char *what)
 {
-  const char *start, *p = (const char *)t->data;
+  g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_IO, "%s: %s", display, what);
+  return FALSE;
+}
 
-  if (model->file == NULL || p == NULL)
-    return FALSE;
-  start = g_mapped_file_get_contents (model->file);
-  return start != NULL && p >= start && p < start + g_mapped_file_get_length (model->file);
+/* Reads a whole model file into memory with plain reads.  A mapping would
+ * let a later rewrite of the file (a retrained model saved over it, a
+ * package update) fault GIMP's process with SIGBUS; bytes we own cannot
+ * change under us, and the loader validates exactly what was read. */
+static gboolean
+read_model_file (const char *path, guint8 **bytes, gsize *length, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *what = NULL;
+  struct stat st;
+  int fd, saved;
+
+  /* O_NONBLOCK: opening a FIFO must not hang the host. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      saved = errno;
+      what = g_strdup_printf (_ ("cannot open the model: %s; choose an existing .safetensors "
+                                 "file"),
+                              g_strerror (saved));
+      return io_error (error, display, what);
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      saved = errno;
+      close (fd);
+      what = g_strdup_printf (_ ("cannot read the model: %s"), g_strerror (saved));
+      return io_error (error, display, what);
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      close (fd);
+      return io_error (error, display,
+                       _ ("this is a folder, not a model file; choose a .safetensors file "
+                          "inside it"));
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return io_error (error, display,
+                       _ ("this is not a regular file (a device, pipe or socket); choose a "
+                          ".safetensors model file"));
+    }
+  if (st.st_size > CC_FILE_MAX)
+    {
+      close (fd);
+      what = g_strdup_printf (_ ("the file is %lld MiB; CoColor models are at most %lld MiB, so "
+                                 "this is not one"),
+                              (long long)(st.st_size >> 20), (long long)(CC_FILE_MAX >> 20));
+      return io_error (error, display, what);
+    }
+
+  /* One byte more than fstat () said: a file that grows while we read is
+   * caught, as is one that shrinks (a short count). */
+  gsize want = (gsize)st.st_size + 1, got = 0;
+  g_autofree guint8 *buf = g_try_malloc (want);
+  if (buf == NULL)
+    {
+      close (fd);
+      return io_error (error, display, _ ("out of memory while reading the model"));
+    }
+  while (got < want)
+    {
+      ssize_t n = read (fd, buf + got, want - got);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n < 0)
+        {
+          saved = errno;
+          close (fd);
+          what = g_strdup_printf (_ ("cannot read the model: %s"), g_strerror (saved));
+          return io_error (error, display, what);
+        }
+      if (n == 0)
+        break;
+      got += (gsize)n;
+    }
+  close (fd);
+  if (got != (gsize)st.st_size)
+    return io_error (error, display,
+                     _ ("the file changed while it was being read (is it being written or "
+                        "copied right now?); try again once it is complete"));
+  *bytes = g_steal_pointer (&buf);
+  *length = got;
+  return TRUE;
+}
+
+CcModel *
+cc_model_load (const char *path, GError **error)
+{
+  g_autofree guint8 *bytes = NULL;
+  gsize length = 0;
+
+  if (!read_model_file (path, &bytes, &length, error))
+    return NULL;
+  return cc_model_load_from_data (bytes, length, path, error);
 }
 
 void
@@ -1370,8 +1473,7 @@ cc_model_free (CcModel *model)
     return;
   for (int i = 0; i < model->n_tensors; i++)
     {
-      if (!tensor_is_mapped (model, &model->tensors[i]))
-        g_free ((gpointer)model->tensors[i].data);
+      g_free ((gpointer)model->tensors[i].data);
       g_free (model->tensors[i].name);
     }
   g_free (model->tensors);
@@ -1382,8 +1484,6 @@ cc_model_free (CcModel *model)
   g_free (model->info.output_space);
   g_free (model->info.version);
   g_free (model->info.provenance_json);
-  if (model->file != NULL)
-    g_mapped_file_unref (model->file);
   g_free (model->path);
   g_free (model);
 }

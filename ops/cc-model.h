@@ -100,8 +100,7 @@ typedef struct
 typedef struct _CcModel CcModel;
 struct _CcModel
 {
-  char *path;
-  GMappedFile *file;
+  char *path; /* or the name given to cc_model_load_from_data () */
   int n_tensors;
   CcTensor *tensors;
   int n_nodes;
@@ -117,7 +116,7 @@ GQuark cc_model_error_quark (void);
 
 typedef enum
 {
-  CC_MODEL_ERROR_IO,        /* cannot open / map the file */
+  CC_MODEL_ERROR_IO,        /* cannot open or read the file, not a regular file, too big */
   CC_MODEL_ERROR_TRUNCATED, /* file shorter than its header says */
   CC_MODEL_ERROR_HEADER,    /* header length absurd, JSON malformed or wrong shape */
   CC_MODEL_ERROR_DTYPE,     /* unsupported dtype */
@@ -127,7 +126,12 @@ typedef enum
   CC_MODEL_ERROR_CONTRACT,  /* missing or invalid contract metadata */
 } CcModelError;
 
+/* Reads the file with plain reads into memory of its own: nothing done to
+ * the file afterwards can reach the process. */
 CcModel *cc_model_load (const char *path, GError **error);
+/* The same checks on a model already in memory; name is for messages. */
+CcModel *cc_model_load_from_data (const guint8 *data, gsize length, const char *name,
+                                  GError **error);
 void cc_model_free (CcModel *model);
 const CcTensor *cc_model_find_tensor (const CcModel *model, const char *name);
 const char *cc_op_type_name (CcOpType op);

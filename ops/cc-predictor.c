@@ -12,6 +12,10 @@
 /* The most activation memory one network run may take; past it the op
  * asks for a smaller working size instead of driving GIMP out of memory. */
 #define MAX_RUN_BYTES ((gsize)3 << 30)
+/* Input sides are padded to a multiple of what the network downsamples by;
+ * CoColor's networks take 16, and past this padding alone would dwarf any
+ * working picture. */
+#define MAX_DOWNSAMPLES 256
 
 struct _CcPredictor
 {
@@ -55,6 +59,14 @@ check_contract (const CcModel *model, CcTask task, GError **error)
                       "(%d channels in, %d out, output space “%s”)"),
                    model->path, info->input_channels, info->output_channels,
                    info->output_space ? info->output_space : "");
+      return FALSE;
+    }
+  if (model->downsamples > MAX_DOWNSAMPLES)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("%s shrinks its input %d times; the op takes networks that shrink it "
+                      "at most %d times (every side is padded to a multiple of that)"),
+                   model->path, model->downsamples, MAX_DOWNSAMPLES);
       return FALSE;
     }
   return TRUE;

@@ -22,6 +22,11 @@ gegl "$photo" -o "$tmp/nir.png" -- cocolor:colorize mode=nir strength=0.7 workin
 gegl "$photo" -o "$tmp/passed.png" -- cocolor:colorize model=/nonexistent/broken.safetensors \
   2> "$tmp/stderr.txt"
 grep -q "broken.safetensors" "$tmp/stderr.txt" || { echo "no warning:"; cat "$tmp/stderr.txt"; exit 1; }
+# A misspelt device override is said once, not silently ignored.
+COCOLOR_DEVICE=gpu gegl "$photo" -o "$tmp/device.png" -- cocolor:colorize mode=gray working-size=64 \
+  2> "$tmp/stderr.txt"
+[ "$(grep -c "COCOLOR_DEVICE=gpu is not cpu, opencl or auto" "$tmp/stderr.txt")" = 1 ] ||
+  { echo "no single warning for COCOLOR_DEVICE=gpu:"; cat "$tmp/stderr.txt"; exit 1; }
 
 python3 - "$photo" "$tmp" <<'PY'
 import sys

@@ -183,9 +183,78 @@ test_alpha_kept_and_gray_keeps_luminance (void)
       double y_out = w[0] * out[4 * i] + w[1] * out[4 * i + 1] + w[2] * out[4 * i + 2];
       luma_err += fabs (y_out - (w[0] * px[4 * i] + w[1] * px[4 * i + 1] + w[2] * px[4 * i + 2]));
     }
-  /* Exact except where the added chroma had to be clipped into [0, 1]. */
-  g_assert_cmpfloat (luma_err / (crop.width * crop.height), <, 0.01);
+  /* Exact: chroma, not luminance, gives way at the ends of [0, 1]. */
+  g_assert_cmpfloat (luma_err / (crop.width * crop.height), <, 1e-5);
+  assert_valid (out, (gsize)crop.width * crop.height);
   g_object_unref (p.graph);
+}
+
+static gboolean
+ya_over_one (const float *a, const double *w)
+{
+  return w[0] * a[0] + w[1] * a[1] + w[2] * a[2] > 1.0;
+}
+
+/* Float pictures: values outside [0, 1] (HDR highlights, negatives) keep
+ * their luminance in gray mode and are not clipped in NIR mode; a pixel
+ * with a NaN or infinite channel comes out as it went in. */
+static void
+test_float_values_outside_range (void)
+{
+  GeglRectangle crop = { 0, 0, 96, 64 };
+  const gsize n = (gsize)crop.width * crop.height;
+  const double w[3] = { 0.299, 0.587, 0.114 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  g_autofree float *px = read_pixels (input, "R'G'B'A float");
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float *q = px + 4 * i;
+      if (i % 5 == 0) /* up to 4.0 */
+        q[0] *= 4.0f, q[1] *= 4.0f, q[2] *= 4.0f;
+      else if (i % 5 == 1)
+        q[1] = -0.5f;
+      else if (i % 97 == 2)
+        q[i % 3] = i % 2 ? NAN : (i % 3 ? INFINITY : -INFINITY);
+    }
+  gegl_buffer_set (input, &crop, 0, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE);
+
+  const char *modes[] = { "gray", "nir" };
+  for (int m = 0; m < 2; m++)
+    {
+      Pipeline p = pipeline_new (input, modes[m], 0.5);
+      g_autofree float *out = render (&p, &crop);
+      int bright = 0;
+      for (gsize i = 0; i < n; i++)
+        {
+          const float *a = px + 4 * i, *b = out + 4 * i;
+          if (!isfinite (a[0]) || !isfinite (a[1]) || !isfinite (a[2]))
+            {
+              for (int k = 0; k < 4; k++)
+                g_assert_true (memcmp (&a[k], &b[k], sizeof (float)) == 0);
+              continue;
+            }
+          for (int k = 0; k < 4; k++)
+            g_assert_true (isfinite (b[k]));
+          if (m == 0)
+            {
+              double ya = w[0] * a[0] + w[1] * a[1] + w[2] * a[2];
+              double yb = w[0] * b[0] + w[1] * b[1] + w[2] * b[2];
+              g_assert_cmpfloat (fabs (ya - yb), <, 1e-4 * MAX (1.0, fabs (ya)));
+            }
+          /* Strength 0.5 keeps half of a highlight: no clipping at 1. */
+          for (int k = 0; k < 3; k++)
+            if (m == 1 && a[k] > 2.0f)
+              {
+                g_assert_cmpfloat (b[k], >, 1.0f);
+                bright++;
+              }
+          if (m == 0 && ya_over_one (a, w))
+            bright++;
+        }
+      g_assert_cmpint (bright, >, 10);
+      g_object_unref (p.graph);
+    }
 }
 
 static gboolean
@@ -314,6 +383,52 @@ test_tiny_pictures (void)
     }
 }
 
+/* A model that pools 9 times, upsamples 9 times and makes three channels
+ * with a 1×1 convolution: valid, but shrinking its input 512 times. */
+static char *
+write_deep_model (void)
+{
+  g_autoptr (GString) graph
+      = g_string_new ("{\\\"input\\\": \\\"x\\\", \\\"output\\\": \\\"head\\\", \\\"nodes\\\": [");
+  const char *prev = "x";
+  g_autofree char *last = NULL;
+
+  for (int i = 0; i < 18; i++)
+    {
+      char *name = g_strdup_printf ("%c%d", i < 9 ? 'p' : 'u', i);
+      g_string_append_printf (graph,
+                              "{\\\"name\\\": \\\"%s\\\", \\\"op\\\": \\\"%s\\\", "
+                              "\\\"inputs\\\": [\\\"%s\\\"]}, ",
+                              name, i < 9 ? "avgpool2" : "upsample_nearest", prev);
+      g_free (last);
+      prev = last = name;
+    }
+  g_string_append_printf (graph,
+                          "{\\\"name\\\": \\\"head\\\", \\\"op\\\": \\\"conv2d\\\", "
+                          "\\\"inputs\\\": [\\\"%s\\\"], \\\"weight\\\": \\\"w\\\", \\\"bias\\\": "
+                          "\\\"b\\\", \\\"kernel\\\": 1, \\\"stride\\\": 1, \\\"padding\\\": 0}]}",
+                          prev);
+  g_autofree char *header = g_strdup_printf (
+      "{\"__metadata__\": {\"cocolor.format\": \"1\", \"cocolor.graph\": \"%s\", "
+      "\"cocolor.contract\": \"{\\\"task\\\": \\\"nir\\\", \\\"input\\\": {\\\"channels\\\": 1, "
+      "\\\"range\\\": [0, 1], \\\"space\\\": \\\"nir\\\"}, \\\"output\\\": {\\\"channels\\\": 3, "
+      "\\\"range\\\": [0, 1], \\\"space\\\": \\\"srgb\\\"}, \\\"train_resolution\\\": 64, "
+      "\\\"version\\\": \\\"t\\\", \\\"provenance\\\": {}}\"}, "
+      "\"w\": {\"dtype\": \"F32\", \"shape\": [3, 1, 1, 1], \"data_offsets\": [0, 12]}, "
+      "\"b\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [12, 24]}}",
+      graph->str);
+  guint64 n = GUINT64_TO_LE (strlen (header));
+  g_autoptr (GByteArray) file = g_byte_array_new ();
+  const guint8 zeros[24] = { 0 };
+
+  g_byte_array_append (file, (const guint8 *)&n, 8);
+  g_byte_array_append (file, (const guint8 *)header, strlen (header));
+  g_byte_array_append (file, zeros, sizeof zeros);
+  char *path = g_build_filename (g_get_tmp_dir (), "cocolor-deep.safetensors", NULL);
+  g_assert_true (g_file_set_contents (path, (const char *)file->data, file->len, NULL));
+  return path;
+}
+
 static void
 assert_passes_through (const char *model_path, const char *expected_warning)
 {
@@ -345,6 +460,14 @@ test_broken_model_passes_through (void)
   g_assert_true (g_file_set_contents (garbage, "\x10\0\0\0\0\0\0\0{not json at all", 24, NULL));
   assert_passes_through (garbage, "*cocolor:colorize*cocolor-garbage.safetensors*");
   g_unlink (garbage);
+
+  assert_passes_through (g_get_tmp_dir (), "*cocolor:colorize*is a folder, not a model file*");
+
+  /* A valid file whose network shrinks the picture 512 times: every side
+   * would be padded to a multiple of 512, so it is refused by name. */
+  g_autofree char *deep = write_deep_model ();
+  assert_passes_through (deep, "*cocolor:colorize*shrinks its input 512 times*");
+  g_unlink (deep);
 }
 
 /* ---- device opencl (PoCL here) ---- */
@@ -461,6 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/colorize/modes-and-formats", test_modes_and_formats);
   g_test_add_func ("/colorize/strength-zero", test_strength_zero_returns_input);
   g_test_add_func ("/colorize/alpha-and-luminance", test_alpha_kept_and_gray_keeps_luminance);
+  g_test_add_func ("/colorize/float-outside-range", test_float_values_outside_range);
   g_test_add_func ("/colorize/tiles-match-whole", test_tiles_match_whole_picture);
   g_test_add_func ("/colorize/full-resolution-tiles", test_full_resolution_tiles);
   g_test_add_func ("/colorize/cache", test_cache_follows_input_and_properties);

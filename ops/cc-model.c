@@ -341,6 +341,8 @@ check_extents (Loader *ld, CcModel *model, GError **error)
         return FALSE;
       }
 
+  if (model->n_tensors < 2)
+    return TRUE; /* nothing can overlap (and qsort () must not see NULL) */
   sorted = g_memdup2 (ld->extents, sizeof (Extent) * (gsize)model->n_tensors);
   qsort (sorted, (size_t)model->n_tensors, sizeof (Extent), compare_extents);
   for (int i = 1; i < model->n_tensors; i++)

@@ -196,6 +196,16 @@ def check_valid_models():
         f.write(struct.pack("<Q", len(text)) + text + b"".join(a.tobytes() for a in arrays))
     check_readback(path, "misaligned fp32")
 
+    # No tensor at all (a graph of concats): loads; the fuzzer found that
+    # the overlap check then handed qsort () a NULL array.
+    graph = {"input": "x", "output": "c", "nodes": [
+        {"name": "c", "op": "concat", "inputs": ["x", "x", "x"]}]}
+    path = os.path.join(TMP, "no-tensors.safetensors")
+    write(path, {"__metadata__": {"cocolor.format": "1", "cocolor.graph": json.dumps(graph),
+                                  "cocolor.contract": json.dumps(contract)}}, [])
+    d = dump(path)
+    ok(d.get("ok") is True and d.get("tensors") == [], "a model with no tensor loads", d)
+
     # Value ids instead of names.
     graph = json.loads(meta["cocolor.graph"])
     ids = {graph["input"]: 0, **{n["name"]: i + 1 for i, n in enumerate(graph["nodes"])}}

@@ -182,9 +182,9 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
     }
 
   gimp_image_undo_group_start (image);
-  /* A grayscale image has no room for colour: GIMP would turn the result
-   * back into gray. */
-  if (gimp_image_get_base_type (image) == GIMP_GRAY)
+  /* A grayscale or indexed image has no room for colour: GIMP would turn
+   * the result back into gray or into the nearest colours of the palette. */
+  if (gimp_image_get_base_type (image) != GIMP_RGB)
     gimp_image_convert_rgb (image);
   if (settings->non_destructive)
     ok = append_effects (layers, settings, error);

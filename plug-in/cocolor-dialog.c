@@ -88,6 +88,10 @@ cocolor_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config, GimpD
   gtk_label_set_max_width_chars (GTK_LABEL (data.status), 50);
   gtk_box_pack_start (GTK_BOX (content), data.status, FALSE, FALSE, 0);
 
+  /* The argument takes any path (see cocolor.c); the chooser opens one. */
+  gimp_param_spec_file_set_action (
+      g_object_class_find_property (G_OBJECT_GET_CLASS (config), "model"),
+      GIMP_FILE_CHOOSER_ACTION_OPEN);
   gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog), "mode",
                                     GIMP_TYPE_INT_RADIO_FRAME);
   gimp_procedure_dialog_get_scale_entry (GIMP_PROCEDURE_DIALOG (dialog), "strength", 1.0);

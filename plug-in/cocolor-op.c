@@ -81,6 +81,17 @@ cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **e
       return FALSE;
     }
 
+  /* GIMP lets a missing file through (the argument takes any path): said
+   * here, with what to do, rather than as the loader's "cannot open". */
+  if (settings->model && !g_file_test (settings->model, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
+                   _ ("The model file %s does not exist. Choose an existing CoColor model "
+                      "(.safetensors), or clear the model file to use the shipped model."),
+                   settings->model);
+      return FALSE;
+    }
+
   dir = op_module_dir ();
   path = settings->model ? g_strdup (settings->model)
                          : cc_model_locate_beside (task_of (settings), dir);

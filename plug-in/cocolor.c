@@ -87,7 +87,9 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   if (!drawables || !drawables[0])
     {
       g_set_error_literal (&error, GIMP_PLUG_IN_ERROR, 0, _ ("No layer is selected."));
-      return gimp_procedure_new_return_values (procedure, GIMP_PDB_CALLING_ERROR, error);
+      /* The return values take the error: stolen, or g_autoptr frees it twice. */
+      return gimp_procedure_new_return_values (procedure, GIMP_PDB_CALLING_ERROR,
+                                               g_steal_pointer (&error));
     }
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
@@ -115,7 +117,7 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
 
   procedure = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, cocolor_run, NULL,
                                         NULL);
-  gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
+  gimp_procedure_set_image_types (procedure, "RGB*, GRAY*, INDEXED*");
   gimp_procedure_set_sensitivity_mask (procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE
                                                       | GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
   gimp_procedure_set_menu_label (procedure, _ ("Colorize _Layers..."));
@@ -123,9 +125,9 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_set_documentation (
       procedure, _ ("Natural colour for near-infrared and grayscale photos"),
       _ ("Colorizes every selected layer with the CoColor network, in one undo step. "
-         "Grayscale images become RGB. The result is merged into the pixels, or added as a "
-         "non-destructive effect whose settings can be changed later. For one layer with a live "
-         "on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
+         "Grayscale and indexed images become RGB. The result is merged into the pixels, or added "
+         "as a non-destructive effect whose settings can be changed later. For one layer with a "
+         "live on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
          "instead."),
       name);
   gimp_procedure_set_attribution (procedure, "CoColor contributors", "CoColor contributors",
@@ -156,10 +158,14 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
       _ ("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
          "instead of merging it into the pixels"),
       FALSE, G_PARAM_READWRITE);
+  /* Any path, not GIMP_FILE_CHOOSER_ACTION_OPEN: GIMP refuses a call with a
+   * file that does not exist before the plug-in runs, with "value '<not
+   * transformable to string>' ... out of range"; cocolor_op_check names the
+   * missing file instead.  The dialog's chooser opens files (cocolor-dialog.c). */
   gimp_procedure_add_file_argument (
       procedure, "model", _ ("Model _file"),
       _ ("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
-      GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
+      GIMP_FILE_CHOOSER_ACTION_ANY, TRUE, NULL, G_PARAM_READWRITE);
 
   return procedure;
 }

@@ -1,40 +1,236 @@
 #!/bin/sh
-# The Script-Fu batch procedure over a folder of three pictures, one of them
-# unreadable: gimp-console exits non-zero naming that file, and the two
-# others are colorized into the output folder.
-# Usage: test-batch.sh OP_MODULE PLUG_IN BATCH_SCRIPT PO_BUILD PHOTO
+# The Script-Fu batch procedure in gimp-console, one scenario per meson test:
+#   files      a folder with a gray PNG, an RGB PNG, a gray GIF (indexed), a
+#              file that is no picture and a PNG under a name GIMP cannot save:
+#              the three pictures are colorized; the two others are named,
+#              each with what failed (opening, saving), and the command fails.
+#              With a broken model every file fails at colorizing, named so.
+#              No image is left open either way.
+#   overwrite  the batch never writes over an existing file: not with the
+#              output folder the input folder (however spelled, or through a
+#              symlink), not over one file already in the output folder; the
+#              others are still done, and the command fails naming the files.
+#   folders    folder names with [ ] * ? \ in them (only the pattern is a
+#              pattern, matched as GIMP's file-glob matches: not a folder,
+#              nor a hidden file but by a dot); a missing input folder, a missing output folder and
+#              one nobody can write into (/proc, even for root) are said so.
+#   mode       an unknown mode is refused, naming nir and gray; "Grey" is gray.
+# Usage: test-batch.sh OP_MODULE PLUG_IN BATCH_SCRIPT PO_BUILD PHOTO SCENARIO
 here=$(dirname "$0")
 . "$here/gimp-env.sh"
-photo=$1
-mkdir -p "$tmp/in" "$tmp/out"
-python3 - "$photo" "$tmp/in" <<'PY'
-import sys
-from PIL import Image
-photo, folder = sys.argv[1:]
-gray = Image.open(photo).convert("L").resize((150, 100))
-gray.save(f"{folder}/a.png")
-gray.convert("RGB").save(f"{folder}/b.png")
-open(f"{folder}/c.png", "wb").write(b"not a PNG at all")
-PY
+photo=$1 scenario=$2
+failures=0
 
-status=0
-gimp_batch plug-in-script-fu-eval \
-  -b "(script-fu-cocolor-batch \"$tmp/in\" \"$tmp/out\" \"*.png\" \"gray\" 1.0 128)" \
-  > "$tmp/log.txt" 2>&1 || status=$?
-cat "$tmp/log.txt"
-[ "$status" -ne 0 ] || { echo "FAIL: exit status 0 although c.png cannot be read"; exit 1; }
-grep -q "CoColor could not colorize: .*/c.png" "$tmp/log.txt" ||
-  { echo "FAIL: the failed file is not named"; exit 1; }
+ok() { echo "ok: $*"; }
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
 
-python3 - "$tmp/in" "$tmp/out" <<'PY'
+# TEXT as a Scheme string literal.
+scheme_string() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+}
+
+# batch IN OUT PATTERN MODE: runs the procedure; $status, and the log in
+# $tmp/log.txt.
+batch() {
+  status=0
+  gimp_batch plug-in-script-fu-eval -b "(script-fu-cocolor-batch $(scheme_string "$1") \
+$(scheme_string "$2") $(scheme_string "$3") $(scheme_string "$4") 1.0 128)" \
+    > "$tmp/log.txt" 2>&1 || status=$?
+  echo "--- batch \"$1\" -> \"$2\" ($3, $4): exit status $status"
+  cat "$tmp/log.txt"
+  echo "---"
+}
+
+fails() {
+  if [ "$status" -ne 0 ]; then ok "$1: exit status $status"; else fail "$1: exit status 0"; fi
+}
+succeeds() {
+  if [ "$status" -eq 0 ]; then ok "$1: exit status 0"; else fail "$1: exit status $status"; fi
+}
+# logged WHAT TEXT: the log holds TEXT (a fixed string).
+logged() {
+  if grep -qF -- "$2" "$tmp/log.txt"; then ok "$1"; else fail "$1: the log lacks: $2"; fi
+}
+not_logged() {
+  if grep -qF -- "$2" "$tmp/log.txt"; then fail "$1: the log has: $2"; else ok "$1"; fi
+}
+# gimp-console names an image a procedure left open when it quits.
+no_image_left() { not_logged "$1: no image left open" "stray image"; }
+
+# pictures.py make FOLDER NAME...: a gray picture under each name (a.png
+# gray, b.png RGB, *.gif a gray GIF, *.junk not a picture, else a PNG);
+# pictures.py coloured FILE...; pictures.py same A B (pixels within 1/255);
+# pictures.py differ A B; pictures.py listing FOLDER NAME... (exactly those).
+pictures() {
+  python3 - "$photo" "$@" <<'PY'
 import os, sys
 import numpy as np
 from PIL import Image
-src, out = sys.argv[1:]
-assert sorted(os.listdir(out)) == ["a.png", "b.png"], os.listdir(out)
-for name in ("a.png", "b.png"):
-    im = np.asarray(Image.open(f"{out}/{name}").convert("RGB"), dtype=np.float32) / 255
-    chroma = (im.max(axis=2) - im.min(axis=2)).mean()
-    assert im.shape == (100, 150, 3) and chroma > 0.03, (name, im.shape, chroma)
-    print(f"ok: {name} colorized, chroma {chroma:.3f}")
+
+photo, command, *args = sys.argv[1:]
+
+def rgb(path):
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255
+
+if command == "make":
+    folder, *names = args
+    os.makedirs(folder, exist_ok=True)
+    gray = Image.open(photo).convert("L").resize((150, 100))
+    for name in names:
+        path = os.path.join(folder, name)
+        if name.endswith(".junk"):
+            open(path, "wb").write(b"not a picture at all")
+        elif name.endswith(".gif"):
+            gray.save(path, format="GIF")
+        elif name == "b.png":
+            gray.convert("RGB").save(path, format="PNG")
+        else:
+            gray.save(path, format="PNG")
+elif command == "coloured":
+    for path in args:
+        try:
+            im = rgb(path)
+        except OSError as e:
+            sys.exit(f"{path}: {e}")
+        chroma = float((im.max(axis=2) - im.min(axis=2)).mean())
+        if im.shape != (100, 150, 3) or chroma <= 0.03:
+            sys.exit(f"{path}: {im.shape}, chroma {chroma:.3f}")
+        print(f"{os.path.basename(path)} colorized, chroma {chroma:.3f}")
+elif command in ("same", "differ"):
+    a, b = rgb(args[0]), rgb(args[1])
+    diff = float(np.abs(a - b).max())
+    print(f"largest difference {diff:.4f}")
+    if (diff <= 1.5 / 255) != (command == "same"):
+        sys.exit(1)
+elif command == "listing":
+    folder, *names = args
+    found = sorted(os.listdir(folder))
+    if found != sorted(names):
+        sys.exit(f"{folder} holds {found}, not {sorted(names)}")
 PY
+}
+# check WHAT COMMAND...: a pictures.py check.
+check() {
+  what=$1
+  shift
+  if pictures "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+case $scenario in
+files)
+  pictures make "$tmp/in" a.png b.png d.gif c.junk e.cocolor
+  mkdir -p "$tmp/out"
+  batch "$tmp/in" "$tmp/out" "*" gray
+  fails "two files fail"
+  logged "the unreadable file is named" "could not open $tmp/in/c.junk"
+  logged "the file GIMP cannot save is named" "could not save $tmp/out/e.cocolor"
+  not_logged "nothing failed at colorizing" "could not colorize"
+  no_image_left "files"
+  check "only the pictures are written" listing "$tmp/out" a.png b.png d.gif
+  check "the pictures are colorized" coloured "$tmp/out/a.png" "$tmp/out/b.png" "$tmp/out/d.gif"
+
+  mkdir -p "$tmp/broken" "$tmp/out2"
+  echo "not a model" > "$tmp/broken/cocolor-gray.safetensors"
+  echo "not a model" > "$tmp/broken/cocolor-nir.safetensors"
+  COCOLOR_MODEL_DIR="$tmp/broken" batch "$tmp/in" "$tmp/out2" "*.png" gray
+  fails "a broken model"
+  logged "colorizing failed, said so" "could not colorize $tmp/in/a.png"
+  logged "and why" "CoColor cannot use its model"
+  not_logged "not taken for a saving failure" "could not save"
+  no_image_left "broken model"
+  check "nothing written" listing "$tmp/out2"
+  ;;
+
+overwrite)
+  pictures make "$tmp/same" a.png b.png
+  cp -r "$tmp/same" "$tmp/original"
+  ln -s same "$tmp/link"
+  for out in "$tmp/same" "$tmp/same/." "$tmp//same/" "$tmp/link"; do
+    batch "$tmp/same" "$out" "*.png" gray
+    fails "output folder $out is the input folder"
+    logged "$out: is said so" "is the input folder $tmp/same; CoColor never replaces a file"
+    if diff -r "$tmp/original" "$tmp/same" > /dev/null; then
+      ok "$out: the originals are intact"
+    else
+      fail "$out: the originals were changed"
+    fi
+    no_image_left "$out"
+  done
+
+  mkdir -p "$tmp/out"
+  echo "keep me" > "$tmp/out/a.png"
+  batch "$tmp/same" "$tmp/out" "*.png" gray
+  fails "one output exists"
+  logged "it is named" "$tmp/out/a.png exists; CoColor never replaces a file"
+  if [ "$(cat "$tmp/out/a.png")" = "keep me" ]; then
+    ok "the existing file is intact"
+  else
+    fail "the existing file was replaced"
+  fi
+  check "the other one is done" coloured "$tmp/out/b.png"
+  ;;
+
+folders)
+  in="$tmp/photos [2024] *?\\x"
+  out="$tmp/out [b]*"
+  pictures make "$in" a.png b.png c.png ab.png .b.png
+  mkdir -p "$out" "$tmp/out2" "$in/a.png.d"
+  batch "$in" "$out" "[ab].png*" gray
+  succeeds "folders with [ ] * ? \\ in their names"
+  check "the files the pattern names are done" listing "$out" a.png b.png
+  check "and colorized" coloured "$out/a.png" "$out/b.png"
+  batch "$in" "$tmp/out2" "*b.png" gray
+  check "a hidden file matched only by a dot" listing "$tmp/out2" ab.png b.png
+
+  batch "$tmp/nowhere" "$out" "*.png" gray
+  fails "a missing input folder"
+  logged "is said to be missing" "the input folder $tmp/nowhere does not exist"
+
+  batch "$in" "$tmp/nowhere" "*.png" gray
+  fails "a missing output folder"
+  logged "is said to be missing" "the output folder $tmp/nowhere does not exist"
+  no_image_left "missing output folder"
+
+  batch "$in" /proc "*.png" gray
+  fails "an output folder that cannot be written into"
+  logged "is said so" "the output folder /proc is not writable"
+  no_image_left "unwritable output folder"
+
+  batch "$in" "$out" "*.tif" gray
+  fails "no file matches"
+  logged "is said so" "no file in $in matches *.tif"
+  ;;
+
+mode)
+  pictures make "$tmp/in" a.png
+  mkdir -p "$tmp/refused" "$tmp/grey" "$tmp/gray" "$tmp/nir"
+  batch "$tmp/in" "$tmp/refused" "*.png" colour
+  fails "an unknown mode"
+  if grep -qE 'unknown mode "colour".*nir.*gray' "$tmp/log.txt"; then
+    ok "is refused, naming the modes"
+  else
+    fail "the refusal does not name the modes"
+  fi
+  check "nothing is done" listing "$tmp/refused"
+
+  batch "$tmp/in" "$tmp/grey" "*.png" Grey
+  succeeds "mode Grey"
+  batch "$tmp/in" "$tmp/gray" "*.png" gray
+  batch "$tmp/in" "$tmp/nir" "*.png" nir
+  check "Grey is gray" same "$tmp/grey/a.png" "$tmp/gray/a.png"
+  check "and not nir" differ "$tmp/grey/a.png" "$tmp/nir/a.png"
+  ;;
+
+*)
+  echo "unknown scenario $scenario"
+  exit 2
+  ;;
+esac
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi

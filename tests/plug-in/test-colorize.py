@@ -41,3 +41,16 @@ check(chroma(new) > 0.03, "GRAY layer chroma", chroma(new))
 check(np.abs(new[..., 3] - old[..., 3]).max() < 1 / 255, "GRAY layer alpha kept")
 image.delete()
 gray.delete()
+
+# An INDEXED image (a gray photo in 256 colours, as GIF files arrive): made
+# RGB like a GRAY one, and coloured.
+from PIL import Image
+Image.open(PHOTO).convert("L").resize((160, 120)).save(TMP + "/gray.gif")
+indexed = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(TMP + "/gray.gif"))
+check(indexed.get_base_type() == Gimp.ImageBaseType.INDEXED, "test image is INDEXED")
+layer = indexed.get_layers()[0]
+status, error = colorize(indexed, [layer], mode="gray", working_size=128)
+check(status == Gimp.PDBStatusType.SUCCESS, "INDEXED run status", status, error)
+check(indexed.get_base_type() == Gimp.ImageBaseType.RGB, "INDEXED image converted to RGB")
+check(chroma(pixels(layer)) > 0.03, "INDEXED layer chroma", chroma(pixels(layer)))
+indexed.delete()

@@ -25,3 +25,23 @@ if expected:
     label = Gimp.get_pdb().lookup_procedure("plug-in-cocolor-colorize").get_menu_label()
     check(label == os.environ["EXPECT_LABEL"], "translated menu label", label)
 image.delete()
+
+# A model file that does not exist: the plug-in's own message naming it,
+# not GIMP's "value '<not transformable to string>' ... out of range".
+image = load_photo(96, 64)
+layer = image.get_layers()[0]
+missing = TMP + "/no such model.safetensors"
+status, error = colorize(image, [layer], mode="gray", model=missing)
+print("message:", error)
+check(status == Gimp.PDBStatusType.EXECUTION_ERROR, "missing model: status", status)
+check(error and missing in error and "out of range" not in error,
+      "missing model: the message names the file")
+
+# No layer at all: a calling error with the plug-in's message, not a crash
+# (the error was once freed twice).
+status, error = colorize(image, [])
+print("message:", error)
+check(status == Gimp.PDBStatusType.CALLING_ERROR and error
+      and "no return values" not in error and "crashed" not in error,
+      "no layer: calling error", status)
+image.delete()

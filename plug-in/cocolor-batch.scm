@@ -203,6 +203,10 @@
                           (cocolor-batch-try
                             (lambda () (gimp-file-save RUN-NONINTERACTIVE image out-file -1))))))
           (gimp-image-delete image)
+          ; A save that failed half-way (a full disk) leaves no partial file:
+          ; the output did not exist before, so it can only be ours.
+          (if (and (eq? colorized #t) (not (eq? saved #t)) (file-exists? out-file))
+              (file-delete out-file))
           (cond ((not (eq? colorized #t))
                  (string-append "could not colorize " in-file ": "
                                 (cocolor-batch-reason colorized)))

@@ -15,6 +15,9 @@
 #              nor a hidden file but by a dot); a missing input folder, a missing output folder and
 #              one nobody can write into (/proc, even for root) are said so.
 #   mode       an unknown mode is refused, naming nir and gray; "Grey" is gray.
+#   disk-full  the output folder is an 8 KiB tmpfs: the save fails, is named
+#              with the reason, leaves no partial file, and the input stays
+#              as it was (needs mount rights: skipped without them).
 # Usage: test-batch.sh OP_MODULE PLUG_IN BATCH_SCRIPT PO_BUILD PHOTO SCENARIO
 here=$(dirname "$0")
 . "$here/gimp-env.sh"
@@ -224,6 +227,33 @@ mode)
   check "and not nir" differ "$tmp/grey/a.png" "$tmp/nir/a.png"
   ;;
 
+disk-full)
+  pictures make "$tmp/in" a.png
+  cp -r "$tmp/in" "$tmp/original"
+  mkdir -p "$tmp/full"
+  if ! mount -t tmpfs -o size=8k tmpfs "$tmp/full" 2> /dev/null; then
+    echo "cannot mount a tmpfs here (not root?): skipped"
+    exit 77
+  fi
+  trap 'umount "$tmp/full" 2> /dev/null || true; rm -rf "$tmp"' EXIT
+  batch "$tmp/in" "$tmp/full" "*.png" gray
+  umount_status=0
+  # What the save left, read before the tmpfs goes.
+  left=$(ls -A "$tmp/full")
+  umount "$tmp/full" || umount_status=$?
+  fails "a full disk"
+  logged "the save is named" "could not save $tmp/full/a.png"
+  not_logged "not taken for a colorizing failure" "could not colorize"
+  no_image_left "full disk"
+  if [ -z "$left" ]; then ok "no partial file is left"; else fail "left behind: $left"; fi
+  if diff -r "$tmp/original" "$tmp/in" > /dev/null; then
+    ok "the input is intact"
+  else
+    fail "the input was changed"
+  fi
+  [ "$umount_status" -eq 0 ] || fail "could not unmount the tmpfs"
+  ;;
+
 *)
   echo "unknown scenario $scenario"
   exit 2
@@ -234,3 +264,4 @@ if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1
 fi
+exit 0

@@ -41,8 +41,8 @@ if [ "$what" != bench ]; then
   printf '#!/bin/sh\nexec %s --library-path %s %s "$@"\n' "$C/lib/ld-linux-x86-64.so.2" "$LIBPATH" "$C/run-model" \
     >$C/run-model.sh && chmod +x $C/run-model.sh
   COCOLOR_DEVICE=opencl timeout 180 python3 tests/core/parity.py $C/run-model.sh models/train 2>&1 | tail -n 5
-  python3 -c 'import sys; sys.path.insert(0, "models/train"); import export, networks
-export.export_model(networks.random_model(0), "/tmp/ref.safetensors", export.make_contract("gray"))'
+  python3 -c 'import sys; sys.path.insert(0, "models/train"); import export, test_unet
+export.export_model(test_unet.random_model(0), "/tmp/ref.safetensors", export.make_contract("gray"))'
   for conv in gemm direct; do
     for model in /tmp/ref.safetensors models/cocolor-nir.safetensors; do
       for s in 512 2048; do
@@ -58,9 +58,9 @@ fi
 python3 - <<'EOF'
 import sys, time, torch
 sys.path.insert(0, "models/train")
-import export, networks
+import export, test_unet
 from torch.fx.experimental.optimization import fuse
-net = networks.random_model(0)
+net = test_unet.random_model(0)
 export.export_model(net, "/tmp/ref.safetensors", export.make_contract("gray"))
 if torch.cuda.is_available():
     m = fuse(net).eval().cuda()

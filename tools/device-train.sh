@@ -40,6 +40,7 @@ import os, tempfile, time, types, torch
 from models.train import train
 from models.train.config import get
 from models.train.data import Pair
+from models.train.trainer import Trainer
 
 g = torch.Generator().manual_seed(0)
 def pair(i, nir=True, size=256):
@@ -53,7 +54,7 @@ local = os.environ.get("TRAIN_DEVICE", "cuda") != "cuda"     # a quick dry run o
 cfg = get("device", calib_steps=10, warmup=20, device=os.environ.get("TRAIN_DEVICE", "cuda"),
           **({"crop": 48, "batch": 4} if local else {}))
 with tempfile.TemporaryDirectory() as d:
-    tr = train.Trainer(cfg, d, data, log=print)
+    tr = Trainer(cfg, d, data, log=print)
     tr.budget = {s: 6.0 * f for s, f in cfg["budget_frac"].items()}
     t = time.time()
     tr.run()

@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from models.train.data import default_root  # noqa: E402
 from models.train.evaluate import psnr  # noqa: E402
-from models.train.train import TRAIN_STATE, load_models_for_eval  # noqa: E402
+from models.train.checkpoints import TRAIN_STATE, load_models_for_eval  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("eval_op", os.path.join(HERE, "eval-op.py"))
 eval_op = importlib.util.module_from_spec(_spec)
@@ -43,7 +43,7 @@ def area_average(lum, w, h):
 
 
 def run_network(net, x):
-    """The network on a [1,1,h,w] picture, edges repeated up to a multiple of 16 (cc_predictor_run)."""
+    """The network on a [1,1,h,w] picture, edges repeated up to a multiple of 16 (cc_network_run)."""
     h, w = x.shape[-2:]
     x = F.pad(x, (0, (-w) % 16, 0, (-h) % 16), mode="replicate")
     with torch.no_grad():

@@ -4,7 +4,7 @@ Built only from modules the C core runs (ops/cc-model.h): Conv2d (k1/k3, stride 
 (folded by the exporter) + ReLU/sigmoid (fused), add, mul with [C,1,1] broadcast (squeeze-excite),
 torch.cat, F.interpolate(scale_factor=2, bilinear), adaptive_avg_pool2d(1).
 
-Design for a CPU budget (issue 4):
+Design for a CPU budget:
 - The colour networks do not re-synthesise the picture.  A small U-Net predicts three channels
   (dY, Cb, Cr) and a fixed, non-trainable 1x1 convolution turns [x, dY, Cb, Cr] into sRGB:
       Y = x + dY   (F_G: dY is ignored, Y = x exactly: the output's BT.601 luma *is* the input)
@@ -69,13 +69,9 @@ class UNetCore(nn.Module):
     """Encoder (1, 1/2, 1/4, 1/8, 1/16) + decoder back to full resolution; returns the head output
     (n_out channels, linear) and the bottleneck features (for feature-level consistency)."""
 
-    def __init__(self, cin, n_out, widths=(16, 32, 64, 96, 128), dropout=0.0):
+    def __init__(self, cin, n_out, widths=(16, 32, 64, 96, 128)):
         super().__init__()
         w0, w1, w2, w3, w4 = widths
-        # channel dropout on the 1/8 and 1/16 features while training (identity in eval mode and at export):
-        # against F_N's gap between training and validation scenes (models/train/README.md)
-        self.drop3 = nn.Dropout2d(dropout) if dropout > 0 else nn.Identity()
-        self.drop4 = nn.Dropout2d(dropout) if dropout > 0 else nn.Identity()
         self.e0 = ConvBNAct(cin, w0)
         self.e1 = nn.Sequential(ConvBNAct(w0, w1, stride=2), ConvBNAct(w1, w1))
         self.e2 = nn.Sequential(ConvBNAct(w1, w2, stride=2), ConvBNAct(w2, w2))
@@ -95,8 +91,8 @@ class UNetCore(nn.Module):
         f0 = self.e0(x)
         f1 = self.e1(f0)
         f2 = self.e2(f1)
-        f3 = self.drop3(self.e3(f2))
-        f4 = self.drop4(self.se(self.e4(f3)))
+        f3 = self.e3(f2)
+        f4 = self.se(self.e4(f3))
         d = self.d3(torch.cat([up2(f4), f3], 1))
         d = self.d2(torch.cat([up2(d), f2], 1))
         d = self.d1(torch.cat([up2(d), f1], 1))
@@ -112,14 +108,15 @@ class Colorizer(nn.Module):
     """x (1 channel, [0,1]: sRGB luma for F_G, NIR for F_N) -> sRGB (3 channels).
 
     mode 'gray': Y = x exactly; mode 'nir': Y = x + dY, or with gain=True Y = x + dY + x * g, where g comes
-    from a 1x1 head of its own: NIR texture can then be scaled where visible light has less of it (foliage is
-    bright and contrasty in NIR, dark in visible light) instead of being cancelled by an additive dY."""
+    from a 1x1 head of its own.  No configuration builds the gain head (it did not help F_N; NOTES.md); it
+    stays for the C core's parity test (tests/core/parity.py), whose one network with an input x computed-map
+    product feeding the fixed output convolution it is."""
 
-    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False, dropout=0.0):
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False):
         super().__init__()
         assert mode in ("gray", "nir")
         self.mode, self.gain = mode, gain
-        self.core = UNetCore(1, 3, widths, dropout)
+        self.core = UNetCore(1, 3, widths)
         if gain:
             self.gain_head = nn.Conv2d(widths[0], 1, 1)
             nn.init.zeros_(self.gain_head.weight)   # starts as the network without it
@@ -142,14 +139,10 @@ class Colorizer(nn.Module):
         self.to_rgb.weight.requires_grad_(False)
 
     def load_state_dict(self, sd, strict=True, **kw):
-        """to_rgb is fixed by the mode (set_mode), so a state saved with or without the gain head loads; a
-        state without it leaves the head at zero (the same function as the saved network)."""
+        """to_rgb is fixed by the mode (set_mode): the saved copy (fp16 in the shipped state, or from the
+        other mode, as when F_N starts from F_G) is not loaded."""
         sd = dict(sd)
-        own = self.state_dict()
-        sd["to_rgb.weight"] = own["to_rgb.weight"]
-        if self.gain:
-            for k in ("gain_head.weight", "gain_head.bias"):
-                sd.setdefault(k, own[k])
+        sd["to_rgb.weight"] = self.state_dict()["to_rgb.weight"]
         return super().load_state_dict(sd, strict, **kw)
 
     def forward_with_features(self, x):
@@ -164,17 +157,16 @@ class Colorizer(nn.Module):
 
 
 class Translator(nn.Module):
-    """Domain translation to one channel: T_N2G (NIR -> gray) and T_G2N (gray -> NIR) are y = x + d(x);
-    T_R2N (sRGB -> NIR, cin=3) is y = gray(x) + d(x): it sees the colour that tells foliage from stone."""
+    """Domain translation between one-channel images, residual: T_N2G (NIR -> gray) and T_G2N (gray -> NIR)
+    are y = x + d(x)."""
 
-    def __init__(self, widths=(8, 16, 32, 48, 64), cin=1):
+    def __init__(self, widths=(8, 16, 32, 48, 64)):
         super().__init__()
-        self.cin = cin
-        self.core = UNetCore(cin, 1, widths)
+        self.core = UNetCore(1, 1, widths)
 
     def forward(self, x):
         h, _ = self.core(x)
-        return (x if self.cin == 1 else rgb_to_gray(x)) + h
+        return x + h
 
 
 class FusedNIR(nn.Module):
@@ -196,15 +188,13 @@ class FusedNIR(nn.Module):
         return b + s * (a - b)
 
 
-def build(name, widths=None, gain=False, dropout=0.0):
+def build(name, widths=None):
     if name == "fg":
-        return Colorizer("gray", widths or (16, 32, 64, 96, 128), dropout=dropout)
+        return Colorizer("gray", widths or (16, 32, 64, 96, 128))
     if name == "fn":
-        return Colorizer("nir", widths or (16, 32, 64, 96, 128), gain, dropout)
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128))
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
-    if name == "tr2n":
-        return Translator(widths or (8, 16, 32, 48, 64), cin=3)
     raise ValueError(name)
 
 

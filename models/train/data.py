@@ -18,12 +18,13 @@ machine; the loader reads a pack exactly like the original tree (pack.json says 
 import argparse
 import glob
 import json
-import math
 import os
 import random
+import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -92,11 +93,10 @@ def epfl_is_val(nid, val_every=6):
 
 
 class Pair:
-    __slots__ = ("name", "group", "nir", "rgb", "mask", "set", "hires")
+    __slots__ = ("name", "group", "nir", "rgb", "mask", "set")
 
     def __init__(self, name, group, nir, rgb, mask=None, set_=""):
         self.name, self.group, self.nir, self.rgb, self.mask, self.set = name, group, nir, rgb, mask, set_
-        self.hires = None   # (zoom, nir, rgb, mask): the pair at `zoom` times its scale (Data epfl_zoom)
 
 
 class Data:
@@ -104,7 +104,7 @@ class Data:
     photos_train/photos_val (Pairs with nir=None)."""
 
     def __init__(self, root=None, epfl_scale=256 / 680, photo_max_side=512, val_every=6,
-                 limit=None, log=print, epfl_zoom=1.0):
+                 limit=None, log=print):
         root = root or default_root()
         self.root = root
         meta = {}
@@ -149,13 +149,6 @@ class Data:
         if dropped:
             self.epfl_train = [p for p in self.epfl_train if p.name not in dropped]
             log(f"data: dropped {len(dropped)} EPFL training pairs that are sources of VCIP val pairs")
-        if epfl_zoom > 1.0:
-            if pre is not None:
-                log(f"data: epfl_zoom {epfl_zoom} needs the original EPFL pictures, not a pack's; ignored")
-            else:   # the training pairs again at a larger scale, for crops of zoomed-in scenes (Sampler)
-                for p in self.epfl_train:
-                    p.hires = (epfl_zoom, *_load_epfl(os.path.join(edir, *p.name.split("/")), epfl_scale * epfl_zoom))
-                log(f"data: EPFL training pairs also at x{epfl_zoom} their scale (zoomed-in crops)")
 
         # RGB photos
         self.photos_train, self.photos_val = [], []
@@ -201,7 +194,6 @@ def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
     VCIP validation pair's NIR (mean abs difference on 32x32 thumbnails, 8-bit units)."""
     if not epfl or not vcip_val:
         return set()
-    import torch.nn.functional as F
 
     def thumb(t):
         return F.interpolate(t[None].float(), size=(32, 32), mode="area")[0]
@@ -221,59 +213,36 @@ def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
 class Sampler:
     """Random crops + flips from lists of Pairs, as float tensors in [0,1].
 
-    min_scale < 1 also shows each crop at a random scale in [min_scale, 1]: a window of size/scale pixels,
-    resized to size, so the networks see scenes at several scales (the op shows whole pictures).
-    exposure > 0 multiplies a crop's RGB and NIR alike by a gain drawn log-uniformly from
-    [1 / (1 + exposure), 1 + exposure] (clipped): the same scene shot brighter or darker, since a gain in
-    linear light is a gain in gamma-encoded values too.
     cutmix > 0: each crop of a batch, with that probability, gets a square of a quarter to a half of its side
     from the next crop of the batch, at the same place, in NIR, RGB and mask alike (new scene layouts from
-    few scenes).
-    zoom > 0: a pair with a larger-scale copy (Pair.hires, Data epfl_zoom) gives, with that probability, a crop
-    of its scene zoomed in by a factor drawn from [1, the copy's zoom]: a window of the copy resized (with
-    antialiasing) to the crop, so the scene's objects appear at up to that many times their size, with
-    real detail rather than upsampled pixels."""
+    few scenes)."""
 
-    def __init__(self, seed, min_scale=1.0, exposure=0.0, cutmix=0.0, zoom=0.0):
+    def __init__(self, seed, cutmix=0.0):
         self.rng = random.Random(seed)
-        self.min_scale = min_scale
-        self.exposure = exposure
         self.cutmix = cutmix
-        self.zoom = zoom
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""
         nirs, rgbs, masks = [], [], []
         for _ in range(n):
             p = items[self.rng.randrange(len(items))] if weights is None else self.rng.choices(items, weights)[0]
-            src_nir, src_rgb, src_mask = p.nir, p.rgb, p.mask
-            want = size if self.min_scale >= 1.0 else round(size / self.rng.uniform(self.min_scale, 1.0))
-            if self.zoom > 0 and p.hires is not None and self.rng.random() < self.zoom:
-                z, src_nir, src_rgb, src_mask = p.hires
-                want = round(size * z / self.rng.uniform(1.0, z))   # in the copy's pixels
-            h, w = src_rgb.shape[-2:]
-            cs = min(want, h, w)
+            h, w = p.rgb.shape[-2:]
+            cs = min(size, h, w)
             y = self.rng.randint(0, h - cs)
             x = self.rng.randint(0, w - cs)
-            r = src_rgb[:, y:y + cs, x:x + cs]
-            q = src_nir[:, y:y + cs, x:x + cs] if (need_nir and src_nir is not None) else None
-            m = src_mask[:, y:y + cs, x:x + cs] if src_mask is not None else None
+            r = p.rgb[:, y:y + cs, x:x + cs]
+            q = p.nir[:, y:y + cs, x:x + cs] if (need_nir and p.nir is not None) else None
+            m = p.mask[:, y:y + cs, x:x + cs] if p.mask is not None else None
             flip = self.rng.random() < 0.5
-            if cs != size:  # a scaled window, or a tiny image: resize to the crop size
-                import torch.nn.functional as F
-                aa = cs > size   # antialias when shrinking
-                r = F.interpolate(r[None].float(), size=(size, size), mode="bilinear", antialias=aa)[0].round().byte()
-                q = None if q is None else F.interpolate(q[None].float(), size=(size, size), mode="bilinear",
-                                                         antialias=aa)[0].round().byte()
+            if cs != size:  # an image smaller than the crop: enlarged to it
+                r = F.interpolate(r[None].float(), size=(size, size), mode="bilinear")[0].round().byte()
+                q = None if q is None else F.interpolate(q[None].float(), size=(size, size),
+                                                         mode="bilinear")[0].round().byte()
                 m = None if m is None else F.interpolate(m[None].float(), size=(size, size), mode="nearest")[0].byte()
             if flip:
                 r = r.flip(-1)
                 q = None if q is None else q.flip(-1)
                 m = None if m is None else m.flip(-1)
-            if self.exposure > 0:
-                gain = math.exp(self.rng.uniform(-1.0, 1.0) * math.log1p(self.exposure))
-                scaled = lambda t: (t.float() * gain).clamp_(0, 255).round_().byte()
-                r, q = scaled(r), None if q is None else scaled(q)
             rgbs.append(r)
             nirs.append(q if q is not None else torch.zeros(1, size, size, dtype=torch.uint8))
             masks.append(m if m is not None else torch.full((1, size, size), 255, dtype=torch.uint8))
@@ -342,7 +311,6 @@ if __name__ == "__main__":
     if a.cmd == "pack":
         pack(a.src, a.out, quality=a.photo_quality)
     else:
-        import time
         t = time.time()
         d = Data(a.src)
         print(f"loaded in {time.time() - t:.1f} s")

@@ -1,4 +1,5 @@
-"""Evaluation: PSNR (8-bit sRGB), SSIM, angular error (degrees), colourfulness ratio to ground truth.
+"""Evaluation: PSNR (8-bit sRGB), SSIM, angular error (degrees), colourfulness ratio to ground truth;
+the final evaluation of a run (the ablation that chooses the networks to ship).
 
 Per set: VCIP validation split (256^2, by source group), EPFL validation pairs per category (at the
 training scale, masks respected), RGB-photo validation files (gray mode only; pooled as photos_val and per
@@ -16,7 +17,10 @@ import os
 import torch
 import torch.nn.functional as F
 
+from .checkpoints import load_models_for_eval, net_from_snapshot
 from .cocolor_nets import rgb_to_gray
+from .config import get
+from .data import Data
 from .losses import colourfulness
 
 
@@ -164,6 +168,70 @@ def format_table(res):
     return "\n".join(lines)
 
 
+def _same_weights(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k].cpu(), sb[k].cpu()) for k in sa)
+
+
+# The fused graph runs F_N, T_N2G and F_G: 2.3x F_N's multiply-adds (conv_macs at 256², device widths), so
+# the op takes over twice as long. It ships only when it validates better than both single networks by
+# this much (dB, summed over the VCIP and EPFL validation sets): a gate that merely passes F_N through can
+# win by a hair.
+FUSED_MIN_GAIN_DB = 0.1
+
+
+def choose_nir(score):
+    """The NIR variant to ship from validation scores (name -> summed PSNR): the best of F_N alone and the
+    cooperative F_N, or the fused graph when it beats that by FUSED_MIN_GAIN_DB."""
+    single = {k: v for k, v in score.items() if k != "fused"}
+    if not single:
+        return "fused"
+    best = max(single, key=single.get)
+    if "fused" in score and score["fused"] >= single[best] + FUSED_MIN_GAIN_DB:
+        return "fused"
+    return best
+
+
+def final_evaluation(tr, log, max_photos=None, device=None):
+    """Ablation + metrics of a finished run (a trainer.Trainer) on the validation sets; returns the results
+    dict with the NIR and gray networks chosen."""
+    cfg, nets = tr.cfg, tr.nets
+    dev = device or cfg["device"]                 # by default where training ran; in fp32
+    on_dev = lambda m: m.to(dev).float().eval()
+    # A network identical to its snapshot (no cooperative stage since) is evaluated once, under the
+    # snapshot's name, so a choice never claims cooperation that did not happen.
+    fn_alone, fg_pre = (net_from_snapshot(cfg, tr.snapshots, n) for n in ("fn_alone", "fg_pre"))
+    variants = {"fn": fn_alone} if fn_alone is not None else {}
+    if fn_alone is None or not _same_weights(fn_alone, nets["fn"]):
+        variants["coop"] = nets["fn"]
+    if tr.steps.get("fuse", 0) > 0:
+        variants["fused"] = nets["fuse"]
+    grays = {"fg_pre": fg_pre} if fg_pre is not None else {}
+    if fg_pre is None or not _same_weights(fg_pre, nets["fg"]):
+        grays["coop"] = nets["fg"]
+    res, score = {}, {}
+    for name, m in variants.items():
+        r = evaluate(tr.data, {"nir": on_dev(m)}, max_photos=max_photos, device=dev)
+        res[name] = r
+        score[name] = val_psnr(r, "nir")
+        log(f"== NIR model '{name}'\n" + format_table(r))
+    for name, m in grays.items():
+        r = evaluate(tr.data, {"gray": on_dev(m)}, max_photos=max_photos, device=dev)
+        for s, rows in r.items():   # gray rows join the NIR rows of the same name (one table per name)
+            res.setdefault(name, {}).setdefault(s, {}).update(rows)
+        log(f"== gray model '{name}'\n" + format_table(r))
+    choice = choose_nir(score)
+    log(f"NIR model chosen by VCIP-val + EPFL-val PSNR (fused only if {FUSED_MIN_GAIN_DB} dB ahead, for its "
+        f"cost): {choice} ({ {k: round(v, 3) for k, v in score.items()} })")
+    # Cooperation may also cost F_G on photos: ship whichever F_G validates better.
+    gscore = {name: val_psnr(res[name], "gray") for name in grays}
+    gray_choice = max(gscore, key=gscore.get)
+    log(f"gray model chosen by VCIP-val + EPFL-val + photos-val PSNR: {gray_choice} "
+        f"({ {k: round(v, 2) for k, v in gscore.items()} })")
+    return {"metrics": res, "nir_choice": choice, "nir_scores": score, "gray_choice": gray_choice,
+            "gray_scores": gscore}
+
+
 def main():
     ap = argparse.ArgumentParser()
     src = ap.add_mutually_exclusive_group(required=True)
@@ -175,9 +243,6 @@ def main():
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--threads", type=int, default=None)
     a = ap.parse_args()
-    from .train import load_models_for_eval
-    from .data import Data
-    from .config import get
     if a.threads:
         torch.set_num_threads(a.threads)
     ck = torch.load(a.state or os.path.join(a.run, "last.pt"), map_location="cpu", weights_only=False)

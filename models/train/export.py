@@ -43,11 +43,11 @@ import torch.nn.functional as F
 from torch.fx.passes.shape_prop import ShapeProp
 
 try:  # a package import (models.train.export) or a plain one (export)
-    from . import networks
+    from . import test_unet
     from .safetensors_io import write_safetensors
 except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import networks
+    import test_unet
     from safetensors_io import write_safetensors
 
 FORMAT_VERSION = "1"
@@ -535,14 +535,14 @@ def export_model(module: nn.Module, path, contract: dict, dtype: str = "fp32",
 
 def load_network(args) -> nn.Module:
     if args.random:
-        return networks.random_model(args.seed, **network_config(args))
+        return test_unet.random_model(args.seed, **network_config(args))
     obj = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     if isinstance(obj, nn.Module):
         return obj
     if isinstance(obj, dict) and isinstance(obj.get("model"), nn.Module):
         return obj["model"]
     if isinstance(obj, dict) and "state_dict" in obj:
-        net = networks.ColorUNet(**obj.get("config", network_config(args)))
+        net = test_unet.ColorUNet(**obj.get("config", network_config(args)))
         net.load_state_dict(obj["state_dict"])
         return net
     raise SystemExit(f"{args.checkpoint}: expected a pickled nn.Module, {{'model': module}} or "
@@ -570,8 +570,8 @@ def main(argv=None):
     g.add_argument("--base", type=int, default=32)
     g.add_argument("--levels", type=int, default=4)
     g.add_argument("--blocks", type=int, default=2)
-    g.add_argument("--down", choices=networks.DOWN_MODES, default="conv")
-    g.add_argument("--up", choices=networks.UP_MODES, default="bilinear")
+    g.add_argument("--down", choices=test_unet.DOWN_MODES, default="conv")
+    g.add_argument("--up", choices=test_unet.UP_MODES, default="bilinear")
     g.add_argument("--no-attention", action="store_true")
     c = p.add_argument_group("contract")
     c.add_argument("--contract", help="JSON file with the whole contract (overrides the rest)")

@@ -15,7 +15,8 @@ import os
 import torch
 
 from . import export
-from .train import MODELS_DIR, SNAPSHOT_NET, load_models_for_eval, run_summary
+from .checkpoints import MODELS_DIR, load_models_for_eval, run_summary, training_state
+from .evaluate import pooled_epfl
 
 VERSION = "1.0.0"
 DATA_NOTE = ("VCIP 2020 NIR colorization challenge training pairs and EPFL RGB-NIR Scene dataset "
@@ -30,14 +31,6 @@ def _summary(metrics, row):
         if m:
             out[s] = {k: round(m[k], 4) for k in ("psnr", "ssim", "ae", "colf_ratio")} | {"n": m["n"]}
     return out
-
-
-def training_state(ck, nir_choice, gray_choice, lineage):
-    """What --resume-from-shipped loads: all networks and the snapshots, fp16, with the runs behind them."""
-    half = lambda sd: {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
-    return {"config": ck["config"], "nir_choice": nir_choice, "gray_choice": gray_choice, "lineage": lineage,
-            "nets": {k: half(v) for k, v in ck["nets"].items()},
-            "snapshots": {k: half(ck["snapshots"][k]) for k in SNAPSHOT_NET if k in ck["snapshots"]}}
 
 
 def export_run(run_dir, out_dir=MODELS_DIR, log=print):
@@ -56,7 +49,6 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
               "content_scale": (f"NIR pairs at {cfg['epfl_scale']:.3f} of camera resolution (VCIP: 680-px squares "
                                 f"-> 256); photos at <= {cfg['photo_max_side']} px; train_resolution is the crop side"),
               "evaluated_on": "held-out validation splits (VCIP by source group, EPFL ids, photo files)"}
-    from .evaluate import pooled_epfl
     met = results.get("metrics", {})
     for task in ("nir", "gray"):
         row = task
@@ -79,9 +71,13 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     log(f"wrote {path} ({os.path.getsize(path) / 2**20:.2f} MiB)")
 
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True)
     ap.add_argument("--out", default=MODELS_DIR)
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     export_run(a.run, a.out)
+
+
+if __name__ == "__main__":
+    main()

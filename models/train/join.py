@@ -17,7 +17,10 @@ import os
 import torch
 
 from . import schedule
-from .train import STAGE_SNAPSHOT, TRAIN_STATE, Trainer, finish_run, network_part, run_log, run_summary
+from .checkpoints import STAGE_SNAPSHOT, TRAIN_STATE, network_part, run_summary
+from .data import Data
+from .train import finish_run, run_log
+from .trainer import Trainer
 
 
 def scale_chroma(state, gain):
@@ -40,8 +43,7 @@ def slim(run_dir, out, chroma_gain=1.0):
     # a run stopped by its deadline has not ended the stage: its current network is what it reached
     done = ck["stage_i"] > schedule.STAGES.index(stage)
     reached = ck["steps"][stage] if done else ck["step"]
-    # unfinished with a moving average: the average is what the stage would have ended on
-    state = ck["nets"][stage] if done or stage not in ck.get("ema", {}) else ck["ema"][stage]
+    state = ck["nets"][stage]
     cfg = ck["config"]
     if chroma_gain != 1.0:   # a calibration of the colour's strength, recorded in the part's lineage entry
         state, cfg = scale_chroma(state, chroma_gain), dict(cfg, chroma_gain=chroma_gain)
@@ -76,15 +78,12 @@ def join_parts(tr, parts, log=print):
 
 
 def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True):
-    from .data import Data
     log = run_log(run_dir)
     parts = [torch.load(p, map_location="cpu", weights_only=False) for p in parts]
     cfg = parts[-1]["config"]
     data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
-    # no T_R2N (synth_from "rgb"): a part brings one colour network, and an untrained translator must not
-    # enter the shipped state
-    tr = Trainer(dict(cfg, device="cpu", synth_from="gray"), run_dir, data, log)
+    tr = Trainer(dict(cfg, device="cpu"), run_dir, data, log)
     tr.resume_from_shipped(shipped)
     join_parts(tr, parts, log)
     tr.cfg = cfg   # the lineage entry export adds names the run that trained (its device), not this one

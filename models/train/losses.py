@@ -4,13 +4,12 @@
   and, for F_N, an extra L1 on luma Y (measured: F_N's PSNR is limited by its luminance, not its chroma).
 - chroma magnitude: L1 between per-pixel chroma magnitudes |CbCr| (hue-free): a plain regression toward
   the conditional mean shrinks uncertain chroma to grey/sepia; matching the magnitude does not.
-- cast (off by default): L1 between mean chroma of prediction and truth per crop.
-- psnr (off by default): the crops' mean of 10 log10(MSE), i.e. minus their mean PSNR -- the validation
-  metric averages PSNR per picture, which weighs an error in a picture that is nearly right more than the
-  same error in one that is far off; L1 over the batch weighs them alike.
+- psnr: the crops' mean of 10 log10(MSE), i.e. minus their mean PSNR -- the validation metric averages
+  PSNR per picture, which weighs an error in a picture that is nearly right more than the same error in
+  one that is far off; L1 over the batch weighs them alike.
 - colourfulness: hinge on the image-level Hasler-Suesstrunk colourfulness ratio (pred / target) below 1.
-- range (off by default): each crop's largest distance of an output value from [0, 1] -- it weighs the one
-  worst pixel, so it removes a lone spike that per-pixel terms weigh at 1 / (pixels in the batch).
+- range: each crop's largest distance of an output value from [0, 1] -- it weighs the one worst pixel, so
+  it removes a lone spike that per-pixel terms weigh at 1 / (pixels in the batch).
 - gradient: L1 on horizontal/vertical differences of luma (sharp lightness for NIR, where Y is learned).
 - consistency: pixel-level L1 between two paths' outputs; feature-level L1 between (instance-normalised)
   bottleneck features of F_N(x_N) and F_G(T_N2G(x_N)).
@@ -64,19 +63,10 @@ def colourfulness_loss(pred, gt, mask=None, target=1.0):
     """Hinge: penalise predictions less colourful than `target` x ground truth (per image).
 
     On the prediction clamped to [0, 1], as it is shown: unclamped, one far-out pixel raises an image's
-    colourfulness as much as real colour does, and the networks learned exactly that (a spike of 30-90 at
-    the bottom-right pixel of every output, found 2026-11-28)."""
+    colourfulness as much as real colour does, and networks trained with it learned exactly that (a spike
+    at one corner pixel)."""
     cp, cg = colourfulness(pred.clamp(0.0, 1.0), mask), colourfulness(gt, mask)
     return F.relu(target - cp / (cg + 1.0)).mean()
-
-
-def cast_loss(pred, gt, mask=None):
-    """L1 between the crops' mean chroma (Cb, Cr): a global colour cast, which per-pixel terms weigh no more
-    than any other error, costs PSNR over the whole picture."""
-    pc, gc = rgb_to_ycbcr(pred)[:, 1:], rgb_to_ycbcr(gt)[:, 1:]
-    m = torch.ones_like(pc[:, :1]) if mask is None else mask.to(pc.dtype)
-    n = m.sum(dim=(2, 3)).clamp_min(1.0)
-    return (((pc - gc) * m).sum(dim=(2, 3)) / n).abs().mean()
 
 
 def psnr_loss(pred, gt, mask=None, eps=1e-5):
@@ -108,21 +98,22 @@ def feature_consistency(fa, fb):
     return (n(fa) - n(fb)).abs().mean()
 
 
+# The keys a weights dict (config w_gray / w_nir) may hold; colour_loss reads them.
+WEIGHT_KEYS = frozenset({"chroma", "luma", "psnr", "range", "range_margin", "mag", "colourful", "colourful_target",
+                         "grad"})
+
+
 def colour_loss(pred, gt, mask, w):
-    """The colour networks' supervised loss, weights from a config dict; returns (total, parts)."""
+    """The colour networks' supervised loss, weights from a config dict (WEIGHT_KEYS); returns (total, parts)."""
     parts = {"pix": pixel_loss(pred, gt, mask, w.get("chroma", 2.0))}
     if w.get("luma"):
         parts["luma"] = w["luma"] * _wmean((rgb_to_ycbcr(pred)[:, :1] - rgb_to_ycbcr(gt)[:, :1]).abs(), mask)
-    if w.get("mse"):   # PSNR is an MSE measure; L1 alone pulls ambiguous regions to the median
-        parts["mse"] = w["mse"] * _wmean(((pred - gt) ** 2).mean(1, keepdim=True), mask)
     if w.get("psnr"):
         parts["psnr"] = w["psnr"] * psnr_loss(pred, gt, mask)
     if w.get("range"):
         parts["range"] = w["range"] * range_loss(pred, w.get("range_margin", 0.0))
     if w.get("mag"):
         parts["mag"] = w["mag"] * chroma_magnitude_loss(pred, gt, mask)
-    if w.get("cast"):
-        parts["cast"] = w["cast"] * cast_loss(pred, gt, mask)
     if w.get("colourful"):
         parts["colf"] = w["colourful"] * colourfulness_loss(pred, gt, mask, w.get("colourful_target", 1.0))
     if w.get("grad"):

@@ -14,11 +14,10 @@ import functools
 import math
 
 import torch
-import torch.nn.functional as F
 
 from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
 from .data import mix_weights
-from .losses import colour_loss, feature_consistency, gradient_loss, _wmean
+from .losses import _wmean, colour_loss, feature_consistency, gradient_loss
 
 STAGES = ("fg", "trans", "fn", "coop", "fuse")
 
@@ -35,7 +34,7 @@ def stage_params(stage, nets):
     if stage == "fg":
         return list(nets["fg"].parameters())
     if stage == "trans":
-        return [p for k in TRANSLATORS if k in nets for p in nets[k].parameters()]
+        return [p for k in TRANSLATORS for p in nets[k].parameters()]
     if stage == "fn":
         return list(nets["fn"].parameters())
     if stage == "coop":
@@ -54,7 +53,7 @@ def stage_lr(cfg, stage):
     return cfg["lr"] * (cfg["coop_lr_frac"] if stage == "coop" else 1.0)
 
 
-TRANSLATORS = ("tn2g", "tg2n", "tr2n")   # tr2n only with synth_from "rgb"
+TRANSLATORS = ("tn2g", "tg2n")
 STAGE_NETS = {"fg": ["fg"], "trans": list(TRANSLATORS), "fn": ["fn"], "coop": ["fn", "fg", "tn2g"],
               "fuse": ["fuse"]}   # the networks each stage trains ("fuse": only the gate)
 
@@ -67,22 +66,21 @@ def owned(nets, k):
 def set_modes(stage, nets, freeze_bn=False):
     """Training mode for the networks the stage trains, eval mode for the rest.  freeze_bn keeps the
     trained networks' BatchNorm layers on their running statistics (continuing at a small batch: batch
-    statistics of a few crops are noisy, and the running ones drift with them); a list names the networks
-    it applies to (a translator trained from scratch beside a continued F_N needs batch statistics)."""
+    statistics of a few crops are noisy, and the running ones drift with them)."""
     train = STAGE_NETS[stage]
     for k in nets:
         m = owned(nets, k)
         m.train(k in train)
-        if k in train and (k in freeze_bn if isinstance(freeze_bn, (list, tuple)) else freeze_bn):
+        if k in train and freeze_bn:
             for b in m.modules():
                 if isinstance(b, torch.nn.BatchNorm2d):
                     b.eval()
 
 
 def bf16_enabled(cfg):
-    """cfg["bf16"] True/False, or "auto": on where the hardware computes bfloat16 natively. Measured on an
-    AMD EPYC with AVX2 only: an F_G step (crop 256, batch 4) took 64 s under bf16 autocast against 1.9 s in
-    fp32, so a CPU without AVX-512 BF16 or AMX trains in fp32."""
+    """cfg["bf16"] True/False, or "auto": on where the hardware computes bfloat16 natively.  Elsewhere
+    bf16 autocast is emulated and many times slower than fp32, so a CPU without AVX-512 BF16 or AMX trains
+    in fp32."""
     if cfg["bf16"] != "auto":
         return bool(cfg["bf16"])
     return _native_bf16(cfg["device"].startswith("cuda"))
@@ -126,40 +124,31 @@ def step_trans(cfg, nets, data, sampler, frac):
     g, n = g.float(), n.float()
     parts = {"n2g": _wmean((g - gray).abs(), mask) + 0.5 * gradient_loss(g, gray, mask),
              "g2n": _wmean((n - nir).abs(), mask) + 0.5 * gradient_loss(n, nir, mask)}
-    if "tr2n" in nets:
-        with _ac(cfg):
-            r = nets["tr2n"](rgb).float()
-        parts["r2n"] = _wmean((r - nir).abs(), mask) + 0.5 * gradient_loss(r, nir, mask)
     return sum(parts.values()), parts
 
 
 def _synthetic_nir(cfg, nets, data, sampler, n):
-    """n intermittent NIR images made from RGB photos: T_G2N(gray) or, with synth_from "rgb", T_R2N(RGB)."""
+    """n intermittent NIR images made from RGB photos: T_G2N(gray of the photo)."""
     _, rgb, mask = sampler.crop(data.photos_train or data.rgb_train, n, cfg["crop"], need_nir=False)
     rgb, mask = _to(cfg, rgb, mask)
-    from_rgb = "tr2n" in nets   # built only with synth_from "rgb" (train.make_nets)
-    t = nets["tr2n" if from_rgb else "tg2n"]
+    t = nets["tg2n"]
     with torch.no_grad(), _ac(cfg):
         was = t.training
         t.eval()
-        nir = t(rgb if from_rgb else rgb_to_gray(rgb)).float().clamp(0, 1)
+        nir = t(rgb_to_gray(rgb)).float().clamp(0, 1)
         t.train(was)
     return nir, rgb, mask
 
 
-def synth_count(cfg, frac):
-    """Intermittent NIR images in an F_N batch at fraction frac of stage fn: fn_synth_frac of it, or with
-    fn_synth_decay a share falling linearly to none by the stage's end (they help F_N learn from scratch,
-    but late in training they teach a lightness real NIR does not have; models/train/README.md)."""
-    share = cfg["fn_synth_frac"] * ((1.0 - frac) if cfg.get("fn_synth_decay") else 1.0)
-    return int(round(cfg["batch"] * share))
+def synth_count(cfg):
+    """Intermittent NIR images in an F_N batch: fn_synth_frac of it."""
+    return int(round(cfg["batch"] * cfg["fn_synth_frac"]))
 
 
 def step_fn(cfg, nets, data, sampler, frac):
     b = cfg["batch"]
-    ns = synth_count(cfg, frac)
-    items = data.pairs_train
-    nir, rgb, mask = sampler.crop(items, b - ns, cfg["crop"], weights=mix_weights(items, cfg.get("fn_mix")))
+    ns = synth_count(cfg)
+    nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
     nir, rgb, mask = _to(cfg, nir, rgb, mask)
     if ns:
         sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
@@ -179,11 +168,10 @@ def _consistency(cfg, a, b, mask):
 
 def step_coop(cfg, nets, data, sampler, frac):
     """Each network makes one forward pass over its whole batch (real + extra images), as in its own
-    stage: BatchNorm then normalises with the statistics its running averages keep.  (Measured: separate
-    passes for real and synthetic NIR left the cooperative F_N's running statistics a blend of two
-    batch kinds it never saw together; re-estimating them on real pairs alone gained 1.15 dB.)"""
+    stage: BatchNorm then normalises with the statistics its running averages keep (separate passes for
+    real and synthetic NIR leave the running statistics a blend of batch kinds never normalised together)."""
     b = cfg["batch"]
-    ns = synth_count(cfg, 1.0)   # F_N: real pairs + intermittent NIR as stage fn ended (none after a decay)
+    ns = synth_count(cfg)        # F_N: real pairs + intermittent NIR, as in stage fn
     ne = int(round(b * cfg["coop_extra_frac"]))    # F_G: T_N2G(real NIR) + extra gray photos
     nir, rgb, mask = sampler.crop(data.pairs_train, b - ns, cfg["crop"])
     nir, rgb, mask = _to(cfg, nir, rgb, mask)

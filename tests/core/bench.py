@@ -7,7 +7,7 @@ is the fastest of several runs.
 
 The networks:
 
-- the reference U-Net (models/train/networks.py, base 32, four levels, ~2 M
+- the reference U-Net (models/train/test_unet.py, base 32, four levels, ~2 M
   parameters, random weights), exported fp32 to a temporary file;
 - the shipped NIR network: models/cocolor-nir.safetensors as it is (fp16) in
   the C core; in PyTorch and onnxruntime the same module rebuilt from the
@@ -52,7 +52,7 @@ MODELS_DIR = os.path.dirname(os.path.abspath(TRAIN_DIR))
 SHIPPED = os.path.join(MODELS_DIR, "cocolor-nir.safetensors")
 SHIPPED_STATE = os.path.join(MODELS_DIR, "cocolor-train-state.pt")
 sys.path.insert(0, TRAIN_DIR)
-sys.path.insert(1, os.path.dirname(MODELS_DIR))  # models.train.train, for the shipped choice
+sys.path.insert(1, os.path.dirname(MODELS_DIR))  # models.train.checkpoints, for the shipped choice
 
 THREADS = 2
 SIZES = (256, 512, 1024)
@@ -79,7 +79,7 @@ import torch  # noqa: E402
 from torch.fx.experimental.optimization import fuse  # noqa: E402
 
 import export  # noqa: E402
-import networks  # noqa: E402
+import test_unet  # noqa: E402
 
 try:
     import onnxruntime as ort
@@ -145,17 +145,17 @@ class Net:
 
 
 def reference_net(tmp):
-    net = networks.random_model(0)  # base 32, four levels
+    net = test_unet.random_model(0)  # base 32, four levels
     path = os.path.join(tmp, "ref.safetensors")
     export.export_model(net, path, export.make_contract("gray"))
-    return Net("reference", "reference U-Net (networks.py, base 32, four levels, random weights)",
+    return Net("reference", "reference U-Net (test_unet.py, base 32, four levels, random weights)",
                "bench-reference", path, net)
 
 
 def shipped_net():
     """The NIR network models/cocolor-nir.safetensors was exported from,
     rebuilt from the training state the way export_models.py does."""
-    from models.train.train import load_models_for_eval
+    from models.train.checkpoints import load_models_for_eval
     state = torch.load(SHIPPED_STATE, map_location="cpu", weights_only=False)
     choice = state.get("nir_choice", "coop")
     net = load_models_for_eval(state, choice)["nir"].float().eval()

@@ -2,7 +2,7 @@
 """Parity of the C inference core with PyTorch.
 
 In a temporary folder: builds small PyTorch models, one per layer type, and
-the reference U-Net (models/train/networks.py) in several configurations;
+the reference U-Net (models/train/test_unet.py) in several configurations;
 exports each through models/train/export.py as fp32 and fp16; runs PyTorch
 and tests/core/run-model on the same random input; the largest absolute
 difference must stay within 1e-4 (all outputs lie in [0, 1]).  fp16 files
@@ -27,7 +27,7 @@ try:
 
     import cocolor_nets
     import export
-    import networks
+    import test_unet
 except ImportError as e:  # no PyTorch here: skip, as meson understands it
     print(f"skipped: {e}")
     sys.exit(77)
@@ -83,7 +83,7 @@ class Attention(nn.Module):
     def __init__(self):
         super().__init__()
         self.c = conv(3, 8)
-        self.att = networks.ChannelAttention(8)
+        self.att = test_unet.ChannelAttention(8)
 
     def forward(self, x):
         return torch.sigmoid(self.att(self.c(x)))
@@ -142,18 +142,18 @@ def layer_models():
 
 
 def unet_models():
-    yield "unet-tiny", networks.random_model(1, base=4, levels=3), 1
-    yield "unet-avgpool-nearest", networks.random_model(
+    yield "unet-tiny", test_unet.random_model(1, base=4, levels=3), 1
+    yield "unet-avgpool-nearest", test_unet.random_model(
         2, base=8, levels=3, down="avgpool", up="nearest", blocks=1), 1
-    yield "unet-reference", networks.random_model(3), 1
+    yield "unet-reference", test_unet.random_model(3), 1
     # F_N with its luma gain head (x * g joins the fixed YCbCr -> sRGB convolution); a sigmoid keeps the
     # random network's output in [0, 1] as the check wants
     fn = cocolor_nets.Colorizer("nir", (4, 8, 8, 12, 16), gain=True)
-    yield "cocolor-fn-gain", networks.randomize_(nn.Sequential(fn, nn.Sigmoid()), 4).eval(), 1
+    yield "cocolor-fn-gain", test_unet.randomize_(nn.Sequential(fn, nn.Sigmoid()), 4).eval(), 1
 
 
 def randomize(module, seed):
-    networks.randomize_(module, seed)
+    test_unet.randomize_(module, seed)
     return module.eval()
 
 

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 LOADER, ROOT = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(ROOT, "models", "train"))
 import export  # noqa: E402
-import networks  # noqa: E402
+import test_unet  # noqa: E402
 from safetensors_io import build_header, read_safetensors  # noqa: E402
 from reference import run_graph  # noqa: E402
 
@@ -141,7 +141,7 @@ def check_valid_models():
     torch.manual_seed(0)
     x = torch.rand(1, 1, 16, 16)
 
-    net = networks.random_model(3, base=4, levels=3)
+    net = test_unet.random_model(3, base=4, levels=3)
     for dtype in ("fp32", "fp16"):
         path = os.path.join(TMP, f"unet-{dtype}.safetensors")
         export.export_model(net, path, contract, dtype)
@@ -157,7 +157,7 @@ def check_valid_models():
     variants = [dict(down="avgpool", up="nearest", attention=False, blocks=1),
                 dict(levels=4, base=2, in_channels=2, out_channels=2)]
     for i, cfg in enumerate(variants):
-        net = networks.random_model(i, **cfg)
+        net = test_unet.random_model(i, **cfg)
         c = export.make_contract("gray", input_channels=net.config["in_channels"],
                                  output_channels=net.config["out_channels"])
         path = os.path.join(TMP, f"variant-{i}.safetensors")
@@ -171,7 +171,7 @@ def check_valid_models():
                 err = (run_graph(graph, tensors, xi) - net(xi)).abs().max().item()
             ok(err < 1e-5, f"variant {i}: the exported graph computes the module ({err:.2e})")
 
-    zoo = networks.randomize_(Zoo(), 7).eval()
+    zoo = test_unet.randomize_(Zoo(), 7).eval()
     path = os.path.join(TMP, "zoo.safetensors")
     export.export_model(zoo, path, contract)
     r = check_readback(path, "op zoo")
@@ -561,7 +561,7 @@ def check_rewrite_while_loading():
     blobs = []
     for base, dtype in ((24, "fp32"), (2, "fp16")):  # about 2.6 MB and 4 KB
         other = os.path.join(TMP, f"rewrite-{base}.safetensors")
-        export.export_model(networks.random_model(3, base=base, levels=3), other,
+        export.export_model(test_unet.random_model(3, base=base, levels=3), other,
                             export.make_contract("nir", train_resolution=64, version="t",
                                                  provenance={}), dtype)
         with open(other, "rb") as f:

@@ -30,7 +30,7 @@ from PIL import Image
 RUN_MODEL, ROOT, PHOTO = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, ROOT)
 from models.train.reference import run_file  # noqa: E402
-from models.train.train import load_models_for_eval  # noqa: E402
+from models.train.checkpoints import load_models_for_eval  # noqa: E402
 
 TOLERANCE = 1e-4       # C core against PyTorch on the same file
 MEAN_TOLERANCE = 5e-3  # C core against the trained network (fp16 after folding)

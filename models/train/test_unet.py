@@ -1,7 +1,10 @@
-"""Reference colorization U-Net for CoColor (plain PyTorch).
+"""A test U-Net of the C core's layers, with random weights: not a trained network.
 
-Built only from layers the C inference core runs (ops/cc-model.h), so
-models/train/export.py can write it to a model file unchanged:
+The C core's parity and loader tests (tests/core), the benchmark, and the
+op's and plug-in's test models (`export.py --random`, tests/op/meson.build)
+use it, so that they need no training.  Built only from layers the C
+inference core runs (ops/cc-model.h), so models/train/export.py can write it
+to a model file unchanged:
 conv3x3 + BatchNorm + ReLU blocks (BatchNorm folded, ReLU fused at export),
 stride-2 convolutions or 2x2 average pools down, x2 bilinear or nearest
 upsampling + channel concatenation of the skip up, optional channel attention
@@ -9,8 +12,7 @@ upsampling + channel concatenation of the skip up, optional channel attention
 and a 1x1 convolution + sigmoid head.
 
 The defaults (1 -> 3 channels, base width 32, four levels) give about 2 M
-parameters; the benchmark and the core's parity tests use this network until
-the training issue ships its own (models/train/cocolor_nets.py).
+parameters.  The shipped networks are models/train/cocolor_nets.py.
 
     net = ColorUNet()                     # the default reference network
     net = random_model(seed=1, base=4, levels=3)   # small, for tests

@@ -3,12 +3,15 @@
 #   make check      build and run the whole test suite
 #   make demo       colorize a sample (or INPUT=photo.jpg MODE=nir|gray OUTPUT=out.png)
 #   make sanitize   the test suite under ASan + UBSan
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (60) each (clang, build dir FUZZ_BUILD)
 #   make bench      benchmarks (DEVICE=cpu|opencl)
 #   make shell      a shell with the build dependencies
 #   make format     clang-format the C sources
 RUN := tools/devroot.sh
 BUILD ?= build/main
 ASAN_BUILD ?= build/asan
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
 PREFIX ?= $(CURDIR)/build/prefix
 , := ,
 # The private prefix keeps GEGL's and GIMP's layout so that XDG_DATA_HOME and
@@ -17,15 +20,19 @@ PRIVATE_DIRS = -Dgegl-plugindir=$(PREFIX)/share/gegl-0.4/plug-ins -Dgimp-plugind
   -Dgimp-scriptsdir=$(PREFIX)/gimp3/scripts
 MESON_SETUP = [ -f $(1)/build.ninja ] || meson setup $(1) --prefix=$(PREFIX) $(PRIVATE_DIRS) $(2)
 
-.PHONY: all build check demo sanitize bench shell format install clean
+.PHONY: all build check demo sanitize fuzz bench shell format install clean
 
 all: build
 
 build:
 	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD)'
 
+# The test suite, then each fuzz target for FUZZ_SECONDS; fails when either does.
 check:
-	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && meson test -C $(BUILD) --print-errorlogs'
+	status=0; \
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && meson test -C $(BUILD) --print-errorlogs' || status=1; \
+	$(MAKE) fuzz || status=1; \
+	exit $$status
 
 install:
 	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson install -C $(BUILD) --quiet'
@@ -35,6 +42,11 @@ demo:
 
 sanitize:
 	$(RUN) sh -c '$(call MESON_SETUP,$(ASAN_BUILD),-Db_sanitize=address$(,)undefined -Db_lundef=false) && meson compile -C $(ASAN_BUILD) && meson test -C $(ASAN_BUILD) --print-errorlogs'
+
+# A clang build dir of its own (tests/fuzz/meson.build), CPU core only; the
+# runs' corpora, logs and crash inputs go to $(FUZZ_BUILD)/fuzz-run.
+fuzz:
+	$(RUN) sh -c '{ [ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dopencl=disabled; } && meson compile -C $(FUZZ_BUILD) fuzz-model-file fuzz-graph-json && sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)'
 
 # Every benchmark's report, then the core benchmark's closing "bench: ..." line
 # once, as the last line (meson's own summary would otherwise follow it).

@@ -278,7 +278,7 @@ launch_v (ClBackend *b, KernelId id, cl_uint dims, const size_t *global, const s
       err = clSetKernelArg (k, i, size, value);
     }
   fail (b, err, "clSetKernelArg");
-  if (b->rt->fault == CC_CL_FAULT_RESOURCES)
+  if (b->rt->fault == CC_CL_FAULT_RESOURCES || cc_cl_fault_once (b->rt, CC_CL_FAULT_RESOURCES_ONCE))
     fail (b, CL_OUT_OF_RESOURCES, kernel_names[id]); /* as a driver reports it */
   if (b->status == CL_SUCCESS)
     fail (b, clEnqueueNDRangeKernel (b->rt->queue, k, dims, NULL, global, local, 0, NULL, NULL),
@@ -358,11 +358,16 @@ gemm (ClBackend *b, int m, int n, int k, cl_ulong a_at, cl_mem b_mem, cl_ulong b
 
   if (b->status != CL_SUCCESS)
     return;
-  s = CLBlastSgemm (CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f,
-                    b->weights, a_at, lda, b_mem, b_at, ldb, 0.0f, b->arena, c_at, ldc,
-                    &b->rt->queue, NULL);
+  /* The clblast-memory fault: CLBlast cannot have its temporary buffer. */
+  if (cc_cl_fault_once (b->rt, CC_CL_FAULT_CLBLAST_MEMORY))
+    s = CLBlastTempBufferAllocFailure;
+  else
+    s = CLBlastSgemm (CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f,
+                      b->weights, a_at, lda, b_mem, b_at, ldb, 0.0f, b->arena, c_at, ldc,
+                      &b->rt->queue, NULL);
   if (s != CLBlastSuccess)
     {
+      /* Kept as CLBlast said it; cl_sync () names it (cc_cl_set_clblast_error). */
       b->blas_status = s;
       fail (b, CL_INVALID_OPERATION, "CLBlastSgemm");
     }
@@ -562,8 +567,7 @@ cl_sync (void *be, GError **error)
   if (s == CL_SUCCESS)
     return TRUE;
   if (b->blas_status != CLBlastSuccess)
-    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_CLBLAST, _ ("CLBlast failed on %s (status %d)"),
-                 b->rt->name, (int)b->blas_status);
+    cc_cl_set_clblast_error (b->rt, (int)b->blas_status, b->failed, error);
   else
     cc_cl_set_status_error (b->rt, s, b->failed, error);
   return FALSE;
@@ -584,4 +588,37 @@ const CcBackendOps cc_cl_backend_ops = {
   .global_avgpool = cl_global_avgpool,
   .sync = cl_sync,
   .free = cl_free,
+};
+
+static void *
+cl_create (const CcModel *model, const CcPlan *plan, int n_threads, CcDevice asked, GError **error)
+{
+  (void)n_threads;
+  return cc_cl_backend_new (model, plan, asked == CC_DEVICE_AUTO, error);
+}
+
+/* Any OpenCL failure: the CPU takes over, after one message per process
+ * (none where auto found no GPU or no OpenCL at all: nothing was asked of
+ * OpenCL by name).  Other errors are the caller's. */
+static gboolean
+cl_fall_back (const GError *error, CcDevice asked)
+{
+  gboolean quiet;
+
+  if (error == NULL || error->domain != CC_CL_ERROR)
+    return FALSE;
+  quiet = asked == CC_DEVICE_AUTO
+          && (g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_GPU)
+              || g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_PLATFORM));
+  if (!quiet)
+    cc_cl_fall_back (error);
+  return TRUE;
+}
+
+const CcBackendClass cc_cl_backend_class = {
+  .name = "opencl",
+  .device = CC_DEVICE_OPENCL,
+  .create = cl_create,
+  .fall_back = cl_fall_back,
+  .ops = &cc_cl_backend_ops,
 };

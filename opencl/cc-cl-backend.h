@@ -14,5 +14,8 @@ G_BEGIN_DECLS
 void *cc_cl_backend_new (const CcModel *model, const CcPlan *plan, gboolean gpu_only,
                          GError **error);
 extern const CcBackendOps cc_cl_backend_ops;
+/* What ops/cc-backends.c registers: device CC_DEVICE_OPENCL; any
+ * CC_CL_ERROR makes the CPU take over (cc_cl_fall_back () says it once). */
+extern const CcBackendClass cc_cl_backend_class;
 
 G_END_DECLS

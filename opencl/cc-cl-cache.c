@@ -5,7 +5,6 @@
  * binary as clGetProgramInfo gave it. */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -151,7 +150,7 @@ build_log (cl_program program, cl_device_id device)
 
 cl_program
 cc_cl_cache_build (cl_context context, cl_device_id device, const char *source, const char *options,
-                   gboolean *built, GError **error)
+                   gboolean *built, cl_int *status, char **log)
 {
   g_autofree char *key = program_key (device, source, options);
   g_autofree char *path = cc_cl_cache_path (device);
@@ -159,22 +158,22 @@ cc_cl_cache_build (cl_context context, cl_device_id device, const char *source, 
   cl_int err;
 
   *built = FALSE;
+  *status = CL_SUCCESS;
+  *log = NULL;
   if (program != NULL)
     return program;
 
   program = clCreateProgramWithSource (context, 1, &source, NULL, &err);
   if (program == NULL)
     {
-      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD, _ ("Cannot load the OpenCL kernels: %s"),
-                   cc_cl_status_name (err));
+      *status = err;
       return NULL;
     }
   err = clBuildProgram (program, 1, &device, options, NULL, NULL);
   if (err != CL_SUCCESS)
     {
-      g_autofree char *log = build_log (program, device);
-      g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD,
-                   _ ("The OpenCL kernels do not build (%s): %s"), cc_cl_status_name (err), log);
+      *status = err;
+      *log = build_log (program, device);
       clReleaseProgram (program);
       return NULL;
     }

@@ -5,8 +5,9 @@
  * Convolutions: our direct kernels on CPU devices, CLBlast's GEMM on every
  * other (see choose_conv ()).
  * The runtime is made once and shared; a device failure turns OpenCL off
- * until cc_cl_shutdown (), so a broken driver costs one warning, not one
- * per picture. */
+ * until cc_cl_shutdown (), so a broken driver costs one message, not one
+ * per picture.  Running out of resources or memory (OpenCL's statuses, or
+ * CLBlast's: cc_cl_set_clblast_error ()) fails that run alone. */
 #include "config.h"
 
 #include <clblast_c.h>
@@ -29,7 +30,8 @@ static CcClFault
 fault_from_env (void)
 {
   static const char *names[]
-      = { "", "no-platform", "build", "resources", "alloc", "lost", "clblast", "colour" };
+      = { "",     "no-platform", "build",  "resources",      "alloc",
+          "lost", "clblast",     "colour", "resources-once", "clblast-memory" };
   const char *env = g_getenv ("COCOLOR_OPENCL_FAULT");
 
   for (guint i = 1; env && i < G_N_ELEMENTS (names); i++)
@@ -53,27 +55,140 @@ cc_cl_status_name (cl_int status)
       NAME (CL_MEM_OBJECT_ALLOCATION_FAILURE);
       NAME (CL_OUT_OF_RESOURCES);
       NAME (CL_OUT_OF_HOST_MEMORY);
+      NAME (CL_PROFILING_INFO_NOT_AVAILABLE);
+      NAME (CL_MEM_COPY_OVERLAP);
+      NAME (CL_IMAGE_FORMAT_MISMATCH);
+      NAME (CL_IMAGE_FORMAT_NOT_SUPPORTED);
       NAME (CL_BUILD_PROGRAM_FAILURE);
+      NAME (CL_MAP_FAILURE);
+      NAME (CL_MISALIGNED_SUB_BUFFER_OFFSET);
+      NAME (CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST);
+      NAME (CL_COMPILE_PROGRAM_FAILURE);
+      NAME (CL_LINKER_NOT_AVAILABLE);
+      NAME (CL_LINK_PROGRAM_FAILURE);
+      NAME (CL_DEVICE_PARTITION_FAILED);
+      NAME (CL_KERNEL_ARG_INFO_NOT_AVAILABLE);
       NAME (CL_INVALID_VALUE);
+      NAME (CL_INVALID_DEVICE_TYPE);
       NAME (CL_INVALID_PLATFORM);
       NAME (CL_INVALID_DEVICE);
       NAME (CL_INVALID_CONTEXT);
+      NAME (CL_INVALID_QUEUE_PROPERTIES);
       NAME (CL_INVALID_COMMAND_QUEUE);
+      NAME (CL_INVALID_HOST_PTR);
       NAME (CL_INVALID_MEM_OBJECT);
+      NAME (CL_INVALID_IMAGE_FORMAT_DESCRIPTOR);
+      NAME (CL_INVALID_IMAGE_SIZE);
+      NAME (CL_INVALID_SAMPLER);
       NAME (CL_INVALID_BINARY);
       NAME (CL_INVALID_BUILD_OPTIONS);
       NAME (CL_INVALID_PROGRAM);
+      NAME (CL_INVALID_PROGRAM_EXECUTABLE);
       NAME (CL_INVALID_KERNEL_NAME);
+      NAME (CL_INVALID_KERNEL_DEFINITION);
+      NAME (CL_INVALID_KERNEL);
+      NAME (CL_INVALID_ARG_INDEX);
+      NAME (CL_INVALID_ARG_VALUE);
+      NAME (CL_INVALID_ARG_SIZE);
       NAME (CL_INVALID_KERNEL_ARGS);
+      NAME (CL_INVALID_WORK_DIMENSION);
       NAME (CL_INVALID_WORK_GROUP_SIZE);
+      NAME (CL_INVALID_WORK_ITEM_SIZE);
+      NAME (CL_INVALID_GLOBAL_OFFSET);
+      NAME (CL_INVALID_EVENT_WAIT_LIST);
+      NAME (CL_INVALID_EVENT);
+      NAME (CL_INVALID_OPERATION);
+      NAME (CL_INVALID_GL_OBJECT);
       NAME (CL_INVALID_BUFFER_SIZE);
+      NAME (CL_INVALID_MIP_LEVEL);
       NAME (CL_INVALID_GLOBAL_WORK_SIZE);
+      NAME (CL_INVALID_PROPERTY);
+      NAME (CL_INVALID_IMAGE_DESCRIPTOR);
+      NAME (CL_INVALID_COMPILER_OPTIONS);
+      NAME (CL_INVALID_LINKER_OPTIONS);
+      NAME (CL_INVALID_DEVICE_PARTITION_COUNT);
 #undef NAME
     case -1001:
       return "CL_PLATFORM_NOT_FOUND_KHR";
     default:
       return "CL_UNKNOWN_ERROR";
     }
+}
+
+/* CLBlast's statuses: -1 to -999 are OpenCL's, which CLBlast passes on or
+ * mirrors (CLBlastTempBufferAllocFailure is CL_MEM_OBJECT_ALLOCATION_FAILURE);
+ * -1007 to -1024 (shared with clBLAS) and -2039 to -2050 are its own. */
+#define CLBLAST_IS_OPENCL(status) ((status) < 0 && (status) > -1000)
+
+const char *
+cc_cl_clblast_status_name (int status)
+{
+  if (status == CLBlastSuccess || CLBLAST_IS_OPENCL (status))
+    return cc_cl_status_name (status);
+  switch ((CLBlastStatusCode)status)
+    {
+#define NAME(s)                                                                                    \
+  case s:                                                                                          \
+    return #s
+      NAME (CLBlastNotImplemented);
+      NAME (CLBlastInvalidMatrixA);
+      NAME (CLBlastInvalidMatrixB);
+      NAME (CLBlastInvalidMatrixC);
+      NAME (CLBlastInvalidVectorX);
+      NAME (CLBlastInvalidVectorY);
+      NAME (CLBlastInvalidDimension);
+      NAME (CLBlastInvalidLeadDimA);
+      NAME (CLBlastInvalidLeadDimB);
+      NAME (CLBlastInvalidLeadDimC);
+      NAME (CLBlastInvalidIncrementX);
+      NAME (CLBlastInvalidIncrementY);
+      NAME (CLBlastInsufficientMemoryA);
+      NAME (CLBlastInsufficientMemoryB);
+      NAME (CLBlastInsufficientMemoryC);
+      NAME (CLBlastInsufficientMemoryX);
+      NAME (CLBlastInsufficientMemoryY);
+      NAME (CLBlastInsufficientMemoryTemp);
+      NAME (CLBlastInvalidBatchCount);
+      NAME (CLBlastInvalidOverrideKernel);
+      NAME (CLBlastMissingOverrideParameter);
+      NAME (CLBlastInvalidLocalMemUsage);
+      NAME (CLBlastNoHalfPrecision);
+      NAME (CLBlastNoDoublePrecision);
+      NAME (CLBlastInvalidVectorScalar);
+      NAME (CLBlastInsufficientMemoryScalar);
+      NAME (CLBlastDatabaseError);
+      NAME (CLBlastUnknownError);
+      NAME (CLBlastUnexpectedError);
+#undef NAME
+    default:
+      return "CLBlastUnknownStatus";
+    }
+}
+
+/* CLBlast's own statuses that mean memory ran short: a temporary buffer it
+ * could not have, or ours too small for what was asked. */
+static gboolean
+clblast_out_of_memory (int status)
+{
+  switch (status)
+    {
+    case CLBlastInsufficientMemoryA:
+    case CLBlastInsufficientMemoryB:
+    case CLBlastInsufficientMemoryC:
+    case CLBlastInsufficientMemoryX:
+    case CLBlastInsufficientMemoryY:
+    case CLBlastInsufficientMemoryTemp:
+    case CLBlastInsufficientMemoryScalar:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+cc_cl_fault_once (CcClRuntime *rt, CcClFault fault)
+{
+  return rt->fault == fault && g_atomic_int_compare_and_exchange (&rt->fault_fired, 0, 1);
 }
 
 gboolean
@@ -119,6 +234,20 @@ cc_cl_set_status_error (CcClRuntime *rt, cl_int status, const char *failed, GErr
   else
     g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_LOST, _ ("%s stopped working (%s in %s)"),
                  rt->name, cc_cl_status_name (status), failed);
+}
+
+void
+cc_cl_set_clblast_error (CcClRuntime *rt, int status, const char *failed, GError **error)
+{
+  if (CLBLAST_IS_OPENCL (status))
+    cc_cl_set_status_error (rt, status, failed, error);
+  else if (clblast_out_of_memory (status))
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_RESOURCES,
+                 _ ("%s ran out of resources (%s in %s)"), rt->name,
+                 cc_cl_clblast_status_name (status), failed);
+  else
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_CLBLAST, _ ("CLBlast failed on %s (%s in %s)"),
+                 rt->name, cc_cl_clblast_status_name (status), failed);
 }
 
 static void
@@ -179,7 +308,8 @@ choose_conv (cl_device_type type, CcClFault fault)
 {
   const char *env = g_getenv ("COCOLOR_OPENCL_CONV");
 
-  if (fault == CC_CL_FAULT_CLBLAST || g_strcmp0 (env, "gemm") == 0)
+  if (fault == CC_CL_FAULT_CLBLAST || fault == CC_CL_FAULT_CLBLAST_MEMORY
+      || g_strcmp0 (env, "gemm") == 0)
     return FALSE;
   return g_strcmp0 (env, "direct") == 0 || (type & CL_DEVICE_TYPE_CPU) != 0;
 }
@@ -231,8 +361,17 @@ runtime_build (CcClRuntime *rt, GError **error)
   g_autofree char *source = g_strconcat (
       cc_cl_source, rt->fault == CC_CL_FAULT_BUILD ? "\nthis is not OpenCL C;\n" : "", NULL);
   gboolean built = FALSE;
+  cl_int status = CL_SUCCESS;
+  g_autofree char *log = NULL;
 
-  rt->program = cc_cl_cache_build (rt->context, rt->device, source, "-cl-std=CL1.2", &built, error);
+  rt->program
+      = cc_cl_cache_build (rt->context, rt->device, source, "-cl-std=CL1.2", &built, &status, &log);
+  if (rt->program == NULL && log == NULL)
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD, _ ("Cannot load the OpenCL kernels: %s"),
+                 cc_cl_status_name (status));
+  else if (rt->program == NULL)
+    g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD,
+                 _ ("The OpenCL kernels do not build (%s): %s"), cc_cl_status_name (status), log);
   if (rt->program == NULL)
     return FALSE;
   if (built)
@@ -277,8 +416,10 @@ cc_cl_fall_back (const GError *error)
                            || g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_ALLOC);
 
   g_mutex_lock (&lock);
+  /* A message, not a warning: the picture is the same, and a warning of
+   * the op's domain means it was not colorized (cocolor-op-contract.h). */
   if (!warned)
-    g_warning (_ ("OpenCL cannot run the network, so the CPU does (same result, slower): %s"),
+    g_message (_ ("OpenCL cannot run the network, so the CPU does (same result, slower): %s"),
                error->message);
   warned = TRUE;
   if (!this_run_only && !disabled)

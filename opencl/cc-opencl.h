@@ -3,7 +3,7 @@
  *
  * The op owns this context rather than using GEGL's (GEGL's OpenCL is off in
  * GIMP by default and only looks for GPUs).  Any failure is reported as a
- * CC_CL_ERROR; the forward pass then warns once and runs on the CPU. */
+ * CC_CL_ERROR; the forward pass then says so once and runs on the CPU. */
 #pragma once
 
 #include <CL/cl.h> /* OpenCL 1.2 API: CL_TARGET_OPENCL_VERSION=120 from meson */
@@ -19,7 +19,7 @@ typedef enum
   CC_CL_ERROR_NO_PLATFORM, /* no OpenCL platform or device */
   CC_CL_ERROR_NO_GPU,      /* a GPU was asked for (device auto) and there is none */
   CC_CL_ERROR_BUILD,       /* the kernels do not build */
-  CC_CL_ERROR_RESOURCES,   /* out of device resources or memory for this run */
+  CC_CL_ERROR_RESOURCES,   /* out of device resources or memory: this run only */
   CC_CL_ERROR_ALLOC,       /* one buffer over CL_DEVICE_MAX_MEM_ALLOC_SIZE */
   CC_CL_ERROR_LOST,        /* the device stopped working */
   CC_CL_ERROR_CLBLAST,     /* a CLBlast call failed */
@@ -27,9 +27,13 @@ typedef enum
 } CcClError;
 
 /* Faults the tests make happen (COCOLOR_OPENCL_FAULT=no-platform|build|
- * resources|alloc|lost|clblast|colour), read when the runtime is made.
- * colour: the op's colour steps (cc-cl-colour.c) run out of resources
- * while the network still runs, so that their own fall-back is tested. */
+ * resources|alloc|lost|clblast|colour|resources-once|clblast-memory), read
+ * when the runtime is made.  colour: the op's colour steps (cc-cl-colour.c)
+ * run out of resources while the network still runs, so that their own
+ * fall-back is tested.  resources-once: the first kernel launch of the
+ * runtime runs out of resources, the later ones do not; clblast-memory: the
+ * first CLBlast call reports CLBlastTempBufferAllocFailure.  Both fail one
+ * run, and the next one is on OpenCL again. */
 typedef enum
 {
   CC_CL_FAULT_NONE,
@@ -40,6 +44,8 @@ typedef enum
   CC_CL_FAULT_LOST,
   CC_CL_FAULT_CLBLAST,
   CC_CL_FAULT_COLOUR,
+  CC_CL_FAULT_RESOURCES_ONCE,
+  CC_CL_FAULT_CLBLAST_MEMORY,
 } CcClFault;
 
 typedef struct
@@ -56,6 +62,7 @@ typedef struct
   size_t max_work_group;
   char *name; /* device name, for messages */
   CcClFault fault;
+  gint fault_fired; /* a fault that happens once: it did (atomic) */
 } CcClRuntime;
 
 /* The process's runtime, with a reference for the caller (cc_cl_runtime_unref).
@@ -64,9 +71,10 @@ typedef struct
 CcClRuntime *cc_cl_runtime_get (gboolean gpu_only, GError **error);
 void cc_cl_runtime_unref (CcClRuntime *rt);
 
-/* After a failure: warns once per process, and turns OpenCL off for the
- * process unless the failure was this run's alone (resources, one too large
- * buffer). */
+/* After a failure: says once per process that the CPU runs the network
+ * instead (a g_message (): the picture is the same), and turns OpenCL off
+ * for the process unless the failure was this run's alone (out of
+ * resources or memory, one too large buffer). */
 void cc_cl_fall_back (const GError *error);
 
 /* Drops the runtime and the once-only state: the next use starts afresh
@@ -82,8 +90,18 @@ typedef struct
 
 CcClStats cc_cl_get_stats (void);
 
-/* "OpenCL error -5 (CL_OUT_OF_RESOURCES)"-style name of a status. */
+/* The name of an OpenCL status ("CL_OUT_OF_RESOURCES"), or
+ * "CL_UNKNOWN_ERROR". */
 const char *cc_cl_status_name (cl_int status);
+
+/* The name of a CLBlast status: OpenCL's (-1 to -999, which CLBlast mirrors:
+ * CLBlastOpenCLOutOfResources is "CL_OUT_OF_RESOURCES"), or CLBlast's own
+ * (-1007 to -1024, -2039 to -2050: "CLBlastInvalidLeadDimA"). */
+const char *cc_cl_clblast_status_name (int status);
+
+/* Whether the runtime's injected fault is `fault` and fires now: the first
+ * time it is asked (for the faults that happen once). */
+gboolean cc_cl_fault_once (CcClRuntime *rt, CcClFault fault);
 
 /* A read-write buffer of bytes on the runtime's device (a copy of host when
  * not NULL); what names its contents in the error.  Larger than the device
@@ -95,6 +113,12 @@ gboolean cc_cl_buffer_new (CcClRuntime *rt, cl_mem *mem, gsize bytes, void *host
  * when the device ran out of memory or resources, CC_CL_ERROR_LOST for
  * anything else. */
 void cc_cl_set_status_error (CcClRuntime *rt, cl_int status, const char *failed, GError **error);
+
+/* The same for a CLBlast status: an OpenCL one as that OpenCL error (out of
+ * resources or memory: CC_CL_ERROR_RESOURCES); CLBlast's own
+ * insufficient-memory statuses CC_CL_ERROR_RESOURCES; the others
+ * CC_CL_ERROR_CLBLAST, each with its name. */
+void cc_cl_set_clblast_error (CcClRuntime *rt, int status, const char *failed, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcClRuntime, cc_cl_runtime_unref)
 

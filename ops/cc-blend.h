@@ -1,4 +1,4 @@
-/* The op's colour recombination for one pixel, on the CPU.  opencl/colour.cl
+/* The op's colour recombination for one pixel, on the CPU.  opencl/kernels/colour.cl
  * does the same on an OpenCL device; the tests hold the two together. */
 #pragma once
 

@@ -1,3 +1,7 @@
+/* One picture's prediction (see cc-prediction.h): the network's colour for
+ * the whole picture at working size, fitted for guided upsampling, or the
+ * full-resolution tiles; and the op's result for a tile from it, on the
+ * OpenCL device or the CPU. */
 #include "config.h"
 
 #include "cc-prediction.h"
@@ -143,9 +147,8 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
       return NULL;
     }
 
-  g_autoptr (CcPredictor) predictor
-      = cc_predictor_get (key->model_path, key->task, key->device, error);
-  if (!predictor)
+  g_autoptr (CcNetwork) network = cc_network_get (key->model_path, key->task, key->device, error);
+  if (!network)
     return NULL;
 
   const Babl *format = babl_format_with_space ("R'G'B'A float", key->space);
@@ -156,7 +159,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
 
   if (key->working_size == 0)
     {
-      prediction->tiles = cc_tiles_new (predictor, &rect, key->level, format);
+      prediction->tiles = cc_tiles_new (network, &rect, key->level, format);
       attach_opencl (prediction);
       return prediction;
     }
@@ -174,7 +177,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
       return NULL;
     }
   if (!read_small_luminance (input, &rect, key->level, format, w, h, lum, error)
-      || !cc_predictor_run (predictor, lum, w, h, rgb, error)
+      || !cc_network_run (network, lum, w, h, rgb, error)
       || !(prediction->guided = cc_guided_fit (lum, rgb, w, h, 3, guided_params[key->task].radius,
                                                guided_params[key->task].eps, error)))
     {
@@ -187,7 +190,7 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
 
 /* The result on OpenCL, from colour (full-resolution tiles) or the guided
  * model.  FALSE when there is no device for it or it failed: after a
- * failure (one warning a process) the CPU does this tile and the rest. */
+ * failure (one message a process) the CPU does this tile and the rest. */
 static gboolean
 render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *colour,
                const float *in, float strength, gboolean keep_luma, float *out)
@@ -238,7 +241,7 @@ cc_prediction_render (CcPrediction *prediction, GeglBuffer *input, const GeglRec
 
   if (prediction->tiles)
     {
-      /* The network's tiles are on the host already (cc_predictor_run ()),
+      /* The network's tiles are on the host already (cc_network_run ()),
        * so only their blend can run on the device. */
       if (!(colour = new_floats (3 * n, error))
           || !cc_tiles_colour (prediction->tiles, input, roi, colour, error))

@@ -1,4 +1,6 @@
-/* The op's prediction, in one of two ways:
+/* One picture's prediction: the colour the network gives one input at one
+ * set of properties, kept while GEGL renders the picture's tiles, and the
+ * op's result for any tile from it.  It comes in one of two ways:
  *
  * - working size > 0: the network sees the whole picture once, at working
  *   size, and leaves a guided-upsampling model from which every tile is
@@ -14,7 +16,7 @@
 #include <gegl.h>
 
 #include "cc-guided.h"
-#include "cc-predictor.h"
+#include "cc-network.h"
 
 G_BEGIN_DECLS
 
@@ -57,7 +59,7 @@ CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *k
  * the predicted colour blended into in (roi's input pixels, R'G'B'A float)
  * by strength, keeping in's luminance when keep_luma (gray mode) and its
  * alpha; out receives roi's R'G'B'A.  On the OpenCL device when there is
- * one; when it fails, one warning and the CPU gives the same pixels (within
+ * one; when it fails, one message and the CPU gives the same pixels (within
  * float rounding).  Thread-safe. */
 gboolean cc_prediction_render (CcPrediction *prediction, GeglBuffer *input,
                                const GeglRectangle *roi, const float *in, float strength,

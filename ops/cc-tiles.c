@@ -51,7 +51,7 @@ typedef struct
 
 struct _CcTiles
 {
-  CcPredictor *predictor;
+  CcNetwork *network;
   GeglRectangle rect;
   int level;
   const Babl *rgba_format;
@@ -63,11 +63,11 @@ struct _CcTiles
 };
 
 CcTiles *
-cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level, const Babl *rgba_format)
+cc_tiles_new (CcNetwork *network, const GeglRectangle *rect, int level, const Babl *rgba_format)
 {
   CcTiles *tiles = g_new0 (CcTiles, 1);
-  int step = MAX (1, cc_predictor_get_model (predictor)->downsamples);
-  tiles->predictor = cc_predictor_ref (predictor);
+  int step = MAX (1, cc_network_get_model (network)->downsamples);
+  tiles->network = cc_network_ref (network);
   tiles->rect = *rect;
   tiles->level = level;
   tiles->rgba_format = rgba_format;
@@ -100,7 +100,7 @@ cc_tiles_free (CcTiles *tiles)
   g_mutex_clear (&tiles->lock);
   g_free (tiles->x.origin);
   g_free (tiles->y.origin);
-  cc_predictor_unref (tiles->predictor);
+  cc_network_unref (tiles->network);
   g_free (tiles);
 }
 
@@ -140,7 +140,7 @@ run_tile (CcTiles *tiles, GeglBuffer *input, int i, int j, GError **error)
                 = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
           }
     }
-  if (!cc_predictor_run (tiles->predictor, lum, r.width, r.height, rgb, error))
+  if (!cc_network_run (tiles->network, lum, r.width, r.height, rgb, error))
     return NULL;
   return g_steal_pointer (&rgb);
 }

@@ -9,7 +9,7 @@
 
 #include <gegl.h>
 
-#include "cc-predictor.h"
+#include "cc-network.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +17,7 @@ typedef struct _CcTiles CcTiles;
 
 /* rect: the picture, in the coordinates of `level` of the input buffer;
  * rgba_format: R'G'B'A float in the input's space. */
-CcTiles *cc_tiles_new (CcPredictor *predictor, const GeglRectangle *rect, int level,
+CcTiles *cc_tiles_new (CcNetwork *network, const GeglRectangle *rect, int level,
                        const Babl *rgba_format);
 void cc_tiles_free (CcTiles *tiles);
 

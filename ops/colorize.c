@@ -10,41 +10,44 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cocolor-op-contract.h"
+
 #ifdef GEGL_PROPERTIES
 
 /* GEGL's property macros read as a table; clang-format would run them together */
 /* clang-format off */
 
+/* The op's contract (cocolor-op-contract.h), in GEGL's terms. */
+#define MODE_VALUE(id, value, nick, label) enum_value (COCOLOR_MODE_##id, nick, label)
+#define DEVICE_VALUE(id, value, nick, label) enum_value (COCOLOR_DEVICE_##id, nick, label)
+
 enum_start (cocolor_colorize_mode)
-  enum_value (COCOLOR_MODE_NIR, "nir", N_("Near-infrared"))
-  enum_value (COCOLOR_MODE_GRAY, "gray", N_("Grayscale"))
+  COCOLOR_OP_MODES (MODE_VALUE)
 enum_end (CocolorColorizeMode)
 
 enum_start (cocolor_colorize_device)
-  enum_value (COCOLOR_DEVICE_AUTO, "auto", N_("Automatic"))
-  enum_value (COCOLOR_DEVICE_CPU, "cpu", N_("CPU"))
-  enum_value (COCOLOR_DEVICE_OPENCL, "opencl", N_("OpenCL"))
+  COCOLOR_OP_DEVICES (DEVICE_VALUE)
 enum_end (CocolorColorizeDevice)
 
-property_enum (mode, _("Mode"), CocolorColorizeMode, cocolor_colorize_mode, COCOLOR_MODE_NIR)
-  description (_("What the picture is: a near-infrared photo or a grayscale photo"))
+property_enum (mode, _(COCOLOR_OP_MODE_LABEL), CocolorColorizeMode, cocolor_colorize_mode,
+               COCOLOR_OP_MODE_DEFAULT)
+  description (_(COCOLOR_OP_MODE_BLURB))
 
-property_double (strength, _("Strength"), 1.0)
-  description (_("How much colour to apply; 0 gives back the input"))
-  value_range (0.0, 1.0)
+property_double (strength, _(COCOLOR_OP_STRENGTH_LABEL), COCOLOR_OP_STRENGTH_DEFAULT)
+  description (_(COCOLOR_OP_STRENGTH_BLURB))
+  value_range (COCOLOR_OP_STRENGTH_MIN, COCOLOR_OP_STRENGTH_MAX)
 
-property_int (working_size, _("Working size"), 384)
-  description (_("Long side, in pixels, at which the network sees the whole picture; "
-                 "0 runs it at full resolution in overlapping tiles"))
-  value_range (0, 8192)
-  ui_range (0, 2048)
+property_int (working_size, _(COCOLOR_OP_WORKING_SIZE_LABEL), COCOLOR_OP_WORKING_SIZE_DEFAULT)
+  description (_(COCOLOR_OP_WORKING_SIZE_BLURB))
+  value_range (COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_MAX)
+  ui_range (COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_UI_MAX)
 
-property_enum (device, _("Device"), CocolorColorizeDevice, cocolor_colorize_device,
-               COCOLOR_DEVICE_AUTO)
-  description (_("Where the network runs: a GPU through OpenCL when there is one, or the CPU"))
+property_enum (device, _(COCOLOR_OP_DEVICE_LABEL), CocolorColorizeDevice, cocolor_colorize_device,
+               COCOLOR_OP_DEVICE_DEFAULT)
+  description (_(COCOLOR_OP_DEVICE_BLURB))
 
-property_file_path (model, _("Model"), "")
-  description (_("Model file (.safetensors); empty uses the model shipped for the mode"))
+property_file_path (model, _(COCOLOR_OP_MODEL_LABEL), "")
+  description (_(COCOLOR_OP_MODEL_BLURB))
 
 /* clang-format on */
 
@@ -58,6 +61,13 @@ property_file_path (model, _("Model"), "")
 
 #include "cc-model-locate.h"
 #include "cc-prediction.h"
+
+/* GEGL numbers the enums' values in their order; the contract gives them. */
+#define VALUE_CHECK(prefix, id, value) G_STATIC_ASSERT (prefix##id == (value));
+#define MODE_CHECK(id, value, nick, label) VALUE_CHECK (COCOLOR_MODE_, id, value)
+#define DEVICE_CHECK(id, value, nick, label) VALUE_CHECK (COCOLOR_DEVICE_, id, value)
+COCOLOR_OP_MODES (MODE_CHECK)
+COCOLOR_OP_DEVICES (DEVICE_CHECK)
 
 /* Per-instance state, in GeglProperties.user_data. */
 typedef struct
@@ -149,7 +159,9 @@ warn_once (State *state, const char *message)
     return;
   g_free (state->last_warning);
   state->last_warning = g_strdup (message);
-  g_warning ("cocolor:colorize: %s", message);
+  /* The op's one failure warning (cocolor-op-contract.h): the problem, in
+   * the domain that names CoColor. */
+  g_warning ("%s", message);
 }
 
 static void
@@ -161,9 +173,17 @@ fill_key (GeglOperation *operation, int level, CcPredictionKey *key)
   key->task = task;
   key->model_path = o->model && *o->model ? g_strdup (o->model) : cc_model_locate (task);
   key->working_size = o->working_size;
-  key->device = o->device == COCOLOR_DEVICE_CPU      ? CC_DEVICE_CPU
-                : o->device == COCOLOR_DEVICE_OPENCL ? CC_DEVICE_OPENCL
-                                                     : CC_DEVICE_AUTO;
+  switch (o->device)
+    {
+#define DEVICE_CASE(id, value, nick, label)                                                        \
+  case COCOLOR_DEVICE_##id:                                                                        \
+    key->device = CC_DEVICE_##id;                                                                  \
+    break;
+      COCOLOR_OP_DEVICES (DEVICE_CASE)
+#undef DEVICE_CASE
+    default:
+      key->device = CC_DEVICE_AUTO;
+    }
   key->space = gegl_operation_get_source_space (operation, "input");
   key->level = level;
   key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
@@ -281,7 +301,7 @@ gegl_op_class_init (GeglOpClass *klass)
   filter_class->process = process;
 
   gegl_operation_class_set_keys (
-      operation_class, "name", "cocolor:colorize", "title", _ ("CoColor Colorize"), "categories",
+      operation_class, "name", COCOLOR_OP_NAME, "title", _ (COCOLOR_OP_TITLE), "categories",
       "color",
       /* Stored with non-destructive effects in XCF files: change the major
        * number only when old property sets no longer make sense. */

@@ -120,7 +120,7 @@ append_effects (GList *layers, const CocolorSettings *settings, GError **error)
   for (GList *l = layers; l; l = l->next)
     {
       GimpDrawableFilter *filter
-          = gimp_drawable_filter_new (l->data, COCOLOR_OP_NAME, _ ("CoColor Colorize"));
+          = gimp_drawable_filter_new (l->data, COCOLOR_OP_NAME, _ (COCOLOR_OP_TITLE));
       if (!filter)
         {
           g_set_error (
@@ -162,7 +162,7 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
                            _ ("None of the selected layers can be colorized."));
       return FALSE;
     }
-  if (!cocolor_op_check (settings, NULL, error))
+  if (!cocolor_op_check (settings, error))
     return FALSE;
   if (settings->non_destructive && settings->model && !effects_take_model (layers->data))
     {

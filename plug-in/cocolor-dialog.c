@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cocolor-op.h"
 #include "cocolor-render.h"
 
 #define PLUG_IN_ROLE "cocolor-dialog"
@@ -76,7 +77,7 @@ cocolor_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config, GimpD
 
   gimp_ui_init (PLUG_IN_ROLE);
 
-  GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _ ("CoColor Colorize"));
+  GtkWidget *dialog = gimp_procedure_dialog_new (procedure, config, _ (COCOLOR_OP_TITLE));
   GtkWidget *content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
 
   GtkWidget *preview = gimp_aspect_preview_new_from_drawable (drawable);

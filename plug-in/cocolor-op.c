@@ -1,36 +1,20 @@
-/* dladdr () */
-#define _GNU_SOURCE
+/* The plug-in's side of cocolor:colorize: whether GEGL has the op, whether
+ * the op can use the model, its properties from the settings.  Everything
+ * goes through GEGL and the op's contract (cocolor-op-contract.h): the
+ * plug-in compiles none of the op's code and finds no model itself. */
 #include "config.h"
 
 #include "cocolor-op.h"
 
-#include <dlfcn.h>
-#include <gegl-plugin.h>
 #include <glib/gi18n-lib.h>
 
-#include "cc-model-locate.h"
-#include "cc-predictor.h"
+#include "cocolor-render.h"
 
 G_DEFINE_QUARK (cocolor-error-quark, cocolor_error)
 
-/* The folder GEGL loaded the op module from: the op looks for its shipped
- * models there, so the plug-in must look in the same place. */
-static char *
-op_module_dir (void)
-{
-  g_autoptr (GeglNode) node = gegl_node_new ();
-  GeglNode *op_node = gegl_node_new_child (node, "operation", COCOLOR_OP_NAME, NULL);
-  GeglOperation *operation = gegl_node_get_gegl_operation (op_node);
-  Dl_info info;
-
-  if (!operation)
-    return NULL;
-  /* Any function of the module will do; its process vfunc is one. */
-  if (dladdr ((void *)GEGL_OPERATION_GET_CLASS (operation)->process, &info) && info.dli_fname
-      && g_path_is_absolute (info.dli_fname))
-    return g_path_get_dirname (info.dli_fname);
-  return NULL;
-}
+/* The picture the model check colorizes: small enough to cost nothing,
+ * large enough for any network's padding. */
+#define CHECK_SIZE 16
 
 void
 cocolor_op_load (void)
@@ -47,29 +31,9 @@ cocolor_op_load (void)
   bindtextdomain (GETTEXT_PACKAGE, ours);
 }
 
-static CcTask
-task_of (const CocolorSettings *settings)
-{
-  return g_strcmp0 (settings->mode, "gray") == 0 ? CC_TASK_GRAY : CC_TASK_NIR;
-}
-
-static CcDevice
-device_of (const CocolorSettings *settings)
-{
-  if (g_strcmp0 (settings->device, "cpu") == 0)
-    return CC_DEVICE_CPU;
-  if (g_strcmp0 (settings->device, "opencl") == 0)
-    return CC_DEVICE_OPENCL;
-  return CC_DEVICE_AUTO;
-}
-
 gboolean
-cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **error)
+cocolor_op_check (const CocolorSettings *settings, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-
   if (!gegl_has_operation (COCOLOR_OP_NAME))
     {
       g_autofree char *user_dir
@@ -92,37 +56,46 @@ cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **e
       return FALSE;
     }
 
-  dir = op_module_dir ();
-  path = settings->model ? g_strdup (settings->model)
-                         : cc_model_locate_beside (task_of (settings), dir);
-
-  /* The same loader and contract checks the op runs, so what passes here
-   * is what the op will accept. */
-  CcPredictor *predictor
-      = cc_predictor_get (path, task_of (settings), device_of (settings), &local);
-  if (!predictor)
+  /* The op itself, on a tiny gray picture, on the CPU (a device failure is
+   * not the model's): it finds the shipped model as it will for the real
+   * picture and runs the loader's and the contract's checks, and its one
+   * warning says what is wrong.  The op keeps the loaded model for the
+   * render that follows. */
+  const GeglRectangle rect = { 0, 0, CHECK_SIZE, CHECK_SIZE };
+  g_autoptr (GeglBuffer) input = gegl_buffer_new (&rect, babl_format ("Y' float"));
+  CocolorSettings check = *settings;
+  check.strength = COCOLOR_OP_STRENGTH_MAX; /* strength 0 would skip the network */
+  check.device = (char *)COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_CPU);
+  g_autofree char *warning = NULL;
+  g_autoptr (GeglBuffer) output = cocolor_render_op (input, &check, NULL, NULL, &warning);
+  if (warning)
     {
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
-                   _ ("CoColor cannot use its model: %s"), local->message);
+                   _ ("CoColor cannot use its model: %s"), warning);
       return FALSE;
     }
-  cc_predictor_unref (predictor);
-  /* The op keeps its own copy of the weights; this one is not needed. */
-  cc_predictor_clear_cache ();
-
-  if (model_path)
-    *model_path = g_steal_pointer (&path);
   return TRUE;
+}
+
+/* The device the op is given: this build's op has no OpenCL when the
+ * plug-in has none (one build), and the note below says so instead of the
+ * op's warning, which would read as a failure. */
+static const char *
+device_for_op (const CocolorSettings *settings)
+{
+#if !COCOLOR_HAVE_OPENCL
+  if (g_strcmp0 (settings->device, COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_OPENCL))
+      == 0)
+    return COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_CPU);
+#endif
+  return settings->device;
 }
 
 const char *
 cocolor_op_device_note (const CocolorSettings *settings)
 {
-#if !COCOLOR_HAVE_OPENCL
-  if (device_of (settings) == CC_DEVICE_OPENCL)
+  if (g_strcmp0 (device_for_op (settings), settings->device) != 0)
     return _ ("This CoColor was built without OpenCL; it runs on the CPU instead.");
-#endif
-  (void)settings;
   return NULL;
 }
 
@@ -131,8 +104,9 @@ cocolor_op_configure (GeglNode *node, const CocolorSettings *settings)
 {
   /* Enum properties take their values by nick through GEGL's string
    * conversion, as the gegl CLI and GIMP's filter configs do. */
-  gegl_node_set (node, "strength", settings->strength, "working-size", settings->working_size,
-                 "model", settings->model ? settings->model : "", NULL);
-  gegl_node_set_enum_as_string (node, "mode", settings->mode);
-  gegl_node_set_enum_as_string (node, "device", settings->device);
+  gegl_node_set (node, COCOLOR_OP_STRENGTH, settings->strength, COCOLOR_OP_WORKING_SIZE,
+                 settings->working_size, COCOLOR_OP_MODEL, settings->model ? settings->model : "",
+                 NULL);
+  gegl_node_set_enum_as_string (node, COCOLOR_OP_MODE, settings->mode);
+  gegl_node_set_enum_as_string (node, COCOLOR_OP_DEVICE, device_for_op (settings));
 }

@@ -5,12 +5,12 @@
 #pragma once
 
 #include <gegl.h>
+#include <glib/gi18n-lib.h>
 
+#include "cocolor-op-contract.h" /* the op's name, properties, enums */
 #include "cocolor-settings.h"
 
 G_BEGIN_DECLS
-
-#define COCOLOR_OP_NAME "cocolor:colorize"
 
 #define COCOLOR_ERROR (cocolor_error_quark ())
 GQuark cocolor_error_quark (void);
@@ -27,9 +27,10 @@ typedef enum
  * catalogs; call after gegl_init. */
 void cocolor_op_load (void);
 
-/* Checks the op and the model; on success *model_path (may be NULL) names
- * the model file the op will load. */
-gboolean cocolor_op_check (const CocolorSettings *settings, char **model_path, GError **error);
+/* Checks that GEGL has the op and that the op can use the model the
+ * settings name (or its shipped one): the op colorizes a tiny picture and
+ * its warning, if any, becomes the error. */
+gboolean cocolor_op_check (const CocolorSettings *settings, GError **error);
 
 /* A translated note when the device asked for cannot be had and the op
  * falls back to the CPU; NULL when there is nothing to say. */

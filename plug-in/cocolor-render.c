@@ -6,36 +6,28 @@
 
 #include "cocolor-op.h"
 
-/* The op's warnings start with its name (ops/colorize.c, warn_once). */
-#define OP_WARNING_PREFIX COCOLOR_OP_NAME ": "
-
 typedef struct
 {
   GMutex lock;
-  char *first; /* the first warning the op gave, without the prefix */
+  char *first; /* the first warning the op gave */
 } Captured;
 
-/* The op reports failures with g_warning, from whichever GEGL thread ran
- * it; everything else is passed on to the default handler. */
+/* The op reports a failure with one g_warning () in its log domain (the
+ * contract, cocolor-op-contract.h), from whichever GEGL thread ran it. */
 static void
 capture_warning (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
 {
   Captured *captured = data;
 
-  if (message && g_str_has_prefix (message, OP_WARNING_PREFIX))
-    {
-      g_mutex_lock (&captured->lock);
-      if (!captured->first)
-        captured->first = g_strdup (message + strlen (OP_WARNING_PREFIX));
-      g_mutex_unlock (&captured->lock);
-      return;
-    }
-  g_log_default_handler (domain, level, message, NULL);
+  g_mutex_lock (&captured->lock);
+  if (!captured->first)
+    captured->first = g_strdup (message ? message : "");
+  g_mutex_unlock (&captured->lock);
 }
 
 GeglBuffer *
-cocolor_render (GeglBuffer *input, const CocolorSettings *settings, CocolorProgressFunc progress,
-                gpointer user_data, GError **error)
+cocolor_render_op (GeglBuffer *input, const CocolorSettings *settings, CocolorProgressFunc progress,
+                   gpointer user_data, char **warning)
 {
   const GeglRectangle *extent = gegl_buffer_get_extent (input);
   const Babl *space = babl_format_get_space (gegl_buffer_get_format (input));
@@ -54,24 +46,38 @@ cocolor_render (GeglBuffer *input, const CocolorSettings *settings, CocolorProgr
   gegl_node_link_many (source, colorize, sink, NULL);
 
   g_mutex_init (&captured.lock);
-  guint handler = g_log_set_handler (NULL, G_LOG_LEVEL_WARNING, capture_warning, &captured);
+  guint handler
+      = g_log_set_handler (COCOLOR_LOG_DOMAIN, G_LOG_LEVEL_WARNING, capture_warning, &captured);
 
-  g_autoptr (GeglProcessor) processor = gegl_node_new_processor (sink, extent);
-  while (gegl_processor_work (processor, &fraction))
-    if (progress)
-      progress (fraction, user_data);
+  {
+    g_autoptr (GeglProcessor) processor = gegl_node_new_processor (sink, extent);
+    while (gegl_processor_work (processor, &fraction))
+      if (progress)
+        progress (fraction, user_data);
+  }
   if (progress)
     progress (1.0, user_data);
 
-  g_log_remove_handler (NULL, handler);
+  g_log_remove_handler (COCOLOR_LOG_DOMAIN, handler);
   g_mutex_clear (&captured.lock);
 
-  if (captured.first)
+  *warning = captured.first;
+  return g_steal_pointer (&output);
+}
+
+GeglBuffer *
+cocolor_render (GeglBuffer *input, const CocolorSettings *settings, CocolorProgressFunc progress,
+                gpointer user_data, GError **error)
+{
+  g_autofree char *warning = NULL;
+  g_autoptr (GeglBuffer) output
+      = cocolor_render_op (input, settings, progress, user_data, &warning);
+
+  if (warning)
     {
       /* The op passed the picture through: nothing worth keeping. */
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_RENDER,
-                   _ ("CoColor could not colorize the picture: %s"), captured.first);
-      g_free (captured.first);
+                   _ ("CoColor could not colorize the picture: %s"), warning);
       return NULL;
     }
   return g_steal_pointer (&output);

@@ -17,4 +17,10 @@ typedef void (*CocolorProgressFunc) (double fraction, gpointer user_data);
 GeglBuffer *cocolor_render (GeglBuffer *input, const CocolorSettings *settings,
                             CocolorProgressFunc progress, gpointer user_data, GError **error);
 
+/* The same render, reporting the op's failure as it gave it: *warning
+ * receives the op's warning (free it), or NULL when there was none.  The
+ * output is the input passed through when there was one. */
+GeglBuffer *cocolor_render_op (GeglBuffer *input, const CocolorSettings *settings,
+                               CocolorProgressFunc progress, gpointer user_data, char **warning);
+
 G_END_DECLS

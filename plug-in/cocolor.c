@@ -65,13 +65,14 @@ guess_mode (GimpDrawable *drawable)
   double chroma = 0.0;
 
   if (!pixels || bpp < 3 || width <= 0 || height <= 0)
-    return "gray";
+    return COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_GRAY);
   for (int i = 0; i < width * height; i++)
     {
       const guchar *p = pixels + (gsize)i * bpp;
       chroma += MAX (MAX (p[0], p[1]), p[2]) - MIN (MIN (p[0], p[1]), p[2]);
     }
-  return chroma / (width * height) > 8.0 ? "nir" : "gray";
+  return COCOLOR_OP_NICK (COCOLOR_OP_MODES, chroma / (width * height) > 8.0 ? COCOLOR_OP_MODE_NIR
+                                                                            : COCOLOR_OP_MODE_GRAY);
 }
 
 static GimpValueArray *
@@ -107,6 +108,25 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
 }
 
+/* A choice argument with the values of one of the op's enums. */
+#define CHOICE_ADD(id, value, nick, label) gimp_choice_add (choice, nick, value, _ (label), NULL);
+
+static GimpChoice *
+choice_of_modes (void)
+{
+  GimpChoice *choice = gimp_choice_new ();
+  COCOLOR_OP_MODES (CHOICE_ADD)
+  return choice;
+}
+
+static GimpChoice *
+choice_of_devices (void)
+{
+  GimpChoice *choice = gimp_choice_new ();
+  COCOLOR_OP_DEVICES (CHOICE_ADD)
+  return choice;
+}
+
 static GimpProcedure *
 cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
 {
@@ -133,26 +153,23 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_set_attribution (procedure, "CoColor contributors", "CoColor contributors",
                                   "2025");
 
-  gimp_procedure_add_choice_argument (
-      procedure, "mode", _ ("_Mode"),
-      _ ("What the picture is: a near-infrared or a grayscale photo"),
-      gimp_choice_new_with_values ("nir", 0, _ ("Near-infrared"), NULL, "gray", 1, _ ("Grayscale"),
-                                   NULL, NULL),
-      "nir", G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "strength", _ ("S_trength"),
-                                      _ ("How much colour to apply; 0 gives back the input"), 0.0,
-                                      1.0, 1.0, G_PARAM_READWRITE);
+  /* The op's properties, as the op declares them (cocolor-op-contract.h). */
+  gimp_procedure_add_choice_argument (procedure, COCOLOR_OP_MODE, _ (COCOLOR_OP_MODE_LABEL),
+                                      _ (COCOLOR_OP_MODE_BLURB), choice_of_modes (),
+                                      COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_DEFAULT),
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, COCOLOR_OP_STRENGTH, _ (COCOLOR_OP_STRENGTH_LABEL),
+                                      _ (COCOLOR_OP_STRENGTH_BLURB), COCOLOR_OP_STRENGTH_MIN,
+                                      COCOLOR_OP_STRENGTH_MAX, COCOLOR_OP_STRENGTH_DEFAULT,
+                                      G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (
-      procedure, "working-size", _ ("_Working size"),
-      _ ("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "
-         "resolution in overlapping tiles (slower, more detail)"),
-      0, 8192, 384, G_PARAM_READWRITE);
+      procedure, COCOLOR_OP_WORKING_SIZE, _ (COCOLOR_OP_WORKING_SIZE_LABEL),
+      _ (COCOLOR_OP_WORKING_SIZE_BLURB), COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_MAX,
+      COCOLOR_OP_WORKING_SIZE_DEFAULT, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument (
-      procedure, "device", _ ("_Device"),
-      _ ("Where the network runs: a GPU through OpenCL when there is one, or the CPU"),
-      gimp_choice_new_with_values ("auto", 0, _ ("Automatic"), NULL, "cpu", 1, _ ("CPU"), NULL,
-                                   "opencl", 2, _ ("OpenCL"), NULL, NULL),
-      "auto", G_PARAM_READWRITE);
+      procedure, COCOLOR_OP_DEVICE, _ (COCOLOR_OP_DEVICE_LABEL), _ (COCOLOR_OP_DEVICE_BLURB),
+      choice_of_devices (), COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_DEFAULT),
+      G_PARAM_READWRITE);
   gimp_procedure_add_boolean_argument (
       procedure, "non-destructive", _ ("_Non-destructive effect"),
       _ ("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
@@ -162,10 +179,9 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
    * file that does not exist before the plug-in runs, with "value '<not
    * transformable to string>' ... out of range"; cocolor_op_check names the
    * missing file instead.  The dialog's chooser opens files (cocolor-dialog.c). */
-  gimp_procedure_add_file_argument (
-      procedure, "model", _ ("Model _file"),
-      _ ("A CoColor model (.safetensors) to use instead of the one shipped for the mode"),
-      GIMP_FILE_CHOOSER_ACTION_ANY, TRUE, NULL, G_PARAM_READWRITE);
+  gimp_procedure_add_file_argument (procedure, COCOLOR_OP_MODEL, _ (COCOLOR_OP_MODEL_LABEL),
+                                    _ (COCOLOR_OP_MODEL_BLURB), GIMP_FILE_CHOOSER_ACTION_ANY, TRUE,
+                                    NULL, G_PARAM_READWRITE);
 
   return procedure;
 }

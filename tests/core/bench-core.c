@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cc-cpu.h"
+#include "cc-backends.h"
 #include "cc-forward.h"
 
 static const char *
@@ -72,6 +73,7 @@ main (int argc, char **argv)
   }
   if (plan == NULL)
     goto fail;
+  cc_backends_register_all ();
   fw = cc_forward_new_on (model, g_steal_pointer (&plan), threads,
                           cc_device_from_env (CC_DEVICE_CPU), &error);
   if (fw == NULL)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cc-backends.h"
 #include "cc-forward.h"
 
 int
@@ -56,6 +57,7 @@ main (int argc, char **argv)
     goto fail;
   out = plan->values[model->output].shape;
   /* COCOLOR_DEVICE=opencl: the same checks on the OpenCL backend. */
+  cc_backends_register_all ();
   fw = cc_forward_new_on (model, g_steal_pointer (&plan), threads,
                           cc_device_from_env (CC_DEVICE_CPU), &error);
   if (fw == NULL)

@@ -438,7 +438,7 @@ assert_passes_through (const char *model_path, const char *expected_warning)
   Pipeline p = pipeline_new (input, "nir", 1.0);
   gegl_node_set (p.op, "model", model_path, NULL);
 
-  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, expected_warning);
+  g_test_expect_message ("cocolor", G_LOG_LEVEL_WARNING, expected_warning);
   g_autofree float *out = render (&p, &crop);
   g_test_assert_expected_messages ();
   g_assert_true (same_pixels (out, want, (gsize)crop.width * crop.height * 4, 0.0f));
@@ -453,20 +453,20 @@ assert_passes_through (const char *model_path, const char *expected_warning)
 static void
 test_broken_model_passes_through (void)
 {
-  assert_passes_through ("/nonexistent/cocolor.safetensors", "*cocolor:colorize*nonexistent*");
+  assert_passes_through ("/nonexistent/cocolor.safetensors", "*nonexistent*");
 
   g_autofree char *garbage
       = g_build_filename (g_get_tmp_dir (), "cocolor-garbage.safetensors", NULL);
   g_assert_true (g_file_set_contents (garbage, "\x10\0\0\0\0\0\0\0{not json at all", 24, NULL));
-  assert_passes_through (garbage, "*cocolor:colorize*cocolor-garbage.safetensors*");
+  assert_passes_through (garbage, "*cocolor-garbage.safetensors*");
   g_unlink (garbage);
 
-  assert_passes_through (g_get_tmp_dir (), "*cocolor:colorize*is a folder, not a model file*");
+  assert_passes_through (g_get_tmp_dir (), "*is a folder, not a model file*");
 
   /* A valid file whose network shrinks the picture 512 times: every side
    * would be padded to a multiple of 512, so it is refused by name. */
   g_autofree char *deep = write_deep_model ();
-  assert_passes_through (deep, "*cocolor:colorize*shrinks its input 512 times*");
+  assert_passes_through (deep, "*shrinks its input 512 times*");
   g_unlink (deep);
 }
 
@@ -549,7 +549,7 @@ test_opencl_tiles_match_whole (void)
 
 /* COCOLOR_OPENCL_FAULT=colour (meson runs these alone, since the fault is
  * read when OpenCL is first used): the colour steps run out of device
- * resources, the network does not.  One warning, and the CPU path's
+ * resources, the network does not.  One message, and the CPU path's
  * pixels; the next render stays quiet.  data: the working size. */
 static void
 test_opencl_fault (gconstpointer data)
@@ -560,13 +560,34 @@ test_opencl_fault (gconstpointer data)
   g_autofree float *cpu = render_on (input, "cpu", "nir", working_size, &crop);
   static gboolean warned;
   if (!warned)
-    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "OpenCL cannot run the network*");
+    g_test_expect_message ("cocolor", G_LOG_LEVEL_MESSAGE, "OpenCL cannot run the network*");
   g_autofree float *got = render_on (input, "opencl", "nir", working_size, &crop);
   g_test_assert_expected_messages ();
   warned = TRUE; /* once a process, whichever test came first */
   gsize n = (gsize)crop.width * crop.height * 4;
   g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
   g_autofree float *again = render_on (input, "opencl", "nir", working_size, &crop);
+  g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);
+}
+
+/* COCOLOR_OPENCL_FAULT=resources-once: the network's first run on the
+ * device runs out of resources.  That run alone falls back: one message,
+ * the CPU's pixels; the next picture asks OpenCL again (the op's network
+ * drops the forward pass that fell back) and gives the same pixels. */
+static void
+test_opencl_fault_once (void)
+{
+  GeglRectangle crop = { 3, 9, 131, 97 };
+  g_autoptr (GeglBuffer) input = photo_as ("R'G'B'A float", &crop);
+  g_autofree float *cpu = render_on (input, "cpu", "gray", 384, &crop);
+  gsize n = (gsize)crop.width * crop.height * 4;
+
+  g_test_expect_message ("cocolor", G_LOG_LEVEL_MESSAGE,
+                         "OpenCL cannot run the network*ran out of resources*");
+  g_autofree float *got = render_on (input, "opencl", "gray", 384, &crop);
+  g_test_assert_expected_messages ();
+  g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
+  g_autofree float *again = render_on (input, "opencl", "gray", 384, &crop);
   g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);
 }
 
@@ -603,6 +624,8 @@ main (int argc, char **argv)
       g_test_add_data_func ("/colorize/opencl/fault/full-resolution", GINT_TO_POINTER (0),
                             test_opencl_fault);
     }
+  if (g_strcmp0 (g_getenv ("COCOLOR_OPENCL_FAULT"), "resources-once") == 0)
+    g_test_add_func ("/colorize/opencl/fault-once", test_opencl_fault_once);
   int status = g_test_run ();
   gegl_exit ();
   return status;

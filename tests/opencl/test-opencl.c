@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cc-backends.h"
 #include "cc-forward.h"
 #include "cc-cl-cache.h"
 #include "cc-opencl.h"
@@ -168,7 +169,7 @@ test_other_layers (void)
     int s = gb_binary (gb, CC_OP_ADD, x, y);
     int m1 = gb_binary (gb, CC_OP_MUL, s, x);
     int m2 = gb_binary (gb, CC_OP_MUL, m1, g);
-    int m3 = gb_binary (gb, CC_OP_MUL, g, m2);
+    int m3 = gb_binary (gb, CC_OP_MUL, m2, g);
     int in[4] = { m3, x, 0, m3 };
 
     gb_node (gb, CC_OP_CONCAT, 4, in);
@@ -212,14 +213,25 @@ test_unets (void)
 
 /* ---- faults ---- */
 
-static const char *faults[] = { "no-platform", "build", "resources", "alloc", "lost", "clblast" };
+/* Each fault, and the message that says it (the status by its name). */
+static const char *faults[][2] = {
+  { "no-platform", "*No OpenCL platform*" },
+  { "build", "*do not build (CL_*" },
+  { "resources", "*(CL_OUT_OF_RESOURCES in *" },
+  { "alloc", "*more than * allows in one buffer*" },
+  { "lost", "*stopped working (CL_DEVICE_NOT_AVAILABLE in clEnqueueReadBuffer)*" },
+  { "clblast", "*CLBlast failed on * (CLBlastInvalidLeadDimA in CLBlastSgemm)*" },
+};
 
-/* With the fault injected: one warning, and exactly the CPU's picture;
- * the next run (new forward pass) warns no more. */
+/* With the fault injected: one message, and exactly the CPU's picture;
+ * the next run (new forward pass) says no more. */
 static void
 test_fault (gconstpointer data)
 {
-  const char *fault = data;
+  const char *const *fault_and_message = data;
+  const char *fault = fault_and_message[0];
+  g_autofree char *expected
+      = g_strconcat ("OpenCL cannot run the network*", fault_and_message[1], NULL);
   GraphBuilder *gb = gb_new (1, 11);
   CcDevice used;
   gsize n, n2;
@@ -232,7 +244,7 @@ test_fault (gconstpointer data)
 
   g_setenv ("COCOLOR_OPENCL_FAULT", fault, TRUE);
   cc_cl_shutdown ();
-  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "OpenCL cannot run the network*");
+  g_test_expect_message ("cocolor", G_LOG_LEVEL_MESSAGE, expected);
   got = run (&gb->model, 32, 24, CC_DEVICE_OPENCL, &used, &n2);
   g_test_assert_expected_messages ();
   g_assert_cmpint (used, ==, CC_DEVICE_CPU);
@@ -247,6 +259,65 @@ test_fault (gconstpointer data)
   g_unsetenv ("COCOLOR_OPENCL_FAULT");
   cc_cl_shutdown ();
   gb_free (gb);
+}
+
+/* Out of resources or memory, from OpenCL or from CLBlast, fails one run
+ * only: one message and the CPU's picture, then the next run is on OpenCL
+ * again (OpenCL is not turned off for the process). */
+static const char *once_faults[][2] = {
+  { "resources-once", "*ran out of resources (CL_OUT_OF_RESOURCES in *" },
+  { "clblast-memory", "*ran out of resources (CL_MEM_OBJECT_ALLOCATION_FAILURE in CLBlastSgemm)*" },
+};
+
+static void
+test_fault_once (gconstpointer data)
+{
+  const char *const *fault_and_message = data;
+  g_autofree char *expected
+      = g_strconcat ("OpenCL cannot run the network*", fault_and_message[1], NULL);
+  GraphBuilder *gb = gb_new (1, 14);
+  CcDevice used;
+  gsize n, n2;
+  g_autofree float *cpu = NULL;
+  g_autofree float *got = NULL;
+  g_autofree float *again = NULL;
+
+  gb_unet (gb, 1, 8, 2);
+  cpu = run (&gb->model, 32, 24, CC_DEVICE_CPU, &used, &n);
+
+  g_setenv ("COCOLOR_OPENCL_FAULT", fault_and_message[0], TRUE);
+  cc_cl_shutdown ();
+  g_test_expect_message ("cocolor", G_LOG_LEVEL_MESSAGE, expected);
+  got = run (&gb->model, 32, 24, CC_DEVICE_OPENCL, &used, &n2);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (used, ==, CC_DEVICE_CPU);
+  g_assert_cmpmem (cpu, n * sizeof (float), got, n2 * sizeof (float));
+
+  again = run (&gb->model, 32, 24, CC_DEVICE_OPENCL, &used, &n2);
+  g_assert_cmpint (used, ==, CC_DEVICE_OPENCL);
+  g_assert_cmpuint (n, ==, n2);
+  g_assert_cmpfloat (max_error (cpu, again, n), <=, TOLERANCE);
+
+  g_unsetenv ("COCOLOR_OPENCL_FAULT");
+  cc_cl_shutdown ();
+  gb_free (gb);
+}
+
+/* Every CLBlast status has a name: OpenCL's for the ones CLBlast mirrors,
+ * CLBlast's for its own; never a bare number. */
+static void
+test_clblast_status_names (void)
+{
+  g_assert_cmpstr (cc_cl_clblast_status_name (-5), ==, "CL_OUT_OF_RESOURCES");
+  g_assert_cmpstr (cc_cl_clblast_status_name (-4), ==, "CL_MEM_OBJECT_ALLOCATION_FAILURE");
+  g_assert_cmpstr (cc_cl_clblast_status_name (-59), ==, "CL_INVALID_OPERATION");
+  g_assert_cmpstr (cc_cl_clblast_status_name (-1016), ==, "CLBlastInvalidLeadDimA");
+  g_assert_cmpstr (cc_cl_clblast_status_name (-2050), ==, "CLBlastInsufficientMemoryTemp");
+  g_assert_cmpstr (cc_cl_clblast_status_name (-2039), ==, "CLBlastUnexpectedError");
+  g_assert_cmpstr (cc_cl_status_name (CL_INVALID_GLOBAL_WORK_SIZE), ==,
+                   "CL_INVALID_GLOBAL_WORK_SIZE");
+  for (int s = -2050; s < 0; s++)
+    g_assert_null (strstr (cc_cl_clblast_status_name (s), "%"));
 }
 
 /* ---- program-binary cache ---- */
@@ -357,6 +428,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  cc_backends_register_all ();
   g_unsetenv ("COCOLOR_OPENCL_FAULT");
   g_unsetenv ("COCOLOR_DEVICE");
   g_unsetenv ("COCOLOR_OPENCL_CONV");
@@ -367,10 +439,16 @@ main (int argc, char **argv)
   g_test_add_func ("/opencl/unets", test_unets);
   g_test_add_func ("/opencl/auto", test_auto);
   g_test_add_func ("/opencl/cache", test_cache);
+  g_test_add_func ("/opencl/clblast-status-names", test_clblast_status_names);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     {
-      g_autofree char *name = g_strdup_printf ("/opencl/fault/%s", faults[i]);
+      g_autofree char *name = g_strdup_printf ("/opencl/fault/%s", faults[i][0]);
       g_test_add_data_func (name, faults[i], test_fault);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (once_faults); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/opencl/fault/%s", once_faults[i][0]);
+      g_test_add_data_func (name, once_faults[i], test_fault_once);
     }
   status = g_test_run ();
   cc_cl_shutdown (); /* releases the context: nothing left for LeakSanitizer */

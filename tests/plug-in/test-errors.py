@@ -14,6 +14,14 @@ for nde in (False, True):
     print("message:", error)
     check(error and "broken.safetensors" in error, "message names the model file")
     check(np.array_equal(pixels(layer), old) and not layer.get_filters(), "picture untouched")
+# A good model of the other task: the op's own contract check, reached
+# through GEGL (the plug-in runs the op on a tiny picture), names it.
+gray_model = os.environ["COCOLOR_MODEL_DIR"] + "/cocolor-gray.safetensors"
+status, wrong = colorize(image, [layer], mode="nir", model=gray_model)
+print("message:", wrong)
+check(status == Gimp.PDBStatusType.EXECUTION_ERROR and wrong and "cocolor-gray.safetensors" in wrong,
+      "model of the other task refused by the op's check")
+check(np.array_equal(pixels(layer), old) and not layer.get_filters(), "picture untouched")
 # An effect cannot be given a model file in GIMP 3.0.4: refused, not ignored.
 good = os.environ["COCOLOR_MODEL_DIR"] + "/cocolor-nir.safetensors"
 status, nde_error = colorize(image, [layer], mode="nir", model=good, non_destructive=True)

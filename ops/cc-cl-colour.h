@@ -1,6 +1,6 @@
 /* The op's colour steps on the OpenCL device: guided upsampling's apply
  * step and the blend into the input, per tile of R'G'B'A float pixels
- * (opencl/colour.cl), on the process's runtime (cc-opencl.h): the context,
+ * (opencl/kernels/colour.cl), on the process's runtime (cc-opencl.h): the context,
  * queue and program the network uses.
  *
  * The fit of guided upsampling stays on the CPU (cc-guided.c): it runs once
@@ -29,7 +29,7 @@ CcClColour *cc_cl_colour_new (CcDevice device, const CcGuidedModel *guided, GErr
 void cc_cl_colour_free (CcClColour *colour);
 
 /* What cc_cl_colour_new ()'s or a run's error means to the user: the one
- * warning of the process about OpenCL (the network's), except where the
+ * message of the process about OpenCL (the network's), except where the
  * CPU was the choice all along (auto without a GPU). */
 void cc_cl_colour_fall_back (CcDevice device, const GError *error);
 

@@ -7,7 +7,8 @@
  * would not fit.
  *
  * The plan holds no memory and no backend state: the CPU backend allocates
- * the arena with g_try_malloc, a device backend may allocate one device
+ * the arena and everything else it counts here when it is made, with
+ * allocations that may fail; a device backend may allocate one device
  * buffer of the same size and use the same offsets. */
 #pragma once
 
@@ -71,9 +72,30 @@ typedef struct
   CcPlanConv *convs;   /* per node; zero for other ops */
   gsize arena_bytes;   /* activations: all values, with reuse */
   gsize scratch_bytes; /* im2col buffer of one worker thread */
-  gsize naive_bytes;   /* what the activations would take without reuse */
-  double flops;        /* multiply-adds * 2 of every convolution */
+  /* What the CPU backend makes when it is created, at most (cpu/cc-cpu.h,
+   * cc_cpu_conv_bytes): convolution weights re-laid out for its kernels,
+   * and Winograd buffers of one worker thread. */
+  gsize weights_bytes;
+  gsize worker_bytes;
+  gsize naive_bytes; /* what the activations would take without reuse */
+  double flops;      /* multiply-adds * 2 of every convolution */
 } CcPlan;
+
+/* The one rule for the two inputs of add and mul, which the loader
+ * (cc-graph.c, on what it knows before the input size: channels, scale,
+ * global pool) and the plan (on sizes) both follow.  point: [C,1,1], a
+ * global pool's output. */
+typedef enum
+{
+  CC_OPERANDS_SAME,        /* same shape: the output's */
+  CC_OPERANDS_BROADCAST,   /* mul: b is a per-channel [C,1,1] factor of a */
+  CC_OPERANDS_CHANNELS,    /* the channel counts differ */
+  CC_OPERANDS_FIRST_POINT, /* mul: the [C,1,1] factor is a, it must be b */
+  CC_OPERANDS_SIZES,       /* the image sizes differ */
+} CcOperands;
+
+CcOperands cc_operands_check (CcOpType op, int a_channels, int b_channels, gboolean same_size,
+                              gboolean a_point, gboolean b_point);
 
 void cc_plan_options_init (CcPlanOptions *options);
 
@@ -83,7 +105,8 @@ CcPlan *cc_plan_new (const CcModel *model, int height, int width, const CcPlanOp
                      GError **error);
 void cc_plan_free (CcPlan *plan);
 
-/* Peak bytes a run takes with n_workers threads: arena + scratch. */
+/* Peak bytes a run takes with n_workers threads: arena, re-laid-out weights
+ * and, per worker, im2col and Winograd buffers. */
 gsize cc_plan_peak_bytes (const CcPlan *plan, int n_workers);
 
 /* FLOPs of one node (convolutions; 0 for the rest). */

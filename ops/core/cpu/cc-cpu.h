@@ -25,14 +25,28 @@ int cc_cpu_get_n_threads (const CcCpu *cpu);
 gboolean cc_cpu_get_direct (const CcCpu *cpu);
 /* The output tile size m of the Winograd F(mxm, 3x3) path that 3x3
  * stride-1 convolutions with padding 1 and at least 16 input channels take:
- * 4 (default), 2 (COCOLOR_CPU_WINOGRAD=2), or 0 where the direct kernel is
- * not there or COCOLOR_CPU_WINOGRAD is "0". */
+ * 4, or 0 where the direct kernel is not there or COCOLOR_CPU_WINOGRAD is
+ * "0". */
 int cc_cpu_get_winograd (const CcCpu *cpu);
 /* The floating-point operations (2 per multiply-add) that cc_cpu_conv2d
  * performs for node with output shape os: the direct count, or for the
  * Winograd path its GEMMs' ((m + 2)^2 products per m x m tile, input and
  * output channel; the transforms, a few percent, not counted). */
 double cc_cpu_conv2d_flops (const CcCpu *cpu, const CcNode *node, CcShape os);
+
+/* Makes now everything the convolutions of model will need at plan's
+ * sizes (packed and transformed weights, Winograd buffers), with
+ * allocations that may fail: a run allocates nothing.  CC_PLAN_ERROR_MEMORY
+ * when there is not enough memory.  Call before the first cc_cpu_conv2d. */
+gboolean cc_cpu_prepare (CcCpu *cpu, const CcModel *model, const CcPlan *plan, GError **error);
+
+/* At most what cc_cpu_prepare () makes for node (whatever the CPU): weights
+ * once, and per worker thread.  The plan counts it in its peak. */
+void cc_cpu_conv_bytes (const CcNode *node, CcShape in_shape, gsize *weights, gsize *per_worker);
+
+/* Tests: from now on, a CcCpu refuses to take more than bytes in all
+ * (G_MAXSIZE: no cap), as a machine short of memory would. */
+void cc_cpu_set_memory_cap (gsize bytes);
 
 /* scratch: n_threads buffers of tiling->tile_bytes each, one per thread. */
 void cc_cpu_conv2d (CcCpu *cpu, const CcNode *node, const CcPlanConv *tiling, const float *in,
@@ -44,7 +58,7 @@ void cc_cpu_activation (CcCpu *cpu, CcActivation act, float alpha, const float *
 
 void cc_cpu_add (CcCpu *cpu, const float *a, const float *b, float *out, gsize n);
 
-/* b has either a's shape or [C,1,1]. */
+/* b has either a's shape or [C,1,1] (cc_operands_check). */
 void cc_cpu_mul (CcCpu *cpu, const float *a, CcShape a_shape, const float *b, CcShape b_shape,
                  float *out);
 

@@ -4,10 +4,11 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cc-backend.h"
-#include "cc-cpu.h"
+#include "cc-cpu-private.h"
 
 typedef struct
 {
@@ -17,21 +18,6 @@ typedef struct
   float *scratch; /* plan->scratch_bytes per thread (im2col tiles) */
 } CpuBackend;
 
-static gpointer
-try_alloc (gsize bytes, const char *what, GError **error)
-{
-  gpointer p = g_try_malloc (MAX (bytes, 1));
-
-  if (p == NULL)
-    {
-      g_autofree char *size = g_format_size (bytes);
-      g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_MEMORY,
-                   /* TRANSLATORS: the first %s is a size like "1.2 GB" */
-                   _ ("Not enough memory for the %s of the network (%s)"), what, size);
-    }
-  return p;
-}
-
 static void
 cpu_free (void *be)
 {
@@ -40,34 +26,32 @@ cpu_free (void *be)
   if (b == NULL)
     return;
   cc_cpu_free (b->cpu);
-  g_free (b->arena);
-  g_free (b->scratch);
+  free (b->arena);
+  free (b->scratch);
   g_free (b);
 }
 
-void *
-cc_cpu_backend_new (const CcModel *model, const CcPlan *plan, int n_threads, GError **error)
+static void *
+cpu_new (const CcModel *model, const CcPlan *plan, int n_threads, CcDevice asked, GError **error)
 {
   CpuBackend *b = g_new0 (CpuBackend, 1);
 
-  (void)model;
+  (void)asked;
   b->plan = plan;
   b->cpu = cc_cpu_new (n_threads, error);
-  if (b->cpu == NULL || (b->arena = try_alloc (plan->arena_bytes, _ ("activations"), error)) == NULL
-      || (b->scratch = try_alloc (plan->scratch_bytes * cc_cpu_get_n_threads (b->cpu),
-                                  _ ("working buffers"), error))
-             == NULL)
+  /* Everything a run needs, now: the plan counted it in its peak. */
+  if (b->cpu == NULL
+      || (b->arena = cc_cpu_try_alloc (b->cpu, plan->arena_bytes, _ ("activations"), error)) == NULL
+      || (b->scratch
+          = cc_cpu_try_alloc (b->cpu, plan->scratch_bytes * cc_cpu_get_n_threads (b->cpu),
+                              _ ("working buffers"), error))
+             == NULL
+      || !cc_cpu_prepare (b->cpu, model, plan, error))
     {
       cpu_free (b);
       return NULL;
     }
   return b;
-}
-
-int
-cc_cpu_backend_get_n_threads (void *be)
-{
-  return cc_cpu_get_n_threads (((CpuBackend *)be)->cpu);
 }
 
 static float *
@@ -163,7 +147,7 @@ cpu_sync (void *be, GError **error)
   return TRUE; /* every call above has finished when it returns */
 }
 
-const CcBackendOps cc_cpu_backend_ops = {
+static const CcBackendOps cpu_ops = {
   .name = "cpu",
   .upload = cpu_upload,
   .download = cpu_download,
@@ -178,4 +162,12 @@ const CcBackendOps cc_cpu_backend_ops = {
   .global_avgpool = cpu_global_avgpool,
   .sync = cpu_sync,
   .free = cpu_free,
+};
+
+const CcBackendClass cc_cpu_backend_class = {
+  .name = "cpu",
+  .device = CC_DEVICE_CPU,
+  .create = cpu_new,
+  .fall_back = NULL,
+  .ops = &cpu_ops,
 };

@@ -1,9 +1,10 @@
 /* CoColor inference core: the forward pass of a model at one input size.
  *
- * A CcForward owns a plan and a backend (CPU, or OpenCL where asked for and
- * usable) holding the arena and scratch the plan asks for.  Make one per
- * input size and reuse it: a run allocates nothing.  When the OpenCL backend
- * fails, it warns once and the CPU backend gives the same picture.
+ * A CcForward owns a plan and a backend (CPU, or a registered device backend
+ * where asked for and usable, see cc-backend.h) holding the arena and
+ * scratch the plan asks for.  Make one per input size and reuse it: a run
+ * allocates nothing.  When a device backend fails, it says so once and the
+ * CPU backend gives the same picture.
  *
  *   g_autoptr (CcPlan) plan = cc_plan_new (model, h, w, NULL, &error);
  *   if (cc_plan_peak_bytes (plan, threads) > budget) ...pick smaller tiles...
@@ -12,20 +13,11 @@
  */
 #pragma once
 
-#include "cc-plan.h"
+#include "cc-backend.h" /* CcDevice */
 
 G_BEGIN_DECLS
 
 typedef struct _CcForward CcForward;
-
-/* Where the network runs.  AUTO: an OpenCL GPU when there is one, else the
- * CPU backend; OPENCL: any OpenCL device (a CPU one too, e.g. PoCL). */
-typedef enum
-{
-  CC_DEVICE_AUTO,
-  CC_DEVICE_CPU,
-  CC_DEVICE_OPENCL,
-} CcDevice;
 
 /* COCOLOR_DEVICE=cpu|opencl|auto when set (tests, benchmarks), else fallback. */
 CcDevice cc_device_from_env (CcDevice fallback);
@@ -39,7 +31,7 @@ void cc_forward_free (CcForward *forward);
 
 const CcPlan *cc_forward_get_plan (const CcForward *forward);
 int cc_forward_get_n_threads (const CcForward *forward);
-/* The backend in use: CC_DEVICE_CPU or CC_DEVICE_OPENCL. */
+/* The backend in use: CC_DEVICE_CPU or the device backend's device. */
 CcDevice cc_forward_get_device (const CcForward *forward);
 
 /* input: input_channels × H × W floats; output: the output value's

@@ -3,7 +3,8 @@
  * Read it top to bottom: choose a backend, copy the input into its place in
  * the backend's arena, run each node on the values the plan placed, copy
  * the output out.  Every backend runs the same plan through CcBackendOps;
- * when the OpenCL one fails, the pass runs again on the CPU. */
+ * when a device backend fails and says the CPU should take over, the pass
+ * runs again on the CPU. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -11,17 +12,15 @@
 
 #include "cc-backend.h"
 #include "cc-forward.h"
-#if COCOLOR_HAVE_OPENCL
-#include "cc-cl-backend.h"
-#include "cc-opencl.h"
-#endif
 
 struct _CcForward
 {
   const CcModel *model;
   CcPlan *plan;
   int n_threads;
-  CcDevice device; /* the backend in use: CPU or OpenCL */
+  CcDevice asked;  /* the device asked for */
+  CcDevice device; /* the backend in use */
+  const CcBackendClass *klass;
   const CcBackendOps *ops;
   void *be;
   gboolean profiling;
@@ -45,53 +44,48 @@ cc_device_from_env (CcDevice fallback)
   static gsize warned = 0;
   if (g_once_init_enter (&warned))
     {
-      g_warning ("COCOLOR_DEVICE=%s is not cpu, opencl or auto; it is ignored", env);
+      g_message ("COCOLOR_DEVICE=%s is not cpu, opencl or auto; it is ignored", env);
       g_once_init_leave (&warned, 1);
     }
   return fallback;
 }
 
 static gboolean
-use_cpu (CcForward *fw, GError **error)
+use (CcForward *fw, const CcBackendClass *klass, GError **error)
 {
-  fw->be = cc_cpu_backend_new (fw->model, fw->plan, fw->n_threads, error);
-  fw->ops = &cc_cpu_backend_ops;
-  fw->device = CC_DEVICE_CPU;
-  return fw->be != NULL;
+  fw->be = klass->create (fw->model, fw->plan, fw->n_threads, fw->asked, error);
+  if (fw->be == NULL)
+    return FALSE;
+  fw->klass = klass;
+  fw->ops = klass->ops;
+  fw->device = klass->device;
+  return TRUE;
 }
 
-/* The OpenCL backend, or FALSE (with one warning per process where OpenCL
- * was asked for and fails) so that the CPU takes over.  auto takes only a
- * GPU, silently: OpenBLAS beats an OpenCL CPU device. */
+/* A device backend, or FALSE when the CPU is to take over (the backend
+ * has said why, as it sees fit) or there is none (said once a process
+ * where one was asked for by name). */
 static gboolean
-use_opencl (CcForward *fw, CcDevice device)
+use_device (CcForward *fw, GError **error)
 {
-#if COCOLOR_HAVE_OPENCL
-  g_autoptr (GError) error = NULL;
-  gboolean quiet;
+  const CcBackendClass *klass = cc_backend_lookup (fw->asked);
+  g_autoptr (GError) device_error = NULL;
 
-  fw->be = cc_cl_backend_new (fw->model, fw->plan, device == CC_DEVICE_AUTO, &error);
-  if (fw->be != NULL)
+  if (klass == NULL)
     {
-      fw->ops = &cc_cl_backend_ops;
-      fw->device = CC_DEVICE_OPENCL;
-      return TRUE;
-    }
-  quiet = device == CC_DEVICE_AUTO
-          && (g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_GPU)
-              || g_error_matches (error, CC_CL_ERROR, CC_CL_ERROR_NO_PLATFORM));
-  if (!quiet)
-    cc_cl_fall_back (error);
-#else
-  static gsize warned;
+      static gsize warned;
 
-  if (device == CC_DEVICE_OPENCL && g_once_init_enter (&warned))
-    {
-      g_warning (_ ("This build of CoColor has no OpenCL backend; the CPU runs the network"));
-      g_once_init_leave (&warned, 1);
+      if (fw->asked == CC_DEVICE_OPENCL && g_once_init_enter (&warned))
+        {
+          g_message (_ ("This build of CoColor has no OpenCL backend; the CPU runs the network"));
+          g_once_init_leave (&warned, 1);
+        }
+      return FALSE;
     }
-  (void)fw;
-#endif
+  if (use (fw, klass, &device_error))
+    return TRUE;
+  if (klass->fall_back == NULL || !klass->fall_back (device_error, fw->asked))
+    g_propagate_error (error, g_steal_pointer (&device_error));
   return FALSE;
 }
 
@@ -107,9 +101,20 @@ cc_forward_new_on (const CcModel *model, CcPlan *plan, int n_threads, CcDevice d
   fw->plan = plan;
   fw->n_threads = CLAMP (n_threads > 0 ? n_threads : (int)g_get_num_processors (), 1, 64);
   fw->node_seconds = g_new0 (double, MAX (model->n_nodes, 1));
-  if (device != CC_DEVICE_CPU && use_opencl (fw, device))
-    return g_steal_pointer (&fw);
-  if (!use_cpu (fw, error))
+  fw->asked = device;
+  if (device != CC_DEVICE_CPU)
+    {
+      g_autoptr (GError) device_error = NULL;
+
+      if (use_device (fw, &device_error))
+        return g_steal_pointer (&fw);
+      if (device_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&device_error));
+          return NULL;
+        }
+    }
+  if (!use (fw, &cc_cpu_backend_class, error))
     return NULL;
   return g_steal_pointer (&fw);
 }
@@ -284,27 +289,23 @@ run_pass (CcForward *fw, const float *input, float *output, GError **error)
 gboolean
 cc_forward_run (CcForward *fw, const float *input, float *output, GError **error)
 {
-#if COCOLOR_HAVE_OPENCL
-  if (fw->device == CC_DEVICE_OPENCL)
+  if (fw->device != CC_DEVICE_CPU)
     {
       g_autoptr (GError) device_error = NULL;
 
       if (run_pass (fw, input, output, &device_error))
         return TRUE;
-      if (device_error->domain != CC_CL_ERROR)
+      /* Not the device's fault (e.g. an unknown layer): the CPU would fail
+       * the same way.  Else one warning, then the same picture from the CPU. */
+      if (fw->klass->fall_back == NULL || !fw->klass->fall_back (device_error, fw->asked))
         {
-          /* Not the device's fault (e.g. an unknown layer): the CPU would
-           * fail the same way. */
           g_propagate_error (error, g_steal_pointer (&device_error));
           return FALSE;
         }
-      /* One warning, then the same picture from the CPU. */
-      cc_cl_fall_back (device_error);
       fw->ops->free (fw->be);
       fw->be = NULL;
-      if (!use_cpu (fw, error))
+      if (!use (fw, &cc_cpu_backend_class, error))
         return FALSE;
     }
-#endif
   return run_pass (fw, input, output, error);
 }

@@ -1,12 +1,16 @@
+/* The network (see cc-network.h): the cache of loaded models by file and
+ * device, the op's contract checks on a model, and one run of the forward
+ * pass on a padded picture. */
 #include "config.h"
 
-#include "cc-predictor.h"
+#include "cc-network.h"
 
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "cc-backends.h"
 #include "cc-forward.h"
 
 /* The most activation memory one network run may take; past it the op
@@ -17,7 +21,7 @@
  * working picture. */
 #define MAX_DOWNSAMPLES 256
 
-struct _CcPredictor
+struct _CcNetwork
 {
   gatomicrefcount refs;
   char *key; /* in the cache: device and path */
@@ -73,32 +77,32 @@ check_contract (const CcModel *model, CcTask task, GError **error)
 }
 
 static void
-predictor_free (CcPredictor *predictor)
+network_free (CcNetwork *network)
 {
-  g_clear_pointer (&predictor->forward, cc_forward_free);
-  g_clear_pointer (&predictor->model, cc_model_free);
-  g_mutex_clear (&predictor->lock);
-  g_free (predictor->path);
-  g_free (predictor->key);
-  g_free (predictor);
+  g_clear_pointer (&network->forward, cc_forward_free);
+  g_clear_pointer (&network->model, cc_model_free);
+  g_mutex_clear (&network->lock);
+  g_free (network->path);
+  g_free (network->key);
+  g_free (network);
 }
 
-CcPredictor *
-cc_predictor_ref (CcPredictor *predictor)
+CcNetwork *
+cc_network_ref (CcNetwork *network)
 {
-  g_atomic_ref_count_inc (&predictor->refs);
-  return predictor;
+  g_atomic_ref_count_inc (&network->refs);
+  return network;
 }
 
 void
-cc_predictor_unref (CcPredictor *predictor)
+cc_network_unref (CcNetwork *network)
 {
-  if (predictor && g_atomic_ref_count_dec (&predictor->refs))
-    predictor_free (predictor);
+  if (network && g_atomic_ref_count_dec (&network->refs))
+    network_free (network);
 }
 
-CcPredictor *
-cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error)
+CcNetwork *
+cc_network_get (const char *path, CcTask task, CcDevice device, GError **error)
 {
   GStatBuf st;
   device = cc_device_from_env (device);
@@ -114,42 +118,41 @@ cc_predictor_get (const char *path, CcTask task, CcDevice device, GError **error
 
   g_mutex_lock (&cache_lock);
   if (!cache)
-    cache
-        = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)cc_predictor_unref);
-  CcPredictor *predictor = g_hash_table_lookup (cache, key);
-  if (predictor && (predictor->mtime != (gint64)st.st_mtime || predictor->size != st.st_size))
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)cc_network_unref);
+  CcNetwork *network = g_hash_table_lookup (cache, key);
+  if (network && (network->mtime != (gint64)st.st_mtime || network->size != st.st_size))
     {
       g_hash_table_remove (cache, key); /* the file changed: load it again */
-      predictor = NULL;
+      network = NULL;
     }
-  if (!predictor)
+  if (!network)
     {
       CcModel *model = cc_model_load (path, error);
       if (model)
         {
-          predictor = g_new0 (CcPredictor, 1);
-          g_atomic_ref_count_init (&predictor->refs);
-          predictor->key = g_strdup (key);
-          predictor->path = g_strdup (path);
-          predictor->device = device;
-          predictor->mtime = st.st_mtime;
-          predictor->size = st.st_size;
-          predictor->model = model;
-          g_mutex_init (&predictor->lock);
-          g_hash_table_insert (cache, predictor->key, predictor);
+          network = g_new0 (CcNetwork, 1);
+          g_atomic_ref_count_init (&network->refs);
+          network->key = g_strdup (key);
+          network->path = g_strdup (path);
+          network->device = device;
+          network->mtime = st.st_mtime;
+          network->size = st.st_size;
+          network->model = model;
+          g_mutex_init (&network->lock);
+          g_hash_table_insert (cache, network->key, network);
         }
     }
-  if (predictor)
-    cc_predictor_ref (predictor);
+  if (network)
+    cc_network_ref (network);
   g_mutex_unlock (&cache_lock);
 
-  if (predictor && !check_contract (predictor->model, task, error))
-    g_clear_pointer (&predictor, cc_predictor_unref);
-  return predictor;
+  if (network && !check_contract (network->model, task, error))
+    g_clear_pointer (&network, cc_network_unref);
+  return network;
 }
 
 void
-cc_predictor_clear_cache (void)
+cc_network_clear_cache (void)
 {
   g_mutex_lock (&cache_lock);
   g_clear_pointer (&cache, g_hash_table_unref);
@@ -157,9 +160,9 @@ cc_predictor_clear_cache (void)
 }
 
 const CcModel *
-cc_predictor_get_model (const CcPredictor *predictor)
+cc_network_get_model (const CcNetwork *network)
 {
-  return predictor->model;
+  return network->model;
 }
 
 static int
@@ -170,15 +173,15 @@ round_up (int v, int multiple)
 
 /* A forward pass for height × width, reusing the last one when it fits. */
 static CcForward *
-forward_for (CcPredictor *predictor, int height, int width, GError **error)
+forward_for (CcNetwork *network, int height, int width, GError **error)
 {
-  CcForward *fw = predictor->forward;
+  CcForward *fw = network->forward;
   if (fw && cc_forward_get_plan (fw)->height == height && cc_forward_get_plan (fw)->width == width)
     return fw;
-  g_clear_pointer (&predictor->forward, cc_forward_free);
+  g_clear_pointer (&network->forward, cc_forward_free);
 
   int threads = (int)g_get_num_processors ();
-  g_autoptr (CcPlan) plan = cc_plan_new (predictor->model, height, width, NULL, error);
+  g_autoptr (CcPlan) plan = cc_plan_new (network->model, height, width, NULL, error);
   if (!plan)
     return NULL;
   gsize peak = cc_plan_peak_bytes (plan, threads);
@@ -190,17 +193,18 @@ forward_for (CcPredictor *predictor, int height, int width, GError **error)
                    width, height, peak >> 20);
       return NULL;
     }
-  predictor->forward = cc_forward_new_on (predictor->model, g_steal_pointer (&plan), threads,
-                                          predictor->device, error);
-  return predictor->forward;
+  cc_backends_register_all ();
+  network->forward = cc_forward_new_on (network->model, g_steal_pointer (&plan), threads,
+                                        network->device, error);
+  return network->forward;
 }
 
 gboolean
-cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int height, float *rgb,
-                  GError **error)
+cc_network_run (CcNetwork *network, const float *lum, int width, int height, float *rgb,
+                GError **error)
 {
-  const CcModelInfo *info = &predictor->model->info;
-  const int step = MAX (1, predictor->model->downsamples);
+  const CcModelInfo *info = &network->model->info;
+  const int step = MAX (1, network->model->downsamples);
   const int W = round_up (width, step), H = round_up (height, step);
   const gsize n = (gsize)W * H;
   gboolean ok = FALSE;
@@ -220,21 +224,29 @@ cc_predictor_run (CcPredictor *predictor, const float *lum, int width, int heigh
       in[(gsize)y * W + x]
           = info->input_min + scale * lum[(gsize)MIN (y, height - 1) * width + MIN (x, width - 1)];
 
-  g_mutex_lock (&predictor->lock);
-  CcForward *fw = forward_for (predictor, H, W, error);
+  g_mutex_lock (&network->lock);
+  CcForward *fw = forward_for (network, H, W, error);
   if (fw)
     {
       /* The op rebuilds full resolution itself: it wants colour at the
        * size it asked for. */
-      CcShape shape = cc_forward_get_plan (fw)->values[predictor->model->output].shape;
+      CcShape shape = cc_forward_get_plan (fw)->values[network->model->output].shape;
       if (shape.c != 3 || shape.h != H || shape.w != W)
         g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
                      _ ("%s gives a %d×%d×%d output for a %d×%d input; the op needs 3×%d×%d"),
-                     predictor->path, shape.c, shape.h, shape.w, H, W, H, W);
+                     network->path, shape.c, shape.h, shape.w, H, W, H, W);
       else
-        ok = cc_forward_run (fw, in, out, error);
+        {
+          const CcDevice before = cc_forward_get_device (fw);
+          ok = cc_forward_run (fw, in, out, error);
+          /* The device failed and the CPU ran this picture: the next run
+           * asks for the device again (OpenCL stays off after a failure
+           * that is not this run's alone). */
+          if (cc_forward_get_device (fw) != before)
+            g_clear_pointer (&network->forward, cc_forward_free);
+        }
     }
-  g_mutex_unlock (&predictor->lock);
+  g_mutex_unlock (&network->lock);
   if (!ok)
     return FALSE;
 

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cc-plan.h"
+#include "cc-cpu.h" /* what the CPU backend makes beside the arena */
 
 G_DEFINE_QUARK (cc - plan - error - quark, cc_plan_error)
 
@@ -72,6 +73,21 @@ shape_error (const CcNode *node, const char *why, GError **error)
   return FALSE;
 }
 
+CcOperands
+cc_operands_check (CcOpType op, int a_channels, int b_channels, gboolean same_size,
+                   gboolean a_point, gboolean b_point)
+{
+  if (a_channels != b_channels)
+    return CC_OPERANDS_CHANNELS;
+  if (same_size)
+    return CC_OPERANDS_SAME;
+  if (op == CC_OP_MUL && b_point)
+    return CC_OPERANDS_BROADCAST;
+  if (op == CC_OP_MUL && a_point)
+    return CC_OPERANDS_FIRST_POINT;
+  return CC_OPERANDS_SIZES;
+}
+
 /* Shape of the node's output from its inputs' shapes. */
 static gboolean
 infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError **error)
@@ -99,22 +115,24 @@ infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError
       return TRUE;
 
     case CC_OP_ADD:
-      if (!same_shape (a, values[node->inputs[1]].shape))
-        return shape_error (node, _ ("the two inputs differ in shape"), error);
-      *out = a;
-      return TRUE;
-
     case CC_OP_MUL:
       {
         CcShape b = values[node->inputs[1]].shape;
-        /* Either side may be a per-channel [C,1,1] factor. */
-        if (same_shape (a, b) || (b.c == a.c && b.h == 1 && b.w == 1))
-          *out = a;
-        else if (a.c == b.c && a.h == 1 && a.w == 1)
-          *out = b;
-        else
-          return shape_error (node, _ ("the two inputs cannot be broadcast together"), error);
-        return TRUE;
+        gboolean a_point = a.h == 1 && a.w == 1, b_point = b.h == 1 && b.w == 1;
+
+        switch (cc_operands_check (node->op, a.c, b.c, a.h == b.h && a.w == b.w, a_point, b_point))
+          {
+          case CC_OPERANDS_SAME:
+          case CC_OPERANDS_BROADCAST:
+            *out = a;
+            return TRUE;
+          default:
+            return shape_error (node,
+                                node->op == CC_OP_ADD
+                                    ? _ ("the two inputs differ in shape")
+                                    : _ ("the two inputs cannot be broadcast together"),
+                                error);
+          }
       }
 
     case CC_OP_CONCAT:
@@ -387,6 +405,12 @@ cc_plan_new (const CcModel *model, int height, int width, const CcPlanOptions *o
           int min_cols = options->min_tile_cols > 0 ? options->min_tile_cols : MIN_TILE_COLS;
           plan->convs[i] = plan_conv (node, out->shape, budget, min_cols);
           plan->scratch_bytes = MAX (plan->scratch_bytes, plan->convs[i].tile_bytes);
+          {
+            gsize weights, per_worker;
+            cc_cpu_conv_bytes (node, plan->values[node->inputs[0]].shape, &weights, &per_worker);
+            plan->weights_bytes += weights;
+            plan->worker_bytes = MAX (plan->worker_bytes, per_worker);
+          }
           plan->flops += cc_plan_node_flops (plan, i);
         }
     }
@@ -438,7 +462,8 @@ cc_plan_free (CcPlan *plan)
 gsize
 cc_plan_peak_bytes (const CcPlan *plan, int n_workers)
 {
-  return plan->arena_bytes + (gsize)MAX (n_workers, 1) * plan->scratch_bytes;
+  return plan->arena_bytes + plan->weights_bytes
+         + (gsize)MAX (n_workers, 1) * (plan->scratch_bytes + plan->worker_bytes);
 }
 
 double

@@ -1,0 +1,172 @@
+/* CoColor inference core: a model's contract (what the network expects and
+ * produces) and the format version, from the file's metadata. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc-model-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Contract.                                                           */
+
+gboolean
+cc_contract_error (GError **error, const char *what)
+{
+  g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT, _ ("contract: %s"), what);
+  return FALSE;
+}
+
+/* A colour-space tag: short, lower case, [a-z0-9_.-]. */
+static gboolean
+valid_space (const char *s)
+{
+  size_t n = s ? strlen (s) : 0;
+
+  if (n == 0 || n > 64)
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_islower (s[i]) && !g_ascii_isdigit (s[i]) && !strchr ("_.-", s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* "input" / "output": {"channels", "range": [min, max], "space"}. */
+static gboolean
+parse_contract_side (JsonObject *contract, const char *side, int *channels, float *min, float *max,
+                     char **space, GError **error)
+{
+  JsonNode *node = json_object_get_member (contract, side);
+  JsonObject *obj;
+  JsonNode *range;
+  gint64 c;
+  double lo, hi;
+  const char *s;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: \"%s\" is missing or not an object"), side);
+      return FALSE;
+    }
+  obj = json_node_get_object (node);
+  if (!cc_json_get_int (json_object_get_member (obj, "channels"), &c) || c < 1
+      || c > CC_MAX_CONTRACT_CHANNELS)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: %s.channels must be an integer between 1 and %d"), side,
+                   CC_MAX_CONTRACT_CHANNELS);
+      return FALSE;
+    }
+  range = json_object_get_member (obj, "range");
+  if (range == NULL || !JSON_NODE_HOLDS_ARRAY (range)
+      || json_array_get_length (json_node_get_array (range)) != 2
+      || !cc_json_get_number (json_array_get_element (json_node_get_array (range), 0), &lo)
+      || !cc_json_get_number (json_array_get_element (json_node_get_array (range), 1), &hi)
+      || !(lo < hi) || fabs (lo) > CC_MAX_RANGE || fabs (hi) > CC_MAX_RANGE
+      || hi - lo < CC_MIN_SPAN)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: %s.range must be [min, max] with -%g <= min, max <= %g and "
+                      "max - min >= %g"),
+                   side, CC_MAX_RANGE, CC_MAX_RANGE, CC_MIN_SPAN);
+      return FALSE;
+    }
+  s = cc_json_get_string (json_object_get_member (obj, "space"));
+  if (!valid_space (s))
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: %s.space must be a short lower-case tag such as "
+                      "\"srgb\" or \"nir-linear\""),
+                   side);
+      return FALSE;
+    }
+  *channels = (int)c;
+  *min = (float)lo;
+  *max = (float)hi;
+  *space = g_strdup (s);
+  return TRUE;
+}
+
+static gboolean
+parse_contract_object (JsonObject *c, CcModelInfo *info, GError **error)
+{
+  const char *task = cc_json_get_string (json_object_get_member (c, "task"));
+  const char *version = cc_json_get_string (json_object_get_member (c, "version"));
+  JsonNode *prov = json_object_get_member (c, "provenance");
+  gint64 res;
+
+  if (g_strcmp0 (task, "nir") == 0)
+    info->task = CC_TASK_NIR;
+  else if (g_strcmp0 (task, "gray") == 0)
+    info->task = CC_TASK_GRAY;
+  else
+    return cc_contract_error (error, _ ("\"task\" must be \"nir\" or \"gray\""));
+
+  if (!parse_contract_side (c, "input", &info->input_channels, &info->input_min, &info->input_max,
+                            &info->input_space, error)
+      || !parse_contract_side (c, "output", &info->output_channels, &info->output_min,
+                               &info->output_max, &info->output_space, error))
+    return FALSE;
+
+  if (!cc_json_get_int (json_object_get_member (c, "train_resolution"), &res) || res < 1
+      || res > 65536)
+    return cc_contract_error (error,
+                              _ ("\"train_resolution\" must be an integer between 1 and 65536"));
+  info->train_resolution = (int)res;
+
+  if (version == NULL || *version == '\0')
+    return cc_contract_error (error, _ ("\"version\" must be a non-empty string"));
+  info->version = g_strdup (version);
+
+  if (prov == NULL || !JSON_NODE_HOLDS_OBJECT (prov))
+    return cc_contract_error (error, _ ("\"provenance\" must be an object (training data, "
+                                        "metrics...); it may be empty"));
+  info->provenance_json = json_to_string (prov, FALSE);
+  return TRUE;
+}
+
+gboolean
+cc_contract_parse (Loader *ld, CcModelInfo *info, GError **error)
+{
+  const char *text = cc_loader_metadata (ld, "cocolor.contract");
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (text == NULL)
+    return cc_contract_error (error, _ ("the metadata entry \"cocolor.contract\" is missing; "
+                                        "this is not a CoColor model (export it with "
+                                        "models/train/export.py)"));
+  root = cc_json_parse (text, -1, &local);
+  if (root == NULL)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: \"cocolor.contract\" is not valid JSON: %s"), local->message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return cc_contract_error (error, _ ("\"cocolor.contract\" is not a JSON object"));
+  return parse_contract_object (json_node_get_object (root), info, error);
+}
+
+gboolean
+cc_contract_check_format (Loader *ld, GError **error)
+{
+  const char *v = cc_loader_metadata (ld, "cocolor.format");
+
+  if (v == NULL)
+    return cc_contract_error (error, _ ("the metadata entry \"cocolor.format\" is missing; this "
+                                        "is not a CoColor model (export it with "
+                                        "models/train/export.py)"));
+  if (strcmp (v, CC_FORMAT_VERSION) != 0)
+    {
+      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
+                   _ ("contract: model format version %s is not supported (this CoColor "
+                      "reads version %s); update CoColor or re-export the model"),
+                   v, CC_FORMAT_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,10 +1,10 @@
 #!/bin/bash
-# The OpenCL backend on a device machine's GPU (issue 5): the reference U-Net
+# The OpenCL backend on a machine with a GPU: the reference U-Net
 # and the shipped models at 256²…2048² through bench-core, the GPU result
 # checked against the CPU backend, and the same network in PyTorch CUDA for
 # scale.  Needs .devcarry/opencl.tar.xz from tools/device-opencl-pack.sh:
 #
-#   run(command="bash tools/device-opencl.sh [all|bench|tests]", carry=[".devcarry"])
+#   bash tools/device-opencl.sh [all|bench|tests]   (in a copy of the checkout holding .devcarry/)
 #
 # tests: the OpenCL test programs and the PyTorch parity of whole models
 # (tests/core/parity.py) on the GPU, and direct convolution against CLBlast.

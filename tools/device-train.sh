@@ -1,5 +1,5 @@
 #!/bin/bash
-# Training on a device machine (issue 4).  Two modes, each one short run:
+# Training on a machine with a GPU.  Two modes, each one short run:
 #
 #   check          every stage, the final evaluation and the export on random data on the GPU, with
 #                  ms/step per stage (no data needed): run it before a long run.  Here, on a CPU, as a
@@ -20,7 +20,7 @@
 #                  its steps in $OUT/NAME/ (they come back even if the command runs out of time).
 #                  MAX_MINUTES=M overrides the deadline (default MINUTES * 1.15 + 0.5).
 #
-#   run(command="bash tools/device-train.sh train 6", carry=["models/train/data-pack.tar"])
+#   bash tools/device-train.sh train 6   (in a copy of the checkout holding models/train/data-pack.tar)
 #   (tar cf models/train/data-pack.tar -C models/train data-pack)
 set -u
 export PYTHONUNBUFFERED=1

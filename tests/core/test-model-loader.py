@@ -493,25 +493,25 @@ def malformed_corpus():
     ok(not crashes, "150 random header corruptions fail cleanly", crashes[:3])
 
 
-def with_extra_tensor(header, data, name, dtype, shape, data_bytes):
+def with_extra_tensor(header, data, name, dtype, shape):
     """The valid model plus one more tensor, at the end of the data section."""
     h = copy.deepcopy(header)
     size = int(np.prod(shape)) * (2 if dtype == "F16" else 4)
     h[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + size]}
     text = json.dumps(h).encode()
     text += b" " * (-(8 + len(text)) % 8)
-    return struct.pack("<Q", len(text)) + text + data, data_bytes
+    return struct.pack("<Q", len(text)) + text + data
 
 
 def check_unused_and_huge(header, data):
     """Tensors no node uses are refused, and weights are capped (64 MiB as fp32)."""
-    blob, _ = with_extra_tensor(header, data, "spare.weight", "F32", [4, 4], None)
+    blob = with_extra_tensor(header, data, "spare.weight", "F32", [4, 4])
     check_rejected("unused-tensor", blob + bytes(64), "GRAPH", "used by no node")
 
     # A 16.8 M-element F16 tensor: 33 MB in the file, over 64 MiB as fp32.
     # Written sparse (zeros), so the test costs no disk.
     shape = [4100, 4100]
-    head, _ = with_extra_tensor(header, data, "huge.weight", "F16", shape, None)
+    head = with_extra_tensor(header, data, "huge.weight", "F16", shape)
     path = os.path.join(TMP, "bad-weights-cap.safetensors")
     with open(path, "wb") as f:
         f.write(head)
@@ -523,7 +523,7 @@ def check_unused_and_huge(header, data):
     # What a hostile probe made: a valid tiny model plus a [32768, 32768] F16
     # tensor in a sparse file of 2 GiB.  Refused by its size, at once.
     shape = [32768, 32768]
-    head, _ = with_extra_tensor(header, data, "sparse.weight", "F16", shape, None)
+    head = with_extra_tensor(header, data, "sparse.weight", "F16", shape)
     path = os.path.join(TMP, "bad-sparse-huge.safetensors")
     with open(path, "wb") as f:
         f.write(head)

@@ -31,19 +31,22 @@ fuzz_fail (const char *file, int line, const char *what)
   abort ();
 }
 
-void
-fuzz_init (void)
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
+  (void)argc;
+  (void)argv;
   /* The core reports bad files through GError; a critical or a warning on
    * the way is a bug (a GLib precondition broken, an unexpected path). */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   /* OpenBLAS's own threads: cc-cpu.c asks for 1, this makes it so from the
    * start (the fuzzers run on one core). */
   g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
+  return 0;
 }
 
-void
-fuzz_check_load_error (const GError *error)
+static void
+check_load_error (const GError *error)
 {
   FUZZ_CHECK (error != NULL);
   FUZZ_CHECK (error->domain == CC_MODEL_ERROR);
@@ -296,4 +299,24 @@ fuzz_run_model (const CcModel *model, guint variant)
   options.min_tile_cols = 1 + (int)(variant / 3 % 5);
   options.concat_in_place = variant / 16 % 2 == 0;
   g_free (run_at (model, h2, w2, &options, k[0], k[1], &n_small));
+}
+
+void
+fuzz_load_and_run (const guint8 *file, gsize length, const char *name, const uint8_t *input,
+                   size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CcModel) model = cc_model_load_from_data (file, length, name, &error);
+  guint variant = 0;
+
+  if (model == NULL)
+    {
+      check_load_error (error);
+      return;
+    }
+  FUZZ_CHECK (error == NULL);
+  /* Which kernels the second size runs on: a function of the whole input. */
+  for (size_t i = 0; i < size; i++)
+    variant = variant * 31 + input[i];
+  fuzz_run_model (model, variant);
 }

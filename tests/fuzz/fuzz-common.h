@@ -20,17 +20,19 @@
 
 G_NORETURN void fuzz_fail (const char *file, int line, const char *what);
 
-/* Once per process: GLib criticals and warnings become fatal. */
-void fuzz_init (void);
-
-/* error says why the loader refused a file: set, in CC_MODEL_ERROR. */
-void fuzz_check_load_error (const GError *error);
-
 /* Checks what the loader promises of model, then plans and runs it at one
  * or two small sizes, unless that would take much memory or time.  variant
  * (any number) picks which CPU kernels the second size runs on. */
 void fuzz_run_model (const CcModel *model, guint variant);
 
-/* The libFuzzer entry points, declared for -Wmissing-prototypes. */
+/* Loads file (length bytes; name for messages): a refusal must be a
+ * CC_MODEL_ERROR with a message, a model is checked and run by
+ * fuzz_run_model () with a variant made from the fuzzer's input. */
+void fuzz_load_and_run (const guint8 *file, gsize length, const char *name, const uint8_t *input,
+                        size_t size);
+
+/* The libFuzzer entry points, declared for -Wmissing-prototypes.
+ * LLVMFuzzerInitialize (fuzz-common.c, once per process) makes GLib
+ * criticals and warnings fatal. */
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -153,24 +153,12 @@ make_file (const TensorSet *set, gboolean f16, const char *graph, gsize graph_le
 }
 
 int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  fuzz_init ();
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) file = NULL;
-  g_autoptr (CcModel) model = NULL;
   const char *graph;
   gsize graph_len, length;
   const guint8 *bytes;
-  guint variant = 0;
 
   /* Not a graph text: keep such inputs out of the corpus. */
   if (size < 1)
@@ -182,15 +170,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   file = make_file (&sets[data[0] % G_N_ELEMENTS (sets)], data[0] / G_N_ELEMENTS (sets) % 2, graph,
                     graph_len);
   bytes = g_bytes_get_data (file, &length);
-  model = cc_model_load_from_data (bytes, length, "fuzz-graph", &error);
-  if (model == NULL)
-    {
-      fuzz_check_load_error (error);
-      return 0;
-    }
-  FUZZ_CHECK (error == NULL);
-  for (size_t i = 0; i < size; i++)
-    variant = variant * 31 + data[i];
-  fuzz_run_model (model, variant);
+  fuzz_load_and_run (bytes, length, "fuzz-graph", data, size);
   return 0;
 }

@@ -491,20 +491,11 @@ static void
 cl_mul (void *be, gsize a, CcShape as, gsize b_, CcShape bs, gsize out)
 {
   ClBackend *b = be;
-  gsize an = (gsize)as.c * as.h * as.w, bn = (gsize)bs.c * bs.h * bs.w;
-  cl_ulong a_at = floats (a), b_at = floats (b_), out_at = floats (out), plane = 0;
+  gsize an = (gsize)as.c * as.h * as.w;
+  cl_ulong a_at = floats (a), b_at = floats (b_), out_at = floats (out);
+  /* b is a's shape or its per-channel [C,1,1] factor (cc_shape_infer). */
+  cl_ulong plane = bs.point ? (cl_ulong)as.h * as.w : 0;
 
-  if (bn > an)
-    {
-      /* The per-channel factor comes first: swap, so b is the factor. */
-      cl_ulong t = a_at;
-      a_at = b_at;
-      b_at = t;
-      an = bn;
-      plane = (cl_ulong)bs.h * bs.w;
-    }
-  else if (bn < an)
-    plane = (cl_ulong)as.h * as.w;
   launch (b, K_MUL, an, 0, 5, ARG (b->arena), ARG (a_at), ARG (b_at), ARG (plane), ARG (out_at));
 }
 

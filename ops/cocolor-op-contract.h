@@ -1,5 +1,6 @@
 /* The contract of the GEGL operation cocolor:colorize, written once: its
- * name, its properties' names, labels, tooltips, defaults and ranges, its
+ * name, its properties' names, labels (and the plug-in dialog's, with a
+ * mnemonic), tooltips, defaults and ranges, its
  * enums' nicks and labels, and how it reports a failure.  ops/colorize.c
  * declares the op from it; the GIMP plug-in declares its arguments from it
  * and talks to the op through GEGL only.  Macros only: include
@@ -25,6 +26,7 @@
 /* mode: what the picture is */
 #define COCOLOR_OP_MODE "mode"
 #define COCOLOR_OP_MODE_LABEL N_ ("Mode")
+#define COCOLOR_OP_MODE_MNEMONIC N_ ("_Mode") /* the plug-in dialog's label */
 #define COCOLOR_OP_MODE_BLURB N_ ("What the picture is: a near-infrared photo or a grayscale photo")
 #define COCOLOR_OP_MODES(X)                                                                        \
   X (NIR, 0, "nir", N_ ("Near-infrared"))                                                          \
@@ -34,6 +36,7 @@
 /* strength: how much colour */
 #define COCOLOR_OP_STRENGTH "strength"
 #define COCOLOR_OP_STRENGTH_LABEL N_ ("Strength")
+#define COCOLOR_OP_STRENGTH_MNEMONIC N_ ("S_trength") /* the plug-in dialog's label */
 #define COCOLOR_OP_STRENGTH_BLURB N_ ("How much colour to apply; 0 gives back the input")
 #define COCOLOR_OP_STRENGTH_MIN 0.0
 #define COCOLOR_OP_STRENGTH_MAX 1.0
@@ -42,6 +45,7 @@
 /* working-size: the long side at which the network sees the picture */
 #define COCOLOR_OP_WORKING_SIZE "working-size"
 #define COCOLOR_OP_WORKING_SIZE_LABEL N_ ("Working size")
+#define COCOLOR_OP_WORKING_SIZE_MNEMONIC N_ ("_Working size") /* the plug-in dialog's label */
 #define COCOLOR_OP_WORKING_SIZE_BLURB                                                              \
   N_ ("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "      \
       "resolution in overlapping tiles (slower, more detail)")
@@ -53,6 +57,7 @@
 /* device: where the network runs */
 #define COCOLOR_OP_DEVICE "device"
 #define COCOLOR_OP_DEVICE_LABEL N_ ("Device")
+#define COCOLOR_OP_DEVICE_MNEMONIC N_ ("_Device") /* the plug-in dialog's label */
 #define COCOLOR_OP_DEVICE_BLURB                                                                    \
   N_ ("Where the network runs: a GPU through OpenCL when there is one, or the CPU")
 #define COCOLOR_OP_DEVICES(X)                                                                      \
@@ -65,6 +70,7 @@
  * $COCOLOR_MODEL_DIR, beside the op module, then in the data folder */
 #define COCOLOR_OP_MODEL "model"
 #define COCOLOR_OP_MODEL_LABEL N_ ("Model")
+#define COCOLOR_OP_MODEL_MNEMONIC N_ ("Model _file") /* the plug-in dialog's label */
 #define COCOLOR_OP_MODEL_BLURB                                                                     \
   N_ ("Model file (.safetensors); empty uses the model shipped for the mode")
 

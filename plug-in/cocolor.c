@@ -154,20 +154,20 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                   "2025");
 
   /* The op's properties, as the op declares them (cocolor-op-contract.h). */
-  gimp_procedure_add_choice_argument (procedure, COCOLOR_OP_MODE, _ (COCOLOR_OP_MODE_LABEL),
+  gimp_procedure_add_choice_argument (procedure, COCOLOR_OP_MODE, _ (COCOLOR_OP_MODE_MNEMONIC),
                                       _ (COCOLOR_OP_MODE_BLURB), choice_of_modes (),
                                       COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_DEFAULT),
                                       G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, COCOLOR_OP_STRENGTH, _ (COCOLOR_OP_STRENGTH_LABEL),
-                                      _ (COCOLOR_OP_STRENGTH_BLURB), COCOLOR_OP_STRENGTH_MIN,
-                                      COCOLOR_OP_STRENGTH_MAX, COCOLOR_OP_STRENGTH_DEFAULT,
-                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (
+      procedure, COCOLOR_OP_STRENGTH, _ (COCOLOR_OP_STRENGTH_MNEMONIC),
+      _ (COCOLOR_OP_STRENGTH_BLURB), COCOLOR_OP_STRENGTH_MIN, COCOLOR_OP_STRENGTH_MAX,
+      COCOLOR_OP_STRENGTH_DEFAULT, G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (
-      procedure, COCOLOR_OP_WORKING_SIZE, _ (COCOLOR_OP_WORKING_SIZE_LABEL),
+      procedure, COCOLOR_OP_WORKING_SIZE, _ (COCOLOR_OP_WORKING_SIZE_MNEMONIC),
       _ (COCOLOR_OP_WORKING_SIZE_BLURB), COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_MAX,
       COCOLOR_OP_WORKING_SIZE_DEFAULT, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument (
-      procedure, COCOLOR_OP_DEVICE, _ (COCOLOR_OP_DEVICE_LABEL), _ (COCOLOR_OP_DEVICE_BLURB),
+      procedure, COCOLOR_OP_DEVICE, _ (COCOLOR_OP_DEVICE_MNEMONIC), _ (COCOLOR_OP_DEVICE_BLURB),
       choice_of_devices (), COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_DEFAULT),
       G_PARAM_READWRITE);
   gimp_procedure_add_boolean_argument (
@@ -179,7 +179,7 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
    * file that does not exist before the plug-in runs, with "value '<not
    * transformable to string>' ... out of range"; cocolor_op_check names the
    * missing file instead.  The dialog's chooser opens files (cocolor-dialog.c). */
-  gimp_procedure_add_file_argument (procedure, COCOLOR_OP_MODEL, _ (COCOLOR_OP_MODEL_LABEL),
+  gimp_procedure_add_file_argument (procedure, COCOLOR_OP_MODEL, _ (COCOLOR_OP_MODEL_MNEMONIC),
                                     _ (COCOLOR_OP_MODEL_BLURB), GIMP_FILE_CHOOSER_ACTION_ANY, TRUE,
                                     NULL, G_PARAM_READWRITE);
 

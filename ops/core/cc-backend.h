@@ -37,7 +37,7 @@ typedef struct
                   CcShape out_shape);
   void (*activation) (void *be, CcActivation act, float alpha, gsize in, gsize out, gsize n);
   void (*add) (void *be, gsize a, gsize b, gsize out, gsize n);
-  /* b has either a's shape or [C,1,1] (cc_operands_check). */
+  /* b has either a's shape or [C,1,1] (cc_shape_infer). */
   void (*mul) (void *be, gsize a, CcShape a_shape, gsize b, CcShape b_shape, gsize out);
   /* Nothing to do when in == out (the plan put the value there). */
   void (*copy) (void *be, gsize in, gsize out, gsize n);

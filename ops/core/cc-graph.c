@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cc-model-private.h"
-#include "cc-plan.h" /* cc_operands_check: the rule of shapes */
+#include "cc-shape.h"
 
 static const char *const op_names[CC_OP_N_TYPES] = {
   [CC_OP_CONV2D] = "conv2d",
@@ -49,21 +49,16 @@ cc_op_type_name (CcOpType op)
 /* ------------------------------------------------------------------ */
 /* Graph.                                                              */
 
-/* What the loader knows of a value's shape without knowing H and W. */
-typedef struct
-{
-  int channels;
-  int level;       /* sides are input sides / 2^level (negative: upsampled) */
-  gboolean global; /* 1x1 after a global average pool */
-} Shape;
+/* Shapes are inferred at this symbolic input size: every value's side is
+ * then a power of two that says its scale (1: halved CC_MAX_LEVEL times). */
+#define SYMBOLIC_SIDE (1 << CC_MAX_LEVEL)
 
 typedef struct
 {
   CcModel *model;
   GHashTable *value_ids; /* name -> id + 1, values defined so far */
   GHashTable *node_ids;  /* name -> id + 1, every node (for "used too early") */
-  Shape *shapes;         /* per value id */
-  int max_level;
+  CcShape *shapes;       /* per value id, at SYMBOLIC_SIDE */
 } Graph;
 
 static gboolean
@@ -239,19 +234,11 @@ get_tensor_attr (Graph *g, JsonObject *obj, const char *key, gboolean required, 
   return t;
 }
 
-static gboolean
-level_in_range (int level, GError **error)
-{
-  if (level > CC_MAX_LEVEL || level < -CC_MAX_LEVEL)
-    return graph_error (error, _ ("the graph scales its input by more than 2^16"));
-  return TRUE;
-}
-
 /* Convolutions keep sides ("same" padding, odd kernel) or halve them
  * exactly (stride 2): with input sides divisible by `downsamples`, every
  * value then has integral sides and skip connections line up. */
 static gboolean
-parse_conv (Graph *g, JsonObject *obj, CcNode *n, const Shape *in, Shape *out, GError **error)
+parse_conv (Graph *g, JsonObject *obj, CcNode *n, const CcShape *in, GError **error)
 {
   gint64 kernel, stride, padding;
   const char *act = cc_json_get_string (json_object_get_member (obj, "act"));
@@ -280,17 +267,16 @@ parse_conv (Graph *g, JsonObject *obj, CcNode *n, const Shape *in, Shape *out, G
   n->weight = get_tensor_attr (g, obj, "weight", TRUE, error);
   if (n->weight == NULL)
     return FALSE;
-  if (n->weight->n_dims != 4 || n->weight->shape[1] != in->channels || n->weight->shape[2] != kernel
+  if (n->weight->n_dims != 4 || n->weight->shape[1] != in->c || n->weight->shape[2] != kernel
       || n->weight->shape[3] != kernel || n->weight->shape[0] > CC_MAX_CHANNELS)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
                    _ ("weight '%s' must have shape [out, %d, %d, %d] (out <= %d): its input "
                       "has %d channels and the kernel is %d"),
-                   n->weight->name, in->channels, n->kernel, n->kernel, CC_MAX_CHANNELS,
-                   in->channels, n->kernel);
+                   n->weight->name, in->c, n->kernel, n->kernel, CC_MAX_CHANNELS, in->c, n->kernel);
       return FALSE;
     }
-  n->in_channels = in->channels;
+  n->in_channels = in->c;
   n->out_channels = (int)n->weight->shape[0];
 
   n->bias = get_tensor_attr (g, obj, "bias", FALSE, error);
@@ -303,77 +289,7 @@ parse_conv (Graph *g, JsonObject *obj, CcNode *n, const Shape *in, Shape *out, G
                    n->bias->name, n->out_channels);
       return FALSE;
     }
-  if (in->global && stride != 1)
-    return graph_error (error, _ ("a stride-2 convolution cannot follow a global average "
-                                  "pool (the value is 1x1)"));
-  *out = *in;
-  out->channels = n->out_channels;
-  out->level = in->level + (stride == 2 ? 1 : 0);
-  return level_in_range (out->level, error);
-}
-
-static gboolean
-same_spatial (const Shape *a, const Shape *b)
-{
-  return a->global == b->global && (a->global || a->level == b->level);
-}
-
-static gboolean
-infer_binary (CcNode *n, const Shape *a, const Shape *b, Shape *out, GError **error)
-{
-  switch (cc_operands_check (n->op, a->channels, b->channels, same_spatial (a, b), a->global,
-                             b->global))
-    {
-    case CC_OPERANDS_SAME:
-    case CC_OPERANDS_BROADCAST: /* mul by a [C,1,1] factor (channel attention) */
-      *out = *a;
-      return TRUE;
-    case CC_OPERANDS_CHANNELS:
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _ ("its inputs have %d and %d channels; %s needs equal channel counts"),
-                   a->channels, b->channels, op_names[n->op]);
-      return FALSE;
-    case CC_OPERANDS_FIRST_POINT:
-      return graph_error (error, _ ("the broadcast [C,1,1] operand of mul must be its second "
-                                    "input"));
-    case CC_OPERANDS_SIZES:
-    default:
-      return graph_error (error, _ ("its inputs have different image sizes (they come from "
-                                    "different scales of the network)"));
-    }
-}
-
-static gboolean
-infer_concat (CcNode *n, const Shape *shapes, Shape *out, GError **error)
-{
-  *out = shapes[n->inputs[0]];
-  for (int i = 1; i < n->n_inputs; i++)
-    {
-      const Shape *s = &shapes[n->inputs[i]];
-
-      if (!same_spatial (out, s))
-        return graph_error (error, _ ("its inputs have different image sizes (they come "
-                                      "from different scales of the network)"));
-      out->channels += s->channels;
-    }
-  if (out->channels > CC_MAX_CHANNELS)
-    return graph_error (error, _ ("the concatenation has an absurd number of channels"));
   return TRUE;
-}
-
-static gboolean
-infer_resize (CcNode *n, const Shape *in, Shape *out, GError **error)
-{
-  if (in->global)
-    {
-      g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _ ("%s cannot follow a global average pool (the value is 1x1)"),
-                   op_names[n->op]);
-      return FALSE;
-    }
-  *out = *in;
-  out->level += n->op == CC_OP_AVGPOOL2 ? 1 : -1;
-  return level_in_range (out->level, error);
 }
 
 static int
@@ -423,13 +339,33 @@ parse_inputs (Graph *g, JsonObject *obj, CcNode *n, int self, GError **error)
   return TRUE;
 }
 
+/* What the rule of shapes says of a node at the symbolic size, where the
+ * loader also learns whether a scale goes out of range. */
+static gboolean
+infer_shape (Graph *g, const CcNode *n, CcShape *out, GError **error)
+{
+  CcShape inputs[CC_MAX_INPUTS];
+  CcShapeFault fault;
+  g_autofree char *why = NULL;
+  gboolean halves = (n->op == CC_OP_CONV2D && n->stride == 2) || n->op == CC_OP_AVGPOOL2;
+
+  for (int i = 0; i < n->n_inputs; i++)
+    inputs[i] = g->shapes[n->inputs[i]];
+  /* A side of 1 at the symbolic size: halved CC_MAX_LEVEL times already. */
+  if (halves && !inputs[0].point && (inputs[0].h == 1 || inputs[0].w == 1))
+    return graph_error (error, _ ("the graph scales its input by more than 2^16"));
+  fault = cc_shape_infer (n, inputs, out);
+  if (fault == CC_SHAPE_OK)
+    return TRUE;
+  why = cc_shape_fault_message (fault, n, inputs);
+  return graph_error (error, why);
+}
+
 /* Fills node `index` (producing value index + 1) and infers its shape. */
 static gboolean
 parse_node (Graph *g, JsonObject *obj, int index, GError **error)
 {
   CcNode *n = &g->model->nodes[index];
-  const Shape *shapes = g->shapes;
-  Shape *out = &g->shapes[index + 1];
   const char *op = cc_json_get_string (json_object_get_member (obj, "op"));
 
   if (!op_from_name (op, &n->op))
@@ -443,36 +379,11 @@ parse_node (Graph *g, JsonObject *obj, int index, GError **error)
     }
   if (!check_keys (obj, n->op, error) || !parse_inputs (g, obj, n, index + 1, error))
     return FALSE;
-
-  switch (n->op)
-    {
-    case CC_OP_CONV2D:
-      return parse_conv (g, obj, n, &shapes[n->inputs[0]], out, error);
-    case CC_OP_LEAKY_RELU:
-      *out = shapes[n->inputs[0]];
-      return get_alpha (obj, &n->alpha, error);
-    case CC_OP_ADD:
-    case CC_OP_MUL:
-      return infer_binary (n, &shapes[n->inputs[0]], &shapes[n->inputs[1]], out, error);
-    case CC_OP_CONCAT:
-      return infer_concat (n, shapes, out, error);
-    case CC_OP_UPSAMPLE_NEAREST:
-    case CC_OP_UPSAMPLE_BILINEAR:
-    case CC_OP_AVGPOOL2:
-      return infer_resize (n, &shapes[n->inputs[0]], out, error);
-    case CC_OP_GLOBAL_AVGPOOL:
-      *out = shapes[n->inputs[0]];
-      out->global = TRUE;
-      return TRUE;
-    case CC_OP_RELU:
-    case CC_OP_SILU:
-    case CC_OP_SIGMOID:
-    case CC_OP_TANH:
-    case CC_OP_N_TYPES:
-    default:
-      *out = shapes[n->inputs[0]];
-      return TRUE;
-    }
+  if (n->op == CC_OP_CONV2D && !parse_conv (g, obj, n, &g->shapes[n->inputs[0]], error))
+    return FALSE;
+  if (n->op == CC_OP_LEAKY_RELU && !get_alpha (obj, &n->alpha, error))
+    return FALSE;
+  return infer_shape (g, n, &g->shapes[index + 1], error);
 }
 
 /* Names every node up front (so a forward reference can be told from a
@@ -519,7 +430,6 @@ parse_nodes (Graph *g, JsonArray *nodes, GError **error)
           g_prefix_error (error, _ ("graph node %d ('%s'): "), i, n->name);
           return FALSE;
         }
-      g->max_level = MAX (g->max_level, g->shapes[i + 1].level);
       g_hash_table_insert (g->value_ids, n->name, GINT_TO_POINTER (i + 2));
     }
   return TRUE;
@@ -530,7 +440,7 @@ static gboolean
 check_output (Graph *g, JsonNode *ref, GError **error)
 {
   CcModel *model = g->model;
-  const Shape *s;
+  const CcShape *s;
 
   if (ref == NULL)
     return graph_error (error, _ ("graph: \"output\" is missing"));
@@ -543,12 +453,12 @@ check_output (Graph *g, JsonNode *ref, GError **error)
   if (model->output == 0)
     return graph_error (error, _ ("graph output: it must be produced by a node, not be "
                                   "the input itself"));
-  if (s->global || s->level != 0)
+  if (s->point || s->h != SYMBOLIC_SIDE || s->w != SYMBOLIC_SIDE)
     return graph_error (error, _ ("graph output: it does not have the input's image size"));
-  if (s->channels != model->info.output_channels)
+  if (s->c != model->info.output_channels)
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_GRAPH,
-                   _ ("graph output: it has %d channels but the contract promises %d"), s->channels,
+                   _ ("graph output: it has %d channels but the contract promises %d"), s->c,
                    model->info.output_channels);
       return FALSE;
     }
@@ -577,14 +487,20 @@ parse_graph_object (Graph *g, JsonObject *obj, GError **error)
     }
   model->n_nodes = (int)json_array_get_length (nodes);
   model->nodes = g_new0 (CcNode, model->n_nodes);
-  g->shapes = g_new0 (Shape, model->n_nodes + 1);
-  g->shapes[0].channels = model->info.input_channels;
+  g->shapes = g_new0 (CcShape, model->n_nodes + 1);
+  g->shapes[0] = (CcShape){ model->info.input_channels, SYMBOLIC_SIDE, SYMBOLIC_SIDE, FALSE };
   g_hash_table_insert (g->value_ids, (gpointer)input, GINT_TO_POINTER (1));
 
   if (!collect_node_names (g, nodes, input, error) || !parse_nodes (g, nodes, error)
       || !check_output (g, json_object_get_member (obj, "output"), error))
     return FALSE;
-  model->downsamples = 1 << g->max_level;
+  /* The smallest side any value has: the input's sides must divide by it. */
+  model->downsamples = 1;
+  for (int v = 1; v <= model->n_nodes; v++)
+    if (!g->shapes[v].point)
+      model->downsamples
+          = MAX (model->downsamples,
+                 SYMBOLIC_SIDE / MIN (MIN (g->shapes[v].h, g->shapes[v].w), SYMBOLIC_SIDE));
   return TRUE;
 }
 

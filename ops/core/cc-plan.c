@@ -65,107 +65,23 @@ is_elementwise (CcOpType op)
     }
 }
 
-static gboolean
-shape_error (const CcNode *node, const char *why, GError **error)
-{
-  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE, _ ("Layer “%s”: %s at this input size"),
-               node->name ? node->name : "?", why);
-  return FALSE;
-}
-
-CcOperands
-cc_operands_check (CcOpType op, int a_channels, int b_channels, gboolean same_size,
-                   gboolean a_point, gboolean b_point)
-{
-  if (a_channels != b_channels)
-    return CC_OPERANDS_CHANNELS;
-  if (same_size)
-    return CC_OPERANDS_SAME;
-  if (op == CC_OP_MUL && b_point)
-    return CC_OPERANDS_BROADCAST;
-  if (op == CC_OP_MUL && a_point)
-    return CC_OPERANDS_FIRST_POINT;
-  return CC_OPERANDS_SIZES;
-}
-
-/* Shape of the node's output from its inputs' shapes. */
+/* The rule of shapes (cc-shape.c) at this input size. */
 static gboolean
 infer_shape (const CcNode *node, const CcPlanValue *values, CcShape *out, GError **error)
 {
-  CcShape a = values[node->inputs[0]].shape;
+  CcShape inputs[CC_MAX_INPUTS];
+  CcShapeFault fault;
+  g_autofree char *why = NULL;
 
-  switch (node->op)
-    {
-    case CC_OP_CONV2D:
-      if (a.c != node->in_channels)
-        return shape_error (node, _ ("input channels do not match the weights"), error);
-      out->c = node->out_channels;
-      out->h = (a.h + 2 * node->padding - node->kernel) / node->stride + 1;
-      out->w = (a.w + 2 * node->padding - node->kernel) / node->stride + 1;
-      if (a.h + 2 * node->padding < node->kernel || a.w + 2 * node->padding < node->kernel)
-        return shape_error (node, _ ("the image is smaller than the kernel"), error);
-      return TRUE;
-
-    case CC_OP_RELU:
-    case CC_OP_LEAKY_RELU:
-    case CC_OP_SILU:
-    case CC_OP_SIGMOID:
-    case CC_OP_TANH:
-      *out = a;
-      return TRUE;
-
-    case CC_OP_ADD:
-    case CC_OP_MUL:
-      {
-        CcShape b = values[node->inputs[1]].shape;
-        gboolean a_point = a.h == 1 && a.w == 1, b_point = b.h == 1 && b.w == 1;
-
-        switch (cc_operands_check (node->op, a.c, b.c, a.h == b.h && a.w == b.w, a_point, b_point))
-          {
-          case CC_OPERANDS_SAME:
-          case CC_OPERANDS_BROADCAST:
-            *out = a;
-            return TRUE;
-          default:
-            return shape_error (node,
-                                node->op == CC_OP_ADD
-                                    ? _ ("the two inputs differ in shape")
-                                    : _ ("the two inputs cannot be broadcast together"),
-                                error);
-          }
-      }
-
-    case CC_OP_CONCAT:
-      *out = a;
-      for (int i = 1; i < node->n_inputs; i++)
-        {
-          CcShape b = values[node->inputs[i]].shape;
-          if (b.h != a.h || b.w != a.w)
-            return shape_error (node, _ ("the inputs differ in size"), error);
-          out->c += b.c;
-        }
-      return TRUE;
-
-    case CC_OP_UPSAMPLE_NEAREST:
-    case CC_OP_UPSAMPLE_BILINEAR:
-      *out = (CcShape){ a.c, a.h * 2, a.w * 2 };
-      return TRUE;
-
-    case CC_OP_AVGPOOL2:
-      if (a.h < 2 || a.w < 2)
-        return shape_error (node, _ ("the image is too small to pool"), error);
-      *out = (CcShape){ a.c, a.h / 2, a.w / 2 };
-      return TRUE;
-
-    case CC_OP_GLOBAL_AVGPOOL:
-      *out = (CcShape){ a.c, 1, 1 };
-      return TRUE;
-
-    case CC_OP_N_TYPES:
-    default:
-      break;
-    }
-  return shape_error (node, _ ("unknown operation"), error);
+  for (int i = 0; i < node->n_inputs; i++)
+    inputs[i] = values[node->inputs[i]].shape;
+  fault = cc_shape_infer (node, inputs, out);
+  if (fault == CC_SHAPE_OK)
+    return TRUE;
+  why = cc_shape_fault_message (fault, node, inputs);
+  g_set_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE, _ ("Layer “%s”: %s at this input size"),
+               node->name ? node->name : "?", why);
+  return FALSE;
 }
 
 /* How a convolution is cut into tiles and how much im2col it needs. */
@@ -388,7 +304,7 @@ cc_plan_new (const CcModel *model, int height, int width, const CcPlanOptions *o
 
   /* Shapes and lifetimes.  Value v is written at step v and read at step
    * i + 1 by node i; the graph output is read after the last step. */
-  plan->values[0].shape = (CcShape){ model->info.input_channels, height, width };
+  plan->values[0].shape = (CcShape){ model->info.input_channels, height, width, FALSE };
   for (int i = 0; i < model->n_nodes; i++)
     {
       const CcNode *node = &model->nodes[i];

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "cc-model.h"
+#include "cc-shape.h"
 
 G_BEGIN_DECLS
 
@@ -28,11 +29,6 @@ typedef enum
 
 /* Offsets in the arena are multiples of this (a cache line, an AVX-512 vector). */
 #define CC_PLAN_ALIGN 64
-
-typedef struct
-{
-  int c, h, w;
-} CcShape;
 
 typedef struct
 {
@@ -80,22 +76,6 @@ typedef struct
   gsize naive_bytes; /* what the activations would take without reuse */
   double flops;      /* multiply-adds * 2 of every convolution */
 } CcPlan;
-
-/* The one rule for the two inputs of add and mul, which the loader
- * (cc-graph.c, on what it knows before the input size: channels, scale,
- * global pool) and the plan (on sizes) both follow.  point: [C,1,1], a
- * global pool's output. */
-typedef enum
-{
-  CC_OPERANDS_SAME,        /* same shape: the output's */
-  CC_OPERANDS_BROADCAST,   /* mul: b is a per-channel [C,1,1] factor of a */
-  CC_OPERANDS_CHANNELS,    /* the channel counts differ */
-  CC_OPERANDS_FIRST_POINT, /* mul: the [C,1,1] factor is a, it must be b */
-  CC_OPERANDS_SIZES,       /* the image sizes differ */
-} CcOperands;
-
-CcOperands cc_operands_check (CcOpType op, int a_channels, int b_channels, gboolean same_size,
-                              gboolean a_point, gboolean b_point);
 
 void cc_plan_options_init (CcPlanOptions *options);
 

@@ -459,6 +459,10 @@ def malformed_corpus():
         ("too-deep", with_graph(lambda g: g["nodes"].extend(
             {"name": f"p{i}", "op": "avgpool2", "inputs": [g["output"] if i == 0 else f"p{i-1}"]}
             for i in range(20))), "GRAPH", "2^16"),
+        ("too-large", with_graph(lambda g: g["nodes"].extend(
+            {"name": f"u{i}", "op": "upsample_nearest",
+             "inputs": [g["output"] if i == 0 else f"u{i-1}"]}
+            for i in range(20))), "GRAPH", "image side larger than"),
     ]
     for name, b, code, needle in cases:
         check_rejected(name, b, code, needle)

@@ -2,7 +2,10 @@
  * known before a run and consistent across sizes. */
 #include "config.h"
 
+#include <string.h>
+
 #include "cc-plan.h"
+
 #include "graph-builder.h"
 
 static GraphBuilder *
@@ -193,6 +196,66 @@ test_concat_in_place_saves (void)
   gb_free (gb);
 }
 
+/* The rule of shapes (cc-shape.c) that the loader applies at a symbolic
+ * size, here at real sizes: a global pool's [C,1,1] output is told apart
+ * from a 1 x 1 image, and the broadcast factor of mul comes second. */
+static void
+test_shape_rule (void)
+{
+  const int size = 16;
+  g_autoptr (GError) error = NULL;
+  GraphBuilder *gb = gb_new (2, 9);
+  int x = 0, pooled, point, in[2];
+  CcPlan *plan;
+
+  /* Four halvings of a 16 x 16 input: a 1 x 1 image, which upsamples. */
+  for (int i = 0; i < 4; i++)
+    x = gb_unary (gb, CC_OP_AVGPOOL2, x);
+  pooled = x;
+  x = gb_unary (gb, CC_OP_UPSAMPLE_NEAREST, pooled);
+  plan = cc_plan_new (&gb->model, size, size, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (plan->values[pooled].shape.h, ==, 1);
+  g_assert_false (plan->values[pooled].shape.point);
+  g_assert_cmpint (plan->values[x].shape.h, ==, 2);
+  cc_plan_free (plan);
+  /* Half the size: the fourth pool has a 1 x 1 image to pool. */
+  plan = cc_plan_new (&gb->model, size / 2, size / 2, NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE);
+  g_clear_error (&error);
+
+  /* A global pool's output: a per-channel factor, not an image. */
+  point = gb_unary (gb, CC_OP_GLOBAL_AVGPOOL, 0);
+  in[0] = 0;
+  in[1] = point;
+  gb_node (gb, CC_OP_MUL, 2, in);
+  plan = cc_plan_new (&gb->model, size, size, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (plan->values[point].shape.point);
+  g_assert_cmpint (plan->values[gb->model.output].shape.h, ==, size);
+  cc_plan_free (plan);
+
+  /* Factor first: refused, as the loader refuses it. */
+  in[0] = point;
+  in[1] = 0;
+  gb_node (gb, CC_OP_MUL, 2, in);
+  plan = cc_plan_new (&gb->model, size, size, NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "second input"));
+  g_clear_error (&error);
+
+  /* A global pool's output is not resized. */
+  gb->model.n_nodes--;
+  gb_unary (gb, CC_OP_UPSAMPLE_BILINEAR, point);
+  plan = cc_plan_new (&gb->model, size, size, NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, CC_PLAN_ERROR, CC_PLAN_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "global average pool"));
+  gb_free (gb);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +265,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/unet-sizes", test_unet_sizes);
   g_test_add_func ("/plan/in-place-options", test_in_place_options);
   g_test_add_func ("/plan/concat-in-place-saves", test_concat_in_place_saves);
+  g_test_add_func ("/plan/shape-rule", test_shape_rule);
   return g_test_run ();
 }

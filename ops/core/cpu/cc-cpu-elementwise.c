@@ -114,7 +114,7 @@ cc_cpu_mul (CcCpu *cpu, const float *a, CcShape as, const float *b, CcShape bs, 
     }
   else
     {
-      /* b is the [C,1,1] factor (cc_operands_check). */
+      /* b is the [C,1,1] factor (cc_shape_infer). */
       EltJob job = { CC_ACT_NONE, 0.0f, a, b, out, an, (gsize)as.h * as.w };
       g_return_if_fail (bn < an);
       cc_cpu_parallel_for (cpu, as.c, mul_channel, &job);

@@ -58,7 +58,7 @@ void cc_cpu_activation (CcCpu *cpu, CcActivation act, float alpha, const float *
 
 void cc_cpu_add (CcCpu *cpu, const float *a, const float *b, float *out, gsize n);
 
-/* b has either a's shape or [C,1,1] (cc_operands_check). */
+/* b has either a's shape or [C,1,1] (cc_shape_infer). */
 void cc_cpu_mul (CcCpu *cpu, const float *a, CcShape a_shape, const float *b, CcShape b_shape,
                  float *out);
 

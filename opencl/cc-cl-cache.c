@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cc-cl-api.h" /* the calls through the table loaded at run time */
 #include "cc-cl-cache.h"
 
 #define MAGIC "CoColor OpenCL binary 1\n"

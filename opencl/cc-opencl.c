@@ -257,11 +257,14 @@ runtime_free (CcClRuntime *rt)
     clReleaseProgram (rt->program);
   if (rt->queue)
     clReleaseCommandQueue (rt->queue);
-  if (rt->context)
-    clReleaseContext (rt->context);
   /* CLBlast keeps its compiled kernels per context handle; a later context
-   * could reuse this one's address. */
-  CLBlastClearCache ();
+   * could reuse this one's address.  No context: the libraries may not even
+   * be there (cc-cl-api.h). */
+  if (rt->context)
+    {
+      clReleaseContext (rt->context);
+      CLBlastClearCache ();
+    }
   g_free (rt->name);
 }
 
@@ -324,7 +327,8 @@ runtime_new (CcClFault fault, GError **error)
   cl_int err;
 
   rt->fault = fault;
-  if (!choose_device (fault, &platform, &rt->device, error))
+  /* The libraries first: without them there is no OpenCL to ask. */
+  if (cc_cl_api_load (error) == NULL || !choose_device (fault, &platform, &rt->device, error))
     return NULL;
   clGetDeviceInfo (rt->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
   clGetDeviceInfo (rt->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof rt->max_alloc, &rt->max_alloc,

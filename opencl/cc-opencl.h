@@ -9,6 +9,8 @@
 #include <CL/cl.h> /* OpenCL 1.2 API: CL_TARGET_OPENCL_VERSION=120 from meson */
 #include <glib.h>
 
+#include "cc-cl-api.h" /* OpenCL and CLBlast calls go through the table loaded at run time */
+
 G_BEGIN_DECLS
 
 #define CC_CL_ERROR (cc_cl_error_quark ())
@@ -66,7 +68,8 @@ typedef struct
 } CcClRuntime;
 
 /* The process's runtime, with a reference for the caller (cc_cl_runtime_unref).
- * gpu_only: fail with CC_CL_ERROR_NO_GPU, before building any kernel,
+ * CC_CL_ERROR_NO_PLATFORM also when the OpenCL loader or CLBlast cannot be
+ * opened (cc-cl-api.h).  gpu_only: fail with CC_CL_ERROR_NO_GPU, before building any kernel,
  * unless the device is a GPU. */
 CcClRuntime *cc_cl_runtime_get (gboolean gpu_only, GError **error);
 void cc_cl_runtime_unref (CcClRuntime *rt);

@@ -31,7 +31,7 @@ packages() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$packages_file" | tr -d ' 
 have_native_deps() {
   command -v pkg-config >/dev/null 2>&1 &&
     pkg-config --exists 'gimp-3.0 >= 3.0' 'gimpui-3.0 >= 3.0' 'gegl-0.4 >= 0.4.58' \
-      gtk+-3.0 json-glib-1.0 openblas clblast OpenCL 2>/dev/null &&
+      gtk+-3.0 json-glib-1.0 clblast OpenCL 2>/dev/null &&
     command -v meson >/dev/null && command -v ninja >/dev/null &&
     command -v gegl >/dev/null && command -v gimp-console-3.0 >/dev/null &&
     command -v clinfo >/dev/null && command -v msgfmt >/dev/null &&

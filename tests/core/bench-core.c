@@ -107,7 +107,7 @@ main (int argc, char **argv)
       if (!cc_forward_run (fw, input, output, &error))
         goto fail;
       if (r < 0)
-        continue; /* warm-up: page faults, OpenBLAS buffers */
+        continue; /* warm-up: page faults, first-touch buffers */
       best_total = MIN (best_total, (double)(g_get_monotonic_time () - start) * 1e-6);
       for (int i = 0; layers && i < model->n_nodes; i++)
         best_node[i] = MIN (best_node[i], cc_forward_get_node_seconds (fw)[i]);

@@ -39,9 +39,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   /* The core reports bad files through GError; a critical or a warning on
    * the way is a bug (a GLib precondition broken, an unexpected path). */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  /* OpenBLAS's own threads: cc-cpu.c asks for 1, this makes it so from the
-   * start (the fuzzers run on one core). */
-  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
   return 0;
 }
 

@@ -17,16 +17,15 @@ src=$(cd "$(dirname "$0")" && pwd)
 status=0
 total=0
 
-# One BLAS thread; ASan and UBSan stop at the first report, with a stack
+# ASan and UBSan stop at the first report, with a stack
 # (symbolized by llvm-symbolizer where there is one, else by addr2line).
-OPENBLAS_NUM_THREADS=1
 symbolizer=
 for s in $(command -v llvm-symbolizer) /usr/lib/llvm-*/bin/llvm-symbolizer $(command -v addr2line); do
   [ -x "$s" ] && { symbolizer=$s; break; }
 done
 ASAN_OPTIONS=${ASAN_OPTIONS:-external_symbolizer_path=$symbolizer}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:external_symbolizer_path=$symbolizer}
-export OPENBLAS_NUM_THREADS ASAN_OPTIONS UBSAN_OPTIONS
+export ASAN_OPTIONS UBSAN_OPTIONS
 
 for target in model-file graph-json; do
   case $target in

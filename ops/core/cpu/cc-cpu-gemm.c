@@ -1,5 +1,5 @@
 /* CoColor inference core: CPU backend, convolution (see cc-cpu.h): the
- * choice of path, and im2col + BLAS.
+ * choice of path, and im2col + GEMM.
  *
  * 3x3 stride 1 with padding 1 and 16 or more input channels on a CPU with
  * AVX-512: Winograd F(4x4, 3x3) (cc-cpu-winograd.c), 4 times fewer
@@ -7,15 +7,15 @@
  * (cc-cpu-direct.c) that reads the input where it lies, with no im2col
  * copy.  Every other convolution, and every convolution on other CPUs:
  * im2col over a tile of output rows (sized by the plan to stay in L2) then
- * one cblas_sgemm per tile, bias and activation applied to the tile while
- * it is still in cache.  A 1x1 stride-1 convolution is a GEMM on the input
- * as it is. */
+ * one GEMM per tile (cc-cpu-sgemm.c: our own, no BLAS library), bias and
+ * activation applied to the tile while it is still in cache.  A 1x1 stride-1 convolution is a GEMM
+ * on the input as it is. */
 #include "config.h"
 
-#include <cblas.h>
 #include <string.h>
 
 #include "cc-cpu-private.h"
+#include "cc-cpu-sgemm.h"
 
 /* ---- convolution ---- */
 
@@ -106,8 +106,7 @@ conv_tile (int tile, int worker, gpointer data)
       ldb = n;
     }
 
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, node->out_channels, n, k, 1.0f,
-               node->weight->data, k, b, ldb, 0.0f, j->out + col0, (int)plane);
+  cc_cpu_sgemm (node->out_channels, n, k, node->weight->data, k, b, ldb, j->out + col0, plane);
 
   /* Bias and activation while the tile is still in cache. */
   for (int co = 0; co < node->out_channels; co++)

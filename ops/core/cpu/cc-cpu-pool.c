@@ -5,7 +5,6 @@
  * last worker. */
 #include "config.h"
 
-#include <cblas.h>
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
 
@@ -105,8 +104,6 @@ cc_cpu_new (int n_threads, GError **error)
     }
   cpu->packed = g_hash_table_new_full (NULL, NULL, NULL, free);
   cpu->wino = g_hash_table_new_full (NULL, NULL, NULL, free);
-  /* Our threads split the work; OpenBLAS must not add threads of its own. */
-  openblas_set_num_threads (1);
   if (cpu->n_threads > 1)
     {
       cpu->pool = g_thread_pool_new (helper_main, NULL, cpu->n_threads - 1, TRUE, error);

@@ -1,7 +1,7 @@
 /* CoColor inference core: what the CPU backend's files share (not an API).
  *
  * cc-cpu-pool.c: the CcCpu and its thread pool; cc-cpu-gemm.c: convolution
- * (the choice of path, and im2col + BLAS); cc-cpu-direct.c: the AVX-512
+ * (the choice of path, and im2col + our GEMM, cc-cpu-sgemm.c); cc-cpu-direct.c: the AVX-512
  * direct 3x3 kernel; cc-cpu-winograd.c: Winograd F(4x4, 3x3);
  * cc-cpu-elementwise.c: activations, elementwise layers, resampling;
  * cc-cpu-backend.c: all of it behind CcBackendOps. */

@@ -2,8 +2,8 @@
  *
  * Tensors are plain NCHW float arrays (N = 1) inside the plan's arena.
  * Threads: a GLib thread pool shares each layer's work (row tiles of a
- * convolution, channels of the other layers); OpenBLAS itself runs one
- * thread per call, so the two never compete for the cores.  Every output
+ * convolution, channels of the other layers); the GEMM (cc-cpu-sgemm.c)
+ * runs in the calling thread, so the two never compete for the cores.  Every output
  * element is computed by the same code in the same order whatever thread
  * runs it: results are identical run to run. */
 #pragma once

@@ -7,12 +7,13 @@
 
 #include "cc-luma.h"
 
-/* The guide of guided upsampling: the pixel's luminance as the network saw
- * it, finite and within [0, 1] (float pictures may hold anything). */
+/* The guide of guided upsampling: the pixel's signal as the network saw
+ * it, gain × luminance (cc-nir-signal.h; gain 1 in grayscale mode), finite
+ * and within [0, 1] (float pictures may hold anything). */
 static inline float
-cc_guide (const float *rgba)
+cc_guide (const float *rgba, float gain)
 {
-  float v = cc_luma (rgba);
+  float v = gain * cc_luma (rgba);
   return isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
 }
 
@@ -30,15 +31,19 @@ cc_gamut_scale (float v, float luma, float k)
 
 /* Mixes the colorized pixel into the input.  Grayscale mode keeps the
  * input's luminance exactly (only chroma is added); NIR mode takes the
- * network's luminance too, since NIR brightness is not visible brightness.
+ * network's luminance too, since NIR brightness is not visible brightness,
+ * and mixes with the input's neutral version, the NIR signal as gray
+ * (gain × luminance, cc-nir-signal.h), not with the camera's colour cast.
  * A pixel within [0, 1] stays there: in grayscale mode by giving up chroma
  * rather than luminance.  A float pixel outside [0, 1] (HDR highlights) is
  * not clipped: grayscale mode keeps its luminance as it is.  A pixel with
  * a NaN or infinite channel passes through untouched. */
 static inline void
-cc_blend (const float *in, const float *colour, float strength, gboolean keep_luma, float *out)
+cc_blend (const float *in, const float *colour, float strength, gboolean keep_luma, float gain,
+          float *out)
 {
   float c[3] = { colour[0], colour[1], colour[2] };
+  float base[3] = { in[0], in[1], in[2] };
   const float luma = cc_luma (in);
   gboolean in_range = TRUE;
 
@@ -58,8 +63,15 @@ cc_blend (const float *in, const float *colour, float strength, gboolean keep_lu
       for (int k = 0; k < 3; k++)
         c[k] += shift;
     }
+  else
+    {
+      float v = gain * luma;
+      if (in_range)
+        v = CLAMP (v, 0.0f, 1.0f);
+      base[0] = base[1] = base[2] = v;
+    }
   for (int k = 0; k < 3; k++)
-    out[k] = in[k] + strength * (c[k] - in[k]);
+    out[k] = base[k] + strength * (c[k] - base[k]);
   if (!in_range)
     return;
   if (keep_luma)

@@ -15,11 +15,11 @@ struct _CcClColour
 {
   CcClRuntime *rt;
   GMutex lock; /* GEGL's threads share the kernels' arguments and the tile buffers */
-  cl_kernel guided, blend;
-  cl_mem ab;           /* the guided model: 3 planes of a, then 3 of b; NULL: blend only */
-  int sw, sh;          /* the model's (small) size */
-  cl_mem in, out, rgb; /* one tile, 4, 4 and 3 floats a pixel (rgb: blend only) */
-  gsize capacity;      /* pixels they hold: the largest tile so far */
+  cl_kernel guided;
+  cl_mem ab;      /* the guided model: 3 planes of a, then 3 of b */
+  int sw, sh;     /* the model's (small) size */
+  cl_mem in, out; /* one tile, 4 floats a pixel each */
+  gsize capacity; /* pixels they hold: the largest tile so far */
 };
 
 static void
@@ -37,12 +37,9 @@ cc_cl_colour_free (CcClColour *c)
     return;
   if (c->guided)
     clReleaseKernel (c->guided);
-  if (c->blend)
-    clReleaseKernel (c->blend);
   release (&c->ab);
   release (&c->in);
   release (&c->out);
-  release (&c->rgb);
   cc_cl_runtime_unref (c->rt);
   g_mutex_clear (&c->lock);
   g_free (c);
@@ -85,8 +82,6 @@ cc_cl_colour_new (CcDevice device, const CcGuidedModel *guided, GError **error)
   if (c->rt == NULL)
     return NULL;
   c->guided = clCreateKernel (c->rt->program, "guided_blend", &err);
-  if (err == CL_SUCCESS)
-    c->blend = clCreateKernel (c->rt->program, "colour_blend", &err);
   if (err != CL_SUCCESS)
     {
       g_set_error (error, CC_CL_ERROR, CC_CL_ERROR_BUILD, _ ("Cannot load the OpenCL kernels: %s"),
@@ -138,14 +133,10 @@ reserve (CcClColour *c, gsize n, GError **error)
     return TRUE;
   release (&c->in);
   release (&c->out);
-  release (&c->rgb);
   c->capacity = 0;
   if (!cc_cl_buffer_new (c->rt, &c->in, n * 4 * sizeof (float), NULL, _ ("working buffers"), error)
       || !cc_cl_buffer_new (c->rt, &c->out, n * 4 * sizeof (float), NULL, _ ("working buffers"),
-                            error)
-      || (c->ab == NULL
-          && !cc_cl_buffer_new (c->rt, &c->rgb, n * 3 * sizeof (float), NULL, _ ("working buffers"),
-                                error)))
+                            error))
     return FALSE;
   c->capacity = n;
   return TRUE;
@@ -177,10 +168,10 @@ launch (CcClColour *c, Run *run, cl_kernel k, const char *name, cl_uint dims, co
 
 #define ARG(x) sizeof (x), (const void *)&(x)
 
-/* Reserves the buffers for n pixels and writes in (and rgb when not NULL)
- * to the device; FALSE only when the buffers cannot be had.  Lock held. */
+/* Reserves the buffers for n pixels and writes in to the device; FALSE
+ * only when the buffers cannot be had.  Lock held. */
 static gboolean
-upload (CcClColour *c, Run *run, gsize n, const float *in, const float *rgb, GError **error)
+upload (CcClColour *c, Run *run, gsize n, const float *in, GError **error)
 {
   cl_command_queue q = c->rt->queue;
 
@@ -188,10 +179,6 @@ upload (CcClColour *c, Run *run, gsize n, const float *in, const float *rgb, GEr
     return FALSE;
   step (run, clEnqueueWriteBuffer (q, c->in, CL_TRUE, 0, n * 4 * sizeof (float), in, 0, NULL, NULL),
         "clEnqueueWriteBuffer");
-  if (rgb && run->status == CL_SUCCESS)
-    step (run,
-          clEnqueueWriteBuffer (q, c->rgb, CL_TRUE, 0, n * 3 * sizeof (float), rgb, 0, NULL, NULL),
-          "clEnqueueWriteBuffer");
   return TRUE;
 }
 
@@ -217,8 +204,8 @@ download (CcClColour *c, Run *run, gsize n, float *out, GError **error)
 
 gboolean
 cc_cl_colour_guided (CcClColour *c, int full_width, int full_height, int x0, int y0, int cols,
-                     int rows, const float *in, float strength, gboolean keep_luma, float *out,
-                     GError **error)
+                     int rows, const float *in, float strength, gboolean keep_luma, float gain,
+                     float *out, GError **error)
 {
   const gsize n = (gsize)cols * rows;
   const size_t global[2] = { (size_t)cols, (size_t)rows };
@@ -230,36 +217,12 @@ cc_cl_colour_guided (CcClColour *c, int full_width, int full_height, int x0, int
   if (n == 0)
     return TRUE;
   g_mutex_lock (&c->lock);
-  ok = upload (c, &run, n, in, NULL, error);
+  ok = upload (c, &run, n, in, error);
   if (ok)
     {
-      launch (c, &run, c->guided, "guided_blend", 2, global, 11, ARG (c->ab), ARG (c->sw),
+      launch (c, &run, c->guided, "guided_blend", 2, global, 12, ARG (c->ab), ARG (c->sw),
               ARG (c->sh), ARG (full_width), ARG (full_height), ARG (x0), ARG (y0), ARG (c->in),
-              ARG (strength), ARG (keep), ARG (c->out));
-      ok = download (c, &run, n, out, error);
-    }
-  g_mutex_unlock (&c->lock);
-  return ok;
-}
-
-gboolean
-cc_cl_colour_blend (CcClColour *c, gsize n, const float *rgb, const float *in, float strength,
-                    gboolean keep_luma, float *out, GError **error)
-{
-  const size_t global = n;
-  const int keep = keep_luma != FALSE;
-  Run run = { CL_SUCCESS, NULL };
-  gboolean ok;
-
-  g_return_val_if_fail (c->ab == NULL, FALSE);
-  if (n == 0)
-    return TRUE;
-  g_mutex_lock (&c->lock);
-  ok = upload (c, &run, n, in, rgb, error);
-  if (ok)
-    {
-      launch (c, &run, c->blend, "colour_blend", 1, &global, 5, ARG (c->rgb), ARG (c->in),
-              ARG (strength), ARG (keep), ARG (c->out));
+              ARG (strength), ARG (keep), ARG (gain), ARG (c->out));
       ok = download (c, &run, n, out, error);
     }
   g_mutex_unlock (&c->lock);

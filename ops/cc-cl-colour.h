@@ -22,9 +22,9 @@ G_BEGIN_DECLS
 typedef struct _CcClColour CcClColour;
 
 /* The colour steps on the device the network takes for `device` (CPU: none;
- * auto: a GPU only), with guided (NULL for full-resolution tiles) on the
- * device.  NULL with an error when OpenCL cannot run them; see
- * cc_cl_colour_fall_back (). */
+ * auto: a GPU only), with guided on the device (NULL: only whether the
+ * device can run them).  NULL with an error when OpenCL cannot run them;
+ * see cc_cl_colour_fall_back (). */
 CcClColour *cc_cl_colour_new (CcDevice device, const CcGuidedModel *guided, GError **error);
 void cc_cl_colour_free (CcClColour *colour);
 
@@ -34,17 +34,14 @@ void cc_cl_colour_free (CcClColour *colour);
 void cc_cl_colour_fall_back (CcDevice device, const GError *error);
 
 /* out (cols x rows R'G'B'A) = the guided model's colour at the tile
- * (x0, y0, cols x rows) of a full_width x full_height picture, guided by and
- * blended into in (the tile's input pixels) by strength; keep_luma keeps
- * in's luminance; alpha is in's.  Thread-safe (one tile at a time). */
+ * (x0, y0, cols x rows) of a full_width x full_height picture, guided by
+ * in's signal (gain × luminance, cc-nir-signal.h) and blended into in (the
+ * tile's input pixels) by strength, as cc-blend.h's cc_blend (): keep_luma
+ * keeps in's luminance, otherwise the mix is with gain × luminance as gray;
+ * alpha is in's.  Thread-safe (one tile at a time). */
 gboolean cc_cl_colour_guided (CcClColour *colour, int full_width, int full_height, int x0, int y0,
                               int cols, int rows, const float *in, float strength,
-                              gboolean keep_luma, float *out, GError **error);
-
-/* The same blend of n pixels whose colour (3 floats a pixel) was computed
- * elsewhere. */
-gboolean cc_cl_colour_blend (CcClColour *colour, gsize n, const float *rgb, const float *in,
-                             float strength, gboolean keep_luma, float *out, GError **error);
+                              gboolean keep_luma, float gain, float *out, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcClColour, cc_cl_colour_free)
 

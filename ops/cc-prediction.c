@@ -1,14 +1,13 @@
 /* One picture's prediction (see cc-prediction.h): the network's colour for
- * the whole picture at working size, fitted for guided upsampling, or the
- * full-resolution tiles; and the op's result for a tile from it, on the
- * OpenCL device or the CPU. */
+ * the whole picture at working size, fitted for guided upsampling; and the
+ * op's result for a tile from it, on the OpenCL device or the CPU. */
 #include "config.h"
 
 #include "cc-prediction.h"
 
 #include "cc-blend.h"
 #include "cc-luma.h"
-#include "cc-tiles.h"
+#include "cc-nir-signal.h"
 #if COCOLOR_HAVE_OPENCL
 #include "cc-cl-colour.h"
 #endif
@@ -16,6 +15,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 /* Guided upsampling on the small picture: a window of (2r+1)² pixels and a
  * regulariser for flat regions, both in working-size units.  Chosen per mode
@@ -62,11 +62,15 @@ small_size (int width, int height, int working_size, int *w, int *h)
   *h = MAX (1, (int)lround (height * scale));
 }
 
-/* Area-averages the picture's luminance down to w × h in one pass over the
- * input tiles (R'G'B'A): each source pixel falls in exactly one small pixel. */
+/* Area-averages the picture down to w × h in one pass over the input tiles
+ * (R'G'B'A): each source pixel falls in exactly one small pixel.  lum
+ * receives the luminance, rgb (3 floats a pixel) the channels, for the NIR
+ * signal's fit (cc-nir-signal.h).  NaN and out-of-range values (float
+ * pictures) must not reach the network: each is clamped to [0, 1], a
+ * non-finite one counts as 0. */
 static gboolean
-read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl *format,
-                      int w, int h, float *lum, GError **error)
+read_small (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl *format, int w,
+            int h, float *lum, float *rgb, GError **error)
 {
   gsize n = (gsize)w * h;
   g_autofree double *sum = g_try_new0 (double, n);
@@ -80,6 +84,7 @@ read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, c
     }
   for (int x = 0; x < rect->width; x++)
     bin_x[x] = (int)((gint64)x * w / rect->width);
+  memset (rgb, 0, n * 3 * sizeof (float));
 
   GeglBufferIterator *it = gegl_buffer_iterator_new (input, rect, level, format, GEGL_ACCESS_READ,
                                                      GEGL_ABYSS_CLAMP, 1);
@@ -91,20 +96,29 @@ read_small_luminance (GeglBuffer *input, const GeglRectangle *rect, int level, c
         {
           int by = (int)((gint64)(roi->y - rect->y + y) * h / rect->height);
           double *srow = sum + (gsize)by * w;
+          float *rgb_row = rgb + (gsize)by * w * 3;
           guint32 *crow = count + (gsize)by * w;
           const float *line = px + (gsize)y * roi->width * 4;
           for (int x = 0; x < roi->width; x++)
             {
               int bx = bin_x[roi->x - rect->x + x];
-              /* NaN and out-of-range values (float pictures) must not reach the network. */
               float v = cc_luma (line + 4 * x);
               srow[bx] += isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
+              for (int k = 0; k < 3; k++)
+                {
+                  float c = line[4 * x + k];
+                  rgb_row[3 * bx + k] += isfinite (c) ? CLAMP (c, 0.0f, 1.0f) : 0.0f;
+                }
               crow[bx]++;
             }
         }
     }
   for (gsize i = 0; i < n; i++)
-    lum[i] = count[i] ? (float)(sum[i] / count[i]) : 0.0f;
+    {
+      lum[i] = count[i] ? (float)(sum[i] / count[i]) : 0.0f;
+      for (int k = 0; k < 3; k++)
+        rgb[3 * i + k] = count[i] ? rgb[3 * i + k] / count[i] : 0.0f;
+    }
   return TRUE;
 }
 
@@ -156,18 +170,13 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   prediction->key = *key;
   prediction->key.model_path = g_strdup (key->model_path);
   prediction->rect = rect;
-
-  if (key->working_size == 0)
-    {
-      prediction->tiles = cc_tiles_new (network, &rect, key->level, format);
-      attach_opencl (prediction);
-      return prediction;
-    }
+  prediction->signal.gain = 1.0f;
 
   int w, h;
   small_size (rect.width, rect.height, key->working_size, &w, &h);
   gsize n = (gsize)w * h;
   g_autofree float *lum = g_try_new (float, n);
+  /* The input's channels, then the network's colour. */
   g_autofree float *rgb = g_try_new (float, n * 3);
   if (!lum || !rgb)
     {
@@ -176,8 +185,20 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
       cc_prediction_unref (prediction);
       return NULL;
     }
-  if (!read_small_luminance (input, &rect, key->level, format, w, h, lum, error)
-      || !cc_network_run (network, lum, w, h, rgb, error)
+  if (!read_small (input, &rect, key->level, format, w, h, lum, rgb, error))
+    {
+      cc_prediction_unref (prediction);
+      return NULL;
+    }
+  if (key->task == CC_TASK_NIR)
+    {
+      /* The network sees the NIR signal (cc-nir-signal.h); for a neutral
+       * picture it is the luminance as it is. */
+      cc_nir_signal_fit (rgb, n, &prediction->signal);
+      for (gsize i = 0; i < n; i++)
+        lum[i] = CLAMP (prediction->signal.gain * lum[i], 0.0f, 1.0f);
+    }
+  if (!cc_network_run (network, lum, w, h, rgb, error)
       || !(prediction->guided = cc_guided_fit (lum, rgb, w, h, 3, guided_params[key->task].radius,
                                                guided_params[key->task].eps, error)))
     {
@@ -188,12 +209,12 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   return prediction;
 }
 
-/* The result on OpenCL, from colour (full-resolution tiles) or the guided
- * model.  FALSE when there is no device for it or it failed: after a
- * failure (one message a process) the CPU does this tile and the rest. */
+/* The result on OpenCL, from the guided model.  FALSE when there is no
+ * device for it or it failed: after a failure (one message a process) the
+ * CPU does this tile and the rest. */
 static gboolean
-render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *colour,
-               const float *in, float strength, gboolean keep_luma, float *out)
+render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *in, float strength,
+               gboolean keep_luma, float *out)
 {
 #if COCOLOR_HAVE_OPENCL
   const GeglRectangle *rect = &prediction->rect;
@@ -202,13 +223,9 @@ render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *
 
   if (!prediction->opencl || g_atomic_int_get (&prediction->opencl_failed))
     return FALSE;
-  if (colour)
-    ok = cc_cl_colour_blend (prediction->opencl, (gsize)roi->width * roi->height, colour, in,
-                             strength, keep_luma, out, &error);
-  else
-    ok = cc_cl_colour_guided (prediction->opencl, rect->width, rect->height, roi->x - rect->x,
-                              roi->y - rect->y, roi->width, roi->height, in, strength, keep_luma,
-                              out, &error);
+  ok = cc_cl_colour_guided (prediction->opencl, rect->width, rect->height, roi->x - rect->x,
+                            roi->y - rect->y, roi->width, roi->height, in, strength, keep_luma,
+                            prediction->signal.gain, out, &error);
   if (!ok)
     {
       g_atomic_int_set (&prediction->opencl_failed, TRUE);
@@ -216,7 +233,7 @@ render_opencl (CcPrediction *prediction, const GeglRectangle *roi, const float *
     }
   return ok;
 #else
-  (void)prediction, (void)roi, (void)colour, (void)in, (void)strength, (void)keep_luma;
+  (void)prediction, (void)roi, (void)in, (void)strength, (void)keep_luma;
   (void)out;
   return FALSE;
 #endif
@@ -232,38 +249,25 @@ new_floats (gsize n, GError **error)
 }
 
 gboolean
-cc_prediction_render (CcPrediction *prediction, GeglBuffer *input, const GeglRectangle *roi,
-                      const float *in, float strength, gboolean keep_luma, float *out,
-                      GError **error)
+cc_prediction_render (CcPrediction *prediction, const GeglRectangle *roi, const float *in,
+                      float strength, gboolean keep_luma, float *out, GError **error)
 {
   const gsize n = (gsize)roi->width * roi->height;
-  g_autofree float *colour = NULL; /* R'G'B' per pixel; then the guide, for the guided model */
+  g_autofree float *colour = NULL; /* R'G'B' per pixel, then the guide */
 
-  if (prediction->tiles)
-    {
-      /* The network's tiles are on the host already (cc_network_run ()),
-       * so only their blend can run on the device. */
-      if (!(colour = new_floats (3 * n, error))
-          || !cc_tiles_colour (prediction->tiles, input, roi, colour, error))
-        return FALSE;
-      if (render_opencl (prediction, roi, colour, in, strength, keep_luma, out))
-        return TRUE;
-    }
-  else
-    {
-      if (render_opencl (prediction, roi, NULL, in, strength, keep_luma, out))
-        return TRUE;
-      if (!(colour = new_floats (4 * n, error)))
-        return FALSE;
-      float *guide = colour + 3 * n;
-      for (gsize i = 0; i < n; i++)
-        guide[i] = cc_guide (in + 4 * i);
-      cc_guided_apply (prediction->guided, prediction->rect.width, prediction->rect.height,
-                       roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
-                       roi->height, guide, colour);
-    }
+  if (render_opencl (prediction, roi, in, strength, keep_luma, out))
+    return TRUE;
+  if (!(colour = new_floats (4 * n, error)))
+    return FALSE;
+  float *guide = colour + 3 * n;
   for (gsize i = 0; i < n; i++)
-    cc_blend (in + 4 * i, colour + 3 * i, strength, keep_luma, out + 4 * i);
+    guide[i] = cc_guide (in + 4 * i, prediction->signal.gain);
+  cc_guided_apply (prediction->guided, prediction->rect.width, prediction->rect.height,
+                   roi->x - prediction->rect.x, roi->y - prediction->rect.y, roi->width,
+                   roi->height, guide, colour);
+  for (gsize i = 0; i < n; i++)
+    cc_blend (in + 4 * i, colour + 3 * i, strength, keep_luma, prediction->signal.gain,
+              out + 4 * i);
   return TRUE;
 }
 
@@ -279,7 +283,6 @@ prediction_clear (gpointer data)
   CcPrediction *prediction = data;
   cc_prediction_key_clear (&prediction->key);
   cc_guided_model_free (prediction->guided);
-  cc_tiles_free (prediction->tiles);
 #if COCOLOR_HAVE_OPENCL
   cc_cl_colour_free (prediction->opencl);
 #endif

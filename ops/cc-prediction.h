@@ -1,15 +1,10 @@
 /* One picture's prediction: the colour the network gives one input at one
  * set of properties, kept while GEGL renders the picture's tiles, and the
- * op's result for any tile from it.  It comes in one of two ways:
- *
- * - working size > 0: the network sees the whole picture once, at working
- *   size, and leaves a guided-upsampling model from which every tile is
- *   rebuilt at full resolution (fast; colours agree across the picture);
- * - working size 0: the network runs at full resolution on a fixed grid of
- *   overlapping tiles, blended with feathered weights (the most detail).
- *
- * Either way an output pixel depends only on its coordinates, never on how
- * GEGL cut the picture.  A prediction is reference-counted, so GEGL's tile
+ * op's result for any tile from it.  The network sees the whole picture
+ * once, at working size, and leaves a guided-upsampling model from which
+ * every tile is rebuilt at full resolution, so colours agree across the
+ * picture and an output pixel depends only on its coordinates, never on
+ * how GEGL cut the picture.  A prediction is reference-counted, so GEGL's tile
  * threads may keep using one while a newer one replaces it. */
 #pragma once
 
@@ -17,6 +12,7 @@
 
 #include "cc-guided.h"
 #include "cc-network.h"
+#include "cc-nir-signal.h"
 
 G_BEGIN_DECLS
 
@@ -32,15 +28,14 @@ typedef struct
   GeglRectangle bbox; /* input bounding box at level 0 */
 } CcPredictionKey;
 
-typedef struct _CcTiles CcTiles;
 typedef struct _CcClColour CcClColour;
 
 typedef struct
 {
   CcPredictionKey key;
   GeglRectangle rect;    /* the picture at `level`, in that level's coordinates */
-  CcGuidedModel *guided; /* working size > 0: R'G'B' from Y', fitted at working size */
-  CcTiles *tiles;        /* working size 0: full-resolution tiles */
+  CcNirSignal signal;    /* what the network sees: gain × Y' (gain 1 in gray mode) */
+  CcGuidedModel *guided; /* R'G'B' from gain × Y', fitted at working size */
   /* The colour steps on OpenCL where the network's device is an OpenCL one
    * (device opencl, or auto with a GPU); NULL: on the CPU. */
   CcClColour *opencl;
@@ -50,20 +45,19 @@ typedef struct
 gboolean cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b);
 void cc_prediction_key_clear (CcPredictionKey *key);
 
-/* Working size > 0: reads input (at key->level) once, runs the network and
- * fits the guided model.  Working size 0: loads the model; tiles are run as
- * they are needed.  The returned prediction has one reference. */
+/* Reads input (at key->level) once, runs the network and fits the guided
+ * model.  The returned prediction has one reference. */
 CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error);
 
 /* The op's result over roi, a rectangle of the picture at key->level:
  * the predicted colour blended into in (roi's input pixels, R'G'B'A float)
- * by strength, keeping in's luminance when keep_luma (gray mode) and its
- * alpha; out receives roi's R'G'B'A.  On the OpenCL device when there is
- * one; when it fails, one message and the CPU gives the same pixels (within
- * float rounding).  Thread-safe. */
-gboolean cc_prediction_render (CcPrediction *prediction, GeglBuffer *input,
-                               const GeglRectangle *roi, const float *in, float strength,
-                               gboolean keep_luma, float *out, GError **error);
+ * by strength, keeping in's luminance when keep_luma (gray mode),
+ * otherwise mixing with in's neutral version (its NIR signal as gray,
+ * cc-nir-signal.h), and keeping in's alpha; out receives roi's R'G'B'A.  On the OpenCL device when
+ * there is one; when it fails, one message and the CPU gives the same pixels (within float
+ * rounding).  Thread-safe. */
+gboolean cc_prediction_render (CcPrediction *prediction, const GeglRectangle *roi, const float *in,
+                               float strength, gboolean keep_luma, float *out, GError **error);
 CcPrediction *cc_prediction_ref (CcPrediction *prediction);
 void cc_prediction_unref (CcPrediction *prediction);
 

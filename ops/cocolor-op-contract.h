@@ -27,11 +27,22 @@
 #define COCOLOR_OP_MODE "mode"
 #define COCOLOR_OP_MODE_LABEL N_ ("Mode")
 #define COCOLOR_OP_MODE_MNEMONIC N_ ("_Mode") /* the plug-in dialog's label */
-#define COCOLOR_OP_MODE_BLURB N_ ("What the picture is: a near-infrared photo or a grayscale photo")
+#define COCOLOR_OP_MODE_BLURB                                                                      \
+  N_ ("What the picture is: a near-infrared photo, a grayscale photo, or Automatic: guessed from " \
+      "the picture (an infrared camera's red cast: near-infrared; gray: grayscale; a colour "      \
+      "photo is left as it is)")
+/* Values in the order GEGL numbers them; auto came last, so that old
+ * settings keep their numbers. */
 #define COCOLOR_OP_MODES(X)                                                                        \
   X (NIR, 0, "nir", N_ ("Near-infrared"))                                                          \
-  X (GRAY, 1, "gray", N_ ("Grayscale"))
-#define COCOLOR_OP_MODE_DEFAULT COCOLOR_OP_MODE_NIR
+  X (GRAY, 1, "gray", N_ ("Grayscale"))                                                            \
+  X (AUTO, 2, "auto", N_ ("Automatic"))
+#define COCOLOR_OP_MODE_DEFAULT COCOLOR_OP_MODE_AUTO
+/* Mode auto's word on a colour photo, which it leaves as it is (the op's
+ * warning; the plug-in's message for such a layer). */
+#define COCOLOR_OP_COLOUR_PHOTO                                                                    \
+  N_ ("This looks like a colour photo: CoColor colorizes near-infrared and grayscale photos, so "  \
+      "it leaves it as it is. Choose a mode to colorize it anyway.")
 
 /* strength: how much colour */
 #define COCOLOR_OP_STRENGTH "strength"
@@ -47,9 +58,10 @@
 #define COCOLOR_OP_WORKING_SIZE_LABEL N_ ("Working size")
 #define COCOLOR_OP_WORKING_SIZE_MNEMONIC N_ ("_Working size") /* the plug-in dialog's label */
 #define COCOLOR_OP_WORKING_SIZE_BLURB                                                              \
-  N_ ("Long side, in pixels, at which the network sees the whole picture; 0 runs it at full "      \
-      "resolution in overlapping tiles (slower, more detail)")
-#define COCOLOR_OP_WORKING_SIZE_MIN 0
+  N_ ("Long side, in pixels, at which the network sees the whole picture; the colour is then "     \
+      "rebuilt at full resolution from the picture's own detail")
+/* No smaller: the networks need a few levels of context. */
+#define COCOLOR_OP_WORKING_SIZE_MIN 64
 #define COCOLOR_OP_WORKING_SIZE_MAX 8192
 #define COCOLOR_OP_WORKING_SIZE_UI_MAX 2048 /* the sliders' end */
 #define COCOLOR_OP_WORKING_SIZE_DEFAULT 384

@@ -4,8 +4,12 @@
  * then rebuilt at full resolution from that prediction, guided by the
  * input's own luminance (cc-prediction.c; on the OpenCL device when the
  * network runs on one), so colours agree across tiles and fine texture
- * comes from the input.  Any failure (missing model, bad
- * file, no memory) warns once and passes the picture through unchanged. */
+ * comes from the input.  The picture reaches the network as sRGB-encoded
+ * values whatever its colour space (the models learnt sRGB), and the result
+ * goes back into the input's space.  Mode auto guesses what the picture is
+ * (cc-mode-guess.h).  Any failure (missing model, bad file, no memory, a
+ * colour photo in mode auto) warns once and passes the picture through
+ * unchanged. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -46,7 +50,9 @@ property_enum (device, _(COCOLOR_OP_DEVICE_LABEL), CocolorColorizeDevice, cocolo
                COCOLOR_OP_DEVICE_DEFAULT)
   description (_(COCOLOR_OP_DEVICE_BLURB))
 
-property_file_path (model, _(COCOLOR_OP_MODEL_LABEL), "")
+/* A string, not a file path: GIMP 3.0 carries no file-path property to a
+ * non-destructive effect (it warns, and the effect loses the model). */
+property_string (model, _(COCOLOR_OP_MODEL_LABEL), "")
   description (_(COCOLOR_OP_MODEL_BLURB))
 
 /* clang-format on */
@@ -56,11 +62,16 @@ property_file_path (model, _(COCOLOR_OP_MODEL_LABEL), "")
 #define GEGL_OP_FILTER
 #define GEGL_OP_NAME cocolor_colorize
 #define GEGL_OP_C_SOURCE colorize.c
+/* The module's entry points are below: they bind the catalogs first. */
+#define GEGL_OP_BUNDLE
 
 #include "gegl-op.h"
 
+#include "cc-mode-guess-buffer.h"
 #include "cc-model-locate.h"
 #include "cc-prediction.h"
+
+/* The long side at which mode auto looks at the picture. */
 
 /* GEGL numbers the enums' values in their order; the contract gives them. */
 #define VALUE_CHECK(prefix, id, value) G_STATIC_ASSERT (prefix##id == (value));
@@ -74,6 +85,7 @@ typedef struct
 {
   GMutex lock;
   CcPrediction *prediction; /* the last one computed; dropped when the input changes */
+  int guess;                /* mode auto's CcGuess for the input; -1: not made yet */
   char *last_warning;       /* so that one problem is reported once */
 } State;
 
@@ -91,6 +103,7 @@ attach (GeglOperation *operation)
   GeglProperties *o = GEGL_PROPERTIES (operation);
   State *state = g_new0 (State, 1);
   g_mutex_init (&state->lock);
+  state->guess = -1;
   o->user_data = state;
   GEGL_OPERATION_CLASS (gegl_op_parent_class)->attach (operation);
 }
@@ -111,13 +124,15 @@ finalize (GObject *object)
   G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
 }
 
+/* The network learnt sRGB-encoded pictures: the input comes in as sRGB
+ * whatever its space (babl converts), the output stays in the input's space
+ * (process () writes sRGB into it, babl converting back). */
 static void
 prepare (GeglOperation *operation)
 {
   const Babl *space = gegl_operation_get_source_space (operation, "input");
-  const Babl *format = babl_format_with_space ("R'G'B'A float", space);
-  gegl_operation_set_format (operation, "input", format);
-  gegl_operation_set_format (operation, "output", format);
+  gegl_operation_set_format (operation, "input", babl_format ("R'G'B'A float"));
+  gegl_operation_set_format (operation, "output", babl_format_with_space ("R'G'B'A float", space));
 }
 
 static GeglRectangle
@@ -147,6 +162,7 @@ get_invalidated_by_change (GeglOperation *operation, const gchar *input_pad,
     {
       g_mutex_lock (&state->lock);
       g_clear_pointer (&state->prediction, cc_prediction_unref);
+      state->guess = -1;
       g_mutex_unlock (&state->lock);
     }
   return whole_input (operation, input_region);
@@ -165,10 +181,9 @@ warn_once (State *state, const char *message)
 }
 
 static void
-fill_key (GeglOperation *operation, int level, CcPredictionKey *key)
+fill_key (GeglOperation *operation, CcTask task, int level, CcPredictionKey *key)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
-  CcTask task = o->mode == COCOLOR_MODE_GRAY ? CC_TASK_GRAY : CC_TASK_NIR;
 
   key->task = task;
   key->model_path = o->model && *o->model ? g_strdup (o->model) : cc_model_locate (task);
@@ -184,7 +199,7 @@ fill_key (GeglOperation *operation, int level, CcPredictionKey *key)
     default:
       key->device = CC_DEVICE_AUTO;
     }
-  key->space = gegl_operation_get_source_space (operation, "input");
+  key->space = babl_space ("sRGB"); /* what prepare () asked for */
   key->level = level;
   key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
 }
@@ -194,12 +209,28 @@ fill_key (GeglOperation *operation, int level, CcPredictionKey *key)
 static CcPrediction *
 get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
 {
+  GeglProperties *o = GEGL_PROPERTIES (operation);
   State *state = get_state (operation);
   CcPredictionKey key = { 0 };
   CcPrediction *prediction = NULL;
+  CcTask task = o->mode == COCOLOR_MODE_GRAY ? CC_TASK_GRAY : CC_TASK_NIR;
 
-  fill_key (operation, level, &key);
   g_mutex_lock (&state->lock);
+  if (o->mode == COCOLOR_MODE_AUTO)
+    {
+      /* Made once per input, on the whole picture, whatever the level. */
+      if (state->guess < 0)
+        state->guess = cc_mode_guess_buffer (
+            input, gegl_operation_source_get_bounding_box (operation, "input"));
+      if (state->guess == CC_GUESS_COLOUR)
+        {
+          warn_once (state, _ (COCOLOR_OP_COLOUR_PHOTO));
+          g_mutex_unlock (&state->lock);
+          return NULL;
+        }
+      task = state->guess == CC_GUESS_NIR ? CC_TASK_NIR : CC_TASK_GRAY;
+    }
+  fill_key (operation, task, level, &key);
   if (state->prediction && cc_prediction_key_equal (&state->prediction->key, &key))
     prediction = cc_prediction_ref (state->prediction);
   else
@@ -223,8 +254,8 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
   g_autoptr (CcPrediction) prediction = get_prediction (operation, input, level);
-  const Babl *space = gegl_operation_get_source_space (operation, "input");
-  const Babl *rgba = babl_format_with_space ("R'G'B'A float", space);
+  /* sRGB in and out; babl converts the output into the input's space. */
+  const Babl *rgba = babl_format ("R'G'B'A float");
 
   if (!prediction)
     {
@@ -233,7 +264,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
       return TRUE;
     }
 
-  const gboolean keep_luma = o->mode == COCOLOR_MODE_GRAY;
+  const gboolean keep_luma = prediction->key.task == CC_TASK_GRAY;
   const float strength = (float)o->strength;
 
   GeglBufferIterator *it = gegl_buffer_iterator_new (output, result, level, rgba, GEGL_ACCESS_WRITE,
@@ -244,7 +275,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   while (ok && gegl_buffer_iterator_next (it))
     {
       g_autoptr (GError) error = NULL;
-      if (!cc_prediction_render (prediction, input, &it->items[0].roi, it->items[1].data, strength,
+      if (!cc_prediction_render (prediction, &it->items[0].roi, it->items[1].data, strength,
                                  keep_luma, it->items[0].data, &error))
         {
           /* Out of memory in a tile, say: the picture goes through. */
@@ -287,10 +318,6 @@ gegl_op_class_init (GeglOpClass *klass)
   GeglOperationClass *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationFilterClass *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
 
-  /* No hook runs earlier: the labels above are translated from here on. */
-  bindtextdomain (GETTEXT_PACKAGE, COCOLOR_LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-
   object_class->finalize = finalize;
   operation_class->attach = attach;
   operation_class->prepare = prepare;
@@ -311,8 +338,40 @@ gegl_op_class_init (GeglOpClass *klass)
       "gimp:menu-path", "<Image>/Colors/CoColor", "gimp:menu-label",
       _ ("Colorize (Live Preview)..."), "description",
       _ ("Natural colour for near-infrared and grayscale photos, from a neural network "
-         "(CoColor) that sees the whole picture"),
+         "(CoColor) that sees the whole picture. Mode Automatic takes a picture with an infrared "
+         "camera's red cast as near-infrared and a gray one as grayscale, and leaves a colour "
+         "photo as it is. In a grayscale image GIMP keeps the layer gray, so the colour cannot "
+         "show: use Colorize Layers..., which makes the image RGB first."),
       NULL);
+}
+
+/* The catalogs: where the build installed them, or $COCOLOR_LOCALEDIR (a
+ * moved install, the tests).  Bound when GEGL loads the module, since
+ * gegl-op.h translates the properties' labels and the enums' value labels
+ * while it installs them, before gegl_op_class_init () runs. */
+static void
+bind_catalogs (void)
+{
+  const char *dir = g_getenv ("COCOLOR_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : COCOLOR_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
+/* GEGL's module entry points, as gegl-op.h writes them without
+ * GEGL_OP_BUNDLE, with the catalogs bound first. */
+G_MODULE_EXPORT const GeglModuleInfo *
+gegl_module_query (GTypeModule *module)
+{
+  return &modinfo;
+}
+
+G_MODULE_EXPORT gboolean
+gegl_module_register (GTypeModule *module)
+{
+  bind_catalogs ();
+  gegl_op_cocolor_colorize_register_type (module);
+  return TRUE;
 }
 
 #endif

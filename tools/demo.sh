@@ -3,7 +3,8 @@
 # through the GEGL op with the gegl CLI.
 #   INPUT   picture to colorize (default: a CC0 photo shipped by Debian's
 #           python3-skimage, coffee.png by Rachel Michetti)
-#   MODE    nir or gray (default: gray for the sample, nir for your own file)
+#   MODE    auto, nir or gray (default: gray for the sample, auto for your own
+#           file: the op's guess; a colour photo is left as it is)
 #   OUTPUT  PNG to write (default: build/demo/<name>-<mode>.png)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +25,13 @@ if [ "${1:-}" = --in-root ]; then
   make --no-print-directory BUILD="$BUILD" PREFIX="$PREFIX" RUN= install >/dev/null
   export XDG_DATA_HOME=$PREFIX/share XDG_CACHE_HOME=$checkout/build/demo/cache
   missing=()
-  model=$XDG_DATA_HOME/gegl-0.4/plug-ins/cocolor/cocolor-$mode.safetensors
   gegl --exists cocolor:colorize ||
     missing+=("the GEGL operation cocolor:colorize (ops/colorize.c did not install)")
-  [ -f "$model" ] ||
-    missing+=("the trained $mode model: models/cocolor-$mode.safetensors is not in the repository yet (models/train/README.md makes it)")
+  # Mode auto may take either model.
+  for task in $([ "$mode" = auto ] && echo nir gray || echo "$mode"); do
+    [ -f "$XDG_DATA_HOME/gegl-0.4/plug-ins/cocolor/cocolor-$task.safetensors" ] ||
+      missing+=("the trained $task model: models/cocolor-$task.safetensors is not in the repository yet (models/train/README.md makes it)")
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     printf 'make demo: cannot colorize yet; missing:\n' >&2
     printf '  - %s\n' "${missing[@]}" >&2
@@ -47,7 +50,7 @@ input=${INPUT:-}
 mkdir -p build/demo
 if [ -n "$input" ]; then
   [ -f "$input" ] || die "INPUT '$input' is not a readable file"
-  mode=${mode:-nir}
+  mode=${mode:-auto}
   name=$(basename "${input%.*}")
   staged=build/demo/input-$(basename "$input")
   cp -f -- "$input" "$staged"
@@ -56,7 +59,7 @@ else
   mode=${mode:-gray}
   name=coffee
 fi
-case $mode in nir | gray) ;; *) die "MODE must be nir or gray, not '$mode'" ;; esac
+case $mode in auto | nir | gray) ;; *) die "MODE must be auto, nir or gray, not '$mode'" ;; esac
 output=${OUTPUT:-build/demo/$name-$mode.png}
 case $output in /*) final=$output ;; *) final=$checkout/$output ;; esac
 inner=$checkout/build/demo/$name-$mode.out.png

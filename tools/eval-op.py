@@ -4,12 +4,24 @@
 On the EPFL RGB-NIR validation pairs (../shared/data, the training code's
 split, masks respected), runs the installed op in NIR mode on the NIR picture
 and in gray mode on the BT.601 gray of the RGB picture, at the default
-working size and at working-size 0 (or the sizes --working-sizes lists), and scores the results against the RGB
-picture: PSNR (8-bit), SSIM, angular error (degrees), colourfulness ratio.
+working size (or the sizes --working-sizes lists), and scores the results
+against the RGB picture: PSNR (8-bit), SSIM, angular error (degrees),
+colourfulness ratio.
 A no-colour row (the input as gray RGB) is the baseline.
+
+With --camera-sim SEED it also scores what a converted IR camera writes
+(mode nir-camera): the same NIR picture with per-channel gains (R 0.85-1.0,
+G 0.45-0.65, B 0.30-0.50), an exposure gain 0.6-1.3 and a gamma 0.8-1.25,
+saved as an RGB JPEG (quality 90), drawn per picture from SEED and the
+picture's name; the op colorizes that file in NIR mode.
 
     tools/devroot.sh sh -c 'make install >/dev/null && \
       XDG_DATA_HOME=$PWD/build/prefix/share python3 tools/eval-op.py'
+
+(the gegl CLI finds the op in XDG_DATA_HOME/gegl-0.4/plug-ins, the layout of
+make install's prefix; for a build set up with the default plug-in folder,
+GEGL_PATH=PREFIX/lib/x86_64-linux-gnu/gegl-0.4:/usr/lib/x86_64-linux-gnu/gegl-0.4
+instead.)  Quick runs: --limit N --modes nir,nir-camera --working-sizes 384.
 
 Prints a markdown table (the README's).
 """
@@ -19,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 import numpy as np
 import torch
@@ -42,6 +55,13 @@ def gray_bt601(rgb):
     return Image.fromarray(np.clip(np.round(y), 0, 255).astype(np.uint8), "L")
 
 
+def check_op():
+    r = subprocess.run(["gegl", "--list-all"], capture_output=True, text=True)
+    if "cocolor:colorize" not in r.stdout.split():
+        raise SystemExit("the gegl CLI does not find cocolor:colorize: install it and set "
+                         "XDG_DATA_HOME or GEGL_PATH (see --help)")
+
+
 def colorize(src, out, mode, working_size):
     cmd = ["gegl", src, "-o", out, "--", "cocolor:colorize", f"mode={mode}"]
     if working_size is not None:
@@ -50,6 +70,23 @@ def colorize(src, out, mode, working_size):
     if r.returncode != 0 or "cocolor:colorize:" in r.stderr:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr}")
     return Image.open(out).convert("RGB")
+
+
+CAMERA_GAINS = ((0.85, 1.0), (0.45, 0.65), (0.30, 0.50))  # R, G, B
+
+
+def camera_sim(nir, seed, name):
+    """What a converted IR camera writes for NIR picture nir (PIL L): an RGB
+    picture with a colour cast, its own exposure and gamma, deterministic per
+    (seed, name).  Returns the picture and its parameters."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    gains = np.array([rng.uniform(lo, hi) for lo, hi in CAMERA_GAINS], dtype=np.float32)
+    exposure = float(rng.uniform(0.6, 1.3))
+    gamma = float(rng.uniform(0.8, 1.25))
+    x = np.asarray(nir, dtype=np.float32)[..., None] / 255.0
+    v = np.clip(x * gains * exposure, 0.0, 1.0) ** gamma
+    img = Image.fromarray(np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8), "RGB")
+    return img, {"gains": gains.tolist(), "exposure": exposure, "gamma": gamma}
 
 
 def epfl_pairs(root, val=True):
@@ -86,12 +123,26 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=None, help="the shared data folder (default: ../shared/data)")
     p.add_argument("--limit", type=int, default=0, help="at most this many pairs (0: all)")
-    p.add_argument("--working-sizes", default="default,0",
-                   help="comma-separated working sizes to score ('default': the op's own; 0: full-resolution tiles)")
+    p.add_argument("--split", choices=("val", "train"), default="val",
+                   help="the training code's validation pairs (default) or its training pairs, "
+                        "to tune the op's own constants without looking at validation")
+    p.add_argument("--stride", type=int, default=1, help="every STRIDE-th pair only")
+    p.add_argument("--camera-sim", type=int, default=None, metavar="SEED",
+                   help="also score simulated IR-camera JPEGs of the NIR pictures (mode nir-camera)")
+    p.add_argument("--modes", default=None,
+                   help="comma-separated modes to score: nir, nir-camera, gray "
+                        "(default: nir,gray, and nir-camera with --camera-sim)")
+    p.add_argument("--working-sizes", default="default",
+                   help="comma-separated working sizes to score ('default': the op's own)")
     args = p.parse_args()
     root = args.data or default_root()
+    check_op()
 
-    pairs = epfl_pairs(root)
+    modes = args.modes.split(",") if args.modes else (
+        ["nir", "nir-camera", "gray"] if args.camera_sim is not None else ["nir", "gray"])
+    if "nir-camera" in modes and args.camera_sim is None:
+        p.error("mode nir-camera needs --camera-sim SEED")
+    pairs = epfl_pairs(root, val=args.split == "val")[:: max(args.stride, 1)]
     if args.limit:
         pairs = pairs[: args.limit]
 
@@ -103,27 +154,38 @@ def main():
             rgb, nir, mask = load_pair(stem)
             w, h = rgb.size
             gray = gray_bt601(rgb)
+            gt = as_tensor(rgb)
             nir.save(f"{tmp}/nir.png")
             gray.save(f"{tmp}/gray.png")
-            gt = as_tensor(rgb)
-            for mode, src in (("nir", nir), ("gray", gray)):
+            inputs = {"nir": (nir, f"{tmp}/nir.png", "nir"), "gray": (gray, f"{tmp}/gray.png", "gray")}
+            if "nir-camera" in modes:
+                cam, _ = camera_sim(nir, args.camera_sim, os.path.basename(stem))
+                # Saved as JPEG and read back: the baseline is the file the op gets.
+                cam.save(f"{tmp}/nir-camera.jpg", quality=90)
+                inputs["nir-camera"] = (Image.open(f"{tmp}/nir-camera.jpg").convert("RGB"),
+                                        f"{tmp}/nir-camera.jpg", "nir")
+            for mode in modes:
+                src, path, op_mode = inputs[mode]
                 rows.setdefault((mode, "no colour"), []).append(metrics(as_tensor(src), gt, mask))
                 for label, ws in settings:
                     t0 = time.perf_counter()
-                    out = colorize(f"{tmp}/{mode}.png", f"{tmp}/out.png", mode, ws)
+                    out = colorize(path, f"{tmp}/out.png", op_mode, ws)
                     seconds.setdefault(label, []).append(time.perf_counter() - t0)
                     rows.setdefault((mode, label), []).append(metrics(as_tensor(out), gt, mask))
             print(f"{cat}/{os.path.basename(stem)}: {w}x{h}", file=sys.stderr, flush=True)
 
-    print(f"EPFL validation pairs at full resolution: {len(pairs)} "
+    print(f"EPFL {'validation' if args.split == 'val' else 'training'} pairs at full resolution: "
+          f"{len(pairs)} "
           f"({', '.join(sorted({c for c, _ in pairs}))})\n")
+    if args.camera_sim is not None:
+        print(f"nir-camera: simulated IR-camera JPEGs, --camera-sim {args.camera_sim}\n")
     print("| mode | working size | PSNR (dB) | SSIM | AE (°) | colourfulness / GT |")
     print("|---|---|---|---|---|---|")
-    for mode in ("nir", "gray"):
+    for mode in modes:
         for label in ["no colour"] + [label for label, _ in settings]:
             s = summarise(rows[(mode, label)])
-            name = {"0": "0 (full-resolution tiles)", "no colour": "—"}.get(label, label)
-            what = "no-colour baseline" if label == "no colour" else mode
+            name = {"no colour": "—"}.get(label, label)
+            what = f"no-colour baseline ({mode})" if label == "no colour" else mode
             print(f"| {what} | {name} | {s['psnr']:.2f} | {s['ssim']:.3f} | {s['ae']:.2f} | "
                   f"{s['colf']:.2f} |")
     for label, ts in seconds.items():

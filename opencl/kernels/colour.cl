@@ -30,16 +30,20 @@ gamut_scale (float v, float y, float k)
 }
 
 /* Mixes colour into the input pixel in by strength; keep_luma (gray mode)
- * first shifts colour to the input's luminance.  A pixel within [0, 1]
- * stays there (gray mode gives up chroma, not luminance), one outside is
- * not clipped, one with a NaN or Inf channel passes through; alpha passes
- * through (ops/cc-blend.h's cc_blend ()). */
+ * first shifts colour to the input's luminance; otherwise (NIR mode) the
+ * mix is with the input's neutral version, gain × luminance as gray.  A
+ * pixel within [0, 1] stays there (gray mode gives up chroma, not
+ * luminance), one outside is not clipped, one with a NaN or Inf channel
+ * passes through; alpha passes through (ops/cc-blend.h's cc_blend ()). */
 void
 blend (__global const float *in, float c0, float c1, float c2, float strength, int keep_luma,
-       __global float *out)
+       float gain, __global float *out)
 {
   float y = luma (in[0], in[1], in[2]);
+  float b0 = in[0], b1 = in[1], b2 = in[2];
   float o0, o1, o2;
+  int in_range = in[0] >= 0.0f && in[0] <= 1.0f && in[1] >= 0.0f && in[1] <= 1.0f
+                 && in[2] >= 0.0f && in[2] <= 1.0f;
 
   out[3] = in[3];
   if (!isfinite (in[0]) || !isfinite (in[1]) || !isfinite (in[2]))
@@ -56,11 +60,15 @@ blend (__global const float *in, float c0, float c1, float c2, float strength, i
       c1 += shift;
       c2 += shift;
     }
-  o0 = in[0] + strength * (c0 - in[0]);
-  o1 = in[1] + strength * (c1 - in[1]);
-  o2 = in[2] + strength * (c2 - in[2]);
-  if (in[0] >= 0.0f && in[0] <= 1.0f && in[1] >= 0.0f && in[1] <= 1.0f && in[2] >= 0.0f
-      && in[2] <= 1.0f)
+  else
+    {
+      float v = gain * y;
+      b0 = b1 = b2 = in_range ? clamp01 (v) : v;
+    }
+  o0 = b0 + strength * (c0 - b0);
+  o1 = b1 + strength * (c1 - b1);
+  o2 = b2 + strength * (c2 - b2);
+  if (in_range)
     {
       if (keep_luma)
         {
@@ -97,11 +105,12 @@ source_coordinate (int i, int full, int small, int *i0, int *i1, float *t)
 /* Guided upsampling's apply step fused with the blend, so that the colour
  * never goes through memory: a and b of the fitted model (ab: 3 planes of
  * a then 3 of b, sw x sh) upsampled bilinearly to the pixel, times the
- * pixel's own luminance, plus b.  The tile is cols x rows at (x0, y0) of a
- * fw x fh picture. */
+ * pixel's own signal (gain × luminance, ops/cc-nir-signal.h), plus b.  The
+ * tile is cols x rows at (x0, y0) of a fw x fh picture. */
 __kernel void
 guided_blend (__global const float *ab, int sw, int sh, int fw, int fh, int x0, int y0,
-              __global const float *in, float strength, int keep_luma, __global float *out)
+              __global const float *in, float strength, int keep_luma, float gain,
+              __global float *out)
 {
   int col = get_global_id (0), row = get_global_id (1);
   size_t p = (size_t)row * get_global_size (0) + col;
@@ -109,7 +118,7 @@ guided_blend (__global const float *ab, int sw, int sh, int fw, int fh, int x0, 
   __global const float *px = in + 4 * p;
   int xa, xb, ya, yb;
   float tx, ty, c[3];
-  float v = luma (px[0], px[1], px[2]);
+  float v = gain * luma (px[0], px[1], px[2]);
   /* The guide as the network saw it: finite, within [0, 1]. */
   float g = isfinite (v) ? clamp01 (v) : 0.0f;
 
@@ -128,17 +137,5 @@ guided_blend (__global const float *ab, int sw, int sh, int fw, int fh, int x0, 
         c[k] = av * g + bv;
       }
   }
-  blend (px, c[0], c[1], c[2], strength, keep_luma, out + 4 * p);
-}
-
-/* The blend alone, for colour computed elsewhere (full-resolution tiles):
- * colour holds 3 floats a pixel. */
-__kernel void
-colour_blend (__global const float *colour, __global const float *in, float strength,
-              int keep_luma, __global float *out)
-{
-  size_t p = get_global_id (0);
-  __global const float *c = colour + 3 * p;
-
-  blend (in + 4 * p, c[0], c[1], c[2], strength, keep_luma, out + 4 * p);
+  blend (px, c[0], c[1], c[2], strength, keep_luma, gain, out + 4 * p);
 }

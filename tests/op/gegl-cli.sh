@@ -19,7 +19,7 @@ done
 gegl "$photo" -o "$tmp/gray.png" -- cocolor:colorize mode=gray strength=1
 gegl "$photo" -o "$tmp/nir.png" -- cocolor:colorize mode=nir strength=0.7 working-size=256
 # A broken model: exit status 0, one warning naming the file, the picture unchanged.
-gegl "$photo" -o "$tmp/passed.png" -- cocolor:colorize model=/nonexistent/broken.safetensors \
+gegl "$photo" -o "$tmp/passed.png" -- cocolor:colorize mode=nir model=/nonexistent/broken.safetensors \
   2> "$tmp/stderr.txt"
 grep -q "broken.safetensors" "$tmp/stderr.txt" || { echo "no warning:"; cat "$tmp/stderr.txt"; exit 1; }
 # A misspelt device override is said once, not silently ignored.

@@ -52,15 +52,15 @@ while [ "$i" -lt "$runs" ]; do
   # again when the file changed since the one before.
   if [ $((i % 2)) -eq 1 ]; then
     gegl "$tmp/in.png" -o "$tmp/out.png" -- \
-      cocolor:colorize mode=nir device=cpu working-size=32 model="$model" \
-      cocolor:colorize mode=nir device=cpu working-size=40 model="$model" strength=0.5 \
-      cocolor:colorize mode=nir device=cpu working-size=48 model="$model" strength=0.5 \
+      cocolor:colorize mode=nir device=cpu working-size=64 model="$model" \
+      cocolor:colorize mode=nir device=cpu working-size=72 model="$model" strength=0.5 \
+      cocolor:colorize mode=nir device=cpu working-size=80 model="$model" strength=0.5 \
       > "$tmp/run.txt" 2>&1 || status=$?
   else
     COCOLOR_MODEL_DIR="$tmp/models" gegl "$tmp/in.png" -o "$tmp/out.png" -- \
-      cocolor:colorize mode=nir device=cpu working-size=32 \
-      cocolor:colorize mode=nir device=cpu working-size=40 strength=0.5 \
-      cocolor:colorize mode=nir device=cpu working-size=48 strength=0.5 \
+      cocolor:colorize mode=nir device=cpu working-size=64 \
+      cocolor:colorize mode=nir device=cpu working-size=72 strength=0.5 \
+      cocolor:colorize mode=nir device=cpu working-size=80 strength=0.5 \
       > "$tmp/run.txt" 2>&1 || status=$?
   fi
   if [ "$status" -ge 128 ] || grep -q -e "Sanitizer" -e "runtime error:" -e "core dumped" "$tmp/run.txt"; then
@@ -94,7 +94,7 @@ if [ "$crashed" -ne 0 ] || [ "$failed" -ne 0 ]; then
 fi
 
 # The loop is over and left a whole model: the op uses it, without a word.
-gegl "$tmp/in.png" -o "$tmp/out.png" -- cocolor:colorize mode=nir device=cpu working-size=32 \
+gegl "$tmp/in.png" -o "$tmp/out.png" -- cocolor:colorize mode=nir device=cpu working-size=64 \
   model="$model" > "$tmp/run.txt" 2>&1
 if grep -q "cocolor:colorize" "$tmp/run.txt" || [ ! -s "$tmp/out.png" ]; then
   echo "FAIL: the model left by the loop was not used"

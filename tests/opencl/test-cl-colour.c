@@ -1,6 +1,7 @@
 /* The op's colour steps on OpenCL (PoCL here) against the CPU path:
  * guided upsampling's apply step and the blend (cc-guided.c, cc-blend.h)
- * within 1e-4 on odd sizes and tiles at the picture's edges, tiles that
+ * within 1e-4 on odd sizes and tiles at the picture's edges, with NIR
+ * signal gains (cc-nir-signal.h) of 1 and others, tiles that
  * agree with the whole picture, GEGL-like threads sharing one device
  * object, and the injected faults turned into errors (the op's fall-back
  * on them is tested in tests/op). */
@@ -75,7 +76,8 @@ crop (const Picture *p, int x0, int y0, int cols, int rows)
 
 /* What the op's CPU path makes of the tile (cc-prediction.c). */
 static float *
-cpu_tile (const Picture *p, int x0, int y0, int cols, int rows, float strength, gboolean keep)
+cpu_tile (const Picture *p, int x0, int y0, int cols, int rows, float strength, gboolean keep,
+          float gain)
 {
   gsize n = (gsize)cols * rows;
   g_autofree float *in = crop (p, x0, y0, cols, rows);
@@ -84,23 +86,23 @@ cpu_tile (const Picture *p, int x0, int y0, int cols, int rows, float strength, 
   float *out = g_new (float, 4 * n);
 
   for (gsize i = 0; i < n; i++)
-    guide[i] = cc_guide (in + 4 * i);
+    guide[i] = cc_guide (in + 4 * i, gain);
   cc_guided_apply (p->model, p->W, p->H, x0, y0, cols, rows, guide, colour);
   for (gsize i = 0; i < n; i++)
-    cc_blend (in + 4 * i, colour + 3 * i, strength, keep, out + 4 * i);
+    cc_blend (in + 4 * i, colour + 3 * i, strength, keep, gain, out + 4 * i);
   return out;
 }
 
 static float *
 cl_tile (CcClColour *c, const Picture *p, int x0, int y0, int cols, int rows, float strength,
-         gboolean keep)
+         gboolean keep, float gain)
 {
   g_autoptr (GError) error = NULL;
   g_autofree float *in = crop (p, x0, y0, cols, rows);
   float *out = g_new (float, (gsize)4 * cols * rows);
 
-  g_assert_true (
-      cc_cl_colour_guided (c, p->W, p->H, x0, y0, cols, rows, in, strength, keep, out, &error));
+  g_assert_true (cc_cl_colour_guided (c, p->W, p->H, x0, y0, cols, rows, in, strength, keep, gain,
+                                      out, &error));
   g_assert_no_error (error);
   return out;
 }
@@ -138,7 +140,8 @@ colour_new (const CcGuidedModel *model)
 
 /* Odd sizes, small pictures larger and smaller than the full one (the
  * op never upscales, but the arithmetic must not care), tiles of GEGL's
- * kind and odd ones, at every edge, in both modes and two strengths. */
+ * kind and odd ones, at every edge, in both modes, two strengths and
+ * three gains (NIR mode's neutral picture and guide depend on it). */
 static void
 test_guided_matches_cpu (void)
 {
@@ -156,27 +159,28 @@ test_guided_matches_cpu (void)
       int tw = cases[k].tile_w, th = cases[k].tile_h;
 
       for (int keep = 0; keep <= 1; keep++)
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < 6; s++)
           {
-            float strength = s ? 0.37f : 1.0f;
+            static const float gains[] = { 1.0f, 1.7f, 0.6f };
+            float strength = s % 2 ? 0.37f : 1.0f, gain = gains[s / 2];
             double err;
             /* The whole picture, then tiles, the last ones cut by the edges;
              * every tile's pixels must be the whole picture's. */
-            g_autofree float *whole = cl_tile (c, p, 0, 0, p->W, p->H, strength, keep);
-            g_autofree float *want = cpu_tile (p, 0, 0, p->W, p->H, strength, keep);
+            g_autofree float *whole = cl_tile (c, p, 0, 0, p->W, p->H, strength, keep, gain);
+            g_autofree float *want = cpu_tile (p, 0, 0, p->W, p->H, strength, keep, gain);
 
             err = max_error (want, whole, (gsize)4 * p->W * p->H);
             /* Not g_error (): PoCL's LLVM catches its SIGTRAP and hangs. */
             if (err > TOLERANCE)
-              g_test_message ("case %u keep %d strength %g: whole picture off by %g", k, keep,
-                              strength, err);
+              g_test_message ("case %u keep %d strength %g gain %g: whole picture off by %g", k,
+                              keep, strength, gain, err);
             g_assert_cmpfloat (err, <=, TOLERANCE);
             for (int y0 = 0; y0 < p->H; y0 += th)
               for (int x0 = 0; x0 < p->W; x0 += tw)
                 {
                   int cols = MIN (tw, p->W - x0), rows = MIN (th, p->H - y0);
-                  g_autofree float *got = cl_tile (c, p, x0, y0, cols, rows, strength, keep);
-                  g_autofree float *cpu = cpu_tile (p, x0, y0, cols, rows, strength, keep);
+                  g_autofree float *got = cl_tile (c, p, x0, y0, cols, rows, strength, keep, gain);
+                  g_autofree float *cpu = cpu_tile (p, x0, y0, cols, rows, strength, keep, gain);
 
                   g_assert_cmpfloat (max_error (cpu, got, (gsize)4 * cols * rows), <=, TOLERANCE);
                   for (int y = 0; y < rows; y++)
@@ -185,40 +189,6 @@ test_guided_matches_cpu (void)
                                        <=, 1e-6);
                 }
           }
-      picture_free (p);
-    }
-}
-
-/* Colour computed elsewhere (full-resolution tiles), blended on the
- * device; a CcClColour without a guided model. */
-static void
-test_blend_matches_cpu (void)
-{
-  const gsize sizes[] = { 1, 7, 4096, 12345 };
-  g_autoptr (CcClColour) c = colour_new (NULL);
-
-  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
-    {
-      gsize n = sizes[k];
-      Picture *p = picture_new ((int)n, 1, 1, 1, 30 + k);
-      g_autofree float *rgb = g_new (float, 3 * n);
-      g_autofree float *want = g_new (float, 4 * n);
-      g_autofree float *got = g_new (float, 4 * n);
-      GRand *rand = g_rand_new_with_seed (k);
-
-      for (gsize i = 0; i < 3 * n; i++)
-        rgb[i] = (float)g_rand_double_range (rand, -0.1, 1.1);
-      g_rand_free (rand);
-      for (int keep = 0; keep <= 1; keep++)
-        {
-          g_autoptr (GError) error = NULL;
-
-          for (gsize i = 0; i < n; i++)
-            cc_blend (p->rgba + 4 * i, rgb + 3 * i, 0.8f, keep, want + 4 * i);
-          g_assert_true (cc_cl_colour_blend (c, n, rgb, p->rgba, 0.8f, keep, got, &error));
-          g_assert_no_error (error);
-          g_assert_cmpfloat (max_error (want, got, 4 * n), <=, TOLERANCE);
-        }
       picture_free (p);
     }
 }
@@ -241,8 +211,8 @@ render_row (gpointer data)
   for (int x0 = 0; x0 < p->W; x0 += 32)
     {
       int y0 = job->row * 32, cols = MIN (32, p->W - x0), rows = MIN (32, p->H - y0);
-      g_autofree float *got = cl_tile (job->c, p, x0, y0, cols, rows, 0.9f, TRUE);
-      g_autofree float *cpu = cpu_tile (p, x0, y0, cols, rows, 0.9f, TRUE);
+      g_autofree float *got = cl_tile (job->c, p, x0, y0, cols, rows, 0.9f, job->row % 2, 1.3f);
+      g_autofree float *cpu = cpu_tile (p, x0, y0, cols, rows, 0.9f, job->row % 2, 1.3f);
 
       g_assert_cmpfloat (max_error (cpu, got, (gsize)4 * cols * rows), <=, TOLERANCE);
     }
@@ -305,8 +275,8 @@ test_fault (gconstpointer data)
   else
     {
       g_assert_no_error (error);
-      g_assert_false (
-          cc_cl_colour_guided (c, p->W, p->H, 0, 0, p->W, p->H, in, 1.0f, FALSE, out, &error));
+      g_assert_false (cc_cl_colour_guided (c, p->W, p->H, 0, 0, p->W, p->H, in, 1.0f, FALSE, 1.0f,
+                                           out, &error));
     }
   g_assert_error (error, CC_CL_ERROR, f->code);
 
@@ -351,7 +321,6 @@ main (int argc, char **argv)
   g_unsetenv ("COCOLOR_OPENCL_FAULT");
   g_unsetenv ("COCOLOR_DEVICE");
   g_test_add_func ("/cl-colour/guided", test_guided_matches_cpu);
-  g_test_add_func ("/cl-colour/blend", test_blend_matches_cpu);
   g_test_add_func ("/cl-colour/threads", test_threads);
   g_test_add_func ("/cl-colour/auto", test_auto);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)

@@ -1,0 +1,133 @@
+/* Colour hints on the network's grid (ops/cc-hints.c): a tiny dot on a huge
+ * picture still counts, strokes and areas average per cell, the alpha
+ * threshold, pixels that are not finite or outside the picture, and the
+ * BT.601 channels of each kind. */
+#include <math.h>
+#include <string.h>
+
+#include "cc-hints.h"
+
+/* A width x height RGBA strip, transparent, owned by the caller. */
+static float *
+strip_new (int width, int height)
+{
+  return g_new0 (float, (gsize)width * height * 4);
+}
+
+static void
+paint (float *rgba, int width, int x, int y, float r, float g, float b, float a)
+{
+  float *p = rgba + ((gsize)y * width + x) * 4;
+  p[0] = r;
+  p[1] = g;
+  p[2] = b;
+  p[3] = a;
+}
+
+/* A 3-pixel red dot on a 100 MP picture (12000 x 8400, fed in strips of
+ * 64 rows of which only the dot's is painted) marks one cell of a 384 x 269
+ * grid, the right one, and no other. */
+static void
+test_tiny_dot_on_huge_picture (void)
+{
+  const int width = 12000, height = 8400, ww = 384, wh = 269, rows = 64;
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
+  g_autofree float *strip = strip_new (width, rows);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * 3);
+  const int dot_x = 7001, dot_y = 5003;
+
+  for (int y = 0; y < height; y += rows)
+    {
+      memset (strip, 0, (gsize)width * rows * 4 * sizeof (float));
+      if (dot_y >= y && dot_y < y + rows)
+        for (int i = 0; i < 3; i++)
+          paint (strip, width, dot_x + i, dot_y - y, 1.0f, 0.0f, 0.0f, 1.0f);
+      cc_hint_grid_add (grid, strip, 0, y, width, MIN (rows, height - y), (gsize)width * 4);
+    }
+  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_CHROMA, channels), ==, 1);
+  {
+    gsize cx = (gsize)dot_x * ww / width, cy = (gsize)dot_y * wh / height;
+    gsize cell = cy * ww + cx, cells = (gsize)ww * wh;
+    g_assert_cmpfloat (channels[2 * cells + cell], ==, 1.0f);            /* mask */
+    g_assert_cmpfloat_with_epsilon (channels[cells + cell], 0.5f, 1e-6); /* Cr of red */
+    g_assert_cmpfloat_with_epsilon (channels[cell], -0.299 / 1.772, 1e-6);
+  }
+}
+
+/* A stroke across cells, half green half blue inside one cell: the cell
+ * takes the mean colour; the alpha threshold is 0.5 inclusive; NaN and
+ * infinite pixels and pixels outside the picture are not hints. */
+static void
+test_means_and_edges (void)
+{
+  const int width = 40, height = 20, ww = 4, wh = 2; /* cells of 10 x 10 */
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
+  g_autofree float *rgba = strip_new (width, height);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * 4);
+  const gsize cells = (gsize)ww * wh;
+
+  /* Cell (0, 0): one green and one blue pixel. */
+  paint (rgba, width, 1, 1, 0.0f, 1.0f, 0.0f, 1.0f);
+  paint (rgba, width, 2, 1, 0.0f, 0.0f, 1.0f, 0.5f);
+  /* Cell (1, 0): alpha just below the threshold, NaN alpha, NaN colour, Inf. */
+  paint (rgba, width, 11, 1, 1.0f, 0.0f, 0.0f, 0.4999f);
+  paint (rgba, width, 12, 1, 1.0f, 0.0f, 0.0f, NAN);
+  paint (rgba, width, 13, 1, NAN, 0.0f, 0.0f, 1.0f);
+  paint (rgba, width, 14, 1, INFINITY, 0.0f, 0.0f, 1.0f);
+  /* Cell (3, 1): a horizontal stroke of gray, with values beyond [0, 1]. */
+  for (int x = 30; x < 40; x++)
+    paint (rgba, width, x, 15, x == 30 ? 2.0f : 0.5f, 0.5f, x == 30 ? -1.0f : 0.5f, 1.0f);
+  cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
+  /* The same strip again, shifted outside the picture: nothing lands. */
+  cc_hint_grid_add (grid, rgba, width, height, width, height, (gsize)width * 4);
+  cc_hint_grid_add (grid, rgba, -width, -height, width, height, (gsize)width * 4);
+
+  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_COLOUR, channels), ==, 2);
+  /* Channels: Y, Cb, Cr, mask. */
+  g_assert_cmpfloat (channels[3 * cells + 0], ==, 1.0f);
+  g_assert_cmpfloat (channels[3 * cells + 1], ==, 0.0f);
+  g_assert_cmpfloat_with_epsilon (channels[0], (0.587 + 0.114) / 2, 1e-6);
+  {
+    /* Mean of (1, .5, 0) clamped and nine (.5, .5, .5): R .55, G .5, B .45. */
+    double r = 0.55, g = 0.5, b = 0.45, y = 0.299 * r + 0.587 * g + 0.114 * b;
+    gsize cell = 1 * ww + 3;
+    g_assert_cmpfloat (channels[3 * cells + cell], ==, 1.0f);
+    g_assert_cmpfloat_with_epsilon (channels[cell], y, 1e-6);
+    g_assert_cmpfloat_with_epsilon (channels[cells + cell], (b - y) / 1.772, 1e-6);
+    g_assert_cmpfloat_with_epsilon (channels[2 * cells + cell], (r - y) / 1.402, 1e-6);
+  }
+  for (gsize i = 0; i < cells; i++)
+    if (i != 0 && i != 1 * ww + 3)
+      for (int c = 0; c < 4; c++)
+        g_assert_cmpfloat (channels[c * cells + i], ==, 0.0f);
+}
+
+/* A filled area larger than the grid's cells marks every cell it covers;
+ * the grid is never larger than asked, whatever the rounding. */
+static void
+test_area_and_sizes (void)
+{
+  const int width = 1001, height = 999, ww = 7, wh = 5;
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
+  g_autofree float *rgba = strip_new (width, height);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * 3);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      paint (rgba, width, x, y, 0.2f, 0.4f, 0.6f, 1.0f);
+  cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
+  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_CHROMA, channels), ==, (gsize)ww * wh);
+
+  g_assert_null (cc_hint_grid_new (0, 10, 4, 4));
+  g_assert_null (cc_hint_grid_new (10, 10, -1, 4));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hints/tiny-dot-on-huge-picture", test_tiny_dot_on_huge_picture);
+  g_test_add_func ("/hints/means-and-edges", test_means_and_edges);
+  g_test_add_func ("/hints/area-and-sizes", test_area_and_sizes);
+  return g_test_run ();
+}

@@ -4,8 +4,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cc-mode-guess-buffer.h" /* mode auto's guess, as the op makes it */
 #include "cocolor-op.h"
 #include "cocolor-render.h"
+
+#define NICK_NIR COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_NIR)
+#define NICK_GRAY COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_GRAY)
+#define NICK_AUTO COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_AUTO)
 
 typedef struct
 {
@@ -52,10 +57,61 @@ paintable_layers (GimpDrawable **drawables)
   return layers;
 }
 
+/* Each layer's mode: the one asked for, or in mode auto the op's guess on
+ * the layer's pixels, so that the plug-in can say which mode it used.  A
+ * layer auto takes for a colour photo is left as it is, with a message, and
+ * taken out of layers.  Returns layer -> mode nick. */
+static GHashTable *
+settle_modes (GList **layers, const CocolorSettings *settings)
+{
+  GHashTable *modes = g_hash_table_new (NULL, NULL);
+
+  for (GList *l = *layers, *next; l; l = next)
+    {
+      const char *mode = settings->mode;
+      next = l->next;
+      if (g_strcmp0 (mode, NICK_AUTO) == 0)
+        {
+          g_autoptr (GeglBuffer) buffer = gimp_drawable_get_buffer (l->data);
+          switch (cc_mode_guess_buffer (buffer, gegl_buffer_get_extent (buffer)))
+            {
+            case CC_GUESS_NIR:
+              mode = NICK_NIR;
+              break;
+            case CC_GUESS_GRAY:
+              mode = NICK_GRAY;
+              break;
+            case CC_GUESS_COLOUR:
+            default:
+              {
+                g_autofree char *name = gimp_item_get_name (l->data);
+                g_autofree char *message = g_strdup_printf (_ ("CoColor skipped “%s”: %s"), name,
+                                                            _ (COCOLOR_OP_COLOUR_PHOTO));
+                gimp_message (message);
+                *layers = g_list_delete_link (*layers, l);
+                continue;
+              }
+            }
+        }
+      g_hash_table_insert (modes, l->data, (gpointer)mode);
+    }
+  return modes;
+}
+
+/* The settings for one layer: its own mode. */
+static CocolorSettings
+layer_settings (const CocolorSettings *settings, GHashTable *modes, gpointer layer)
+{
+  CocolorSettings one = *settings; /* borrowed strings: never cleared */
+  one.mode = g_hash_table_lookup (modes, layer);
+  return one;
+}
+
 /* Every layer is rendered before the image is touched, so a failure or a
  * cancel (GIMP ends the plug-in) leaves the image as it was. */
 static gboolean
-render_all (GList *layers, const CocolorSettings *settings, GList **results, GError **error)
+render_all (GList *layers, const CocolorSettings *settings, GHashTable *modes, GList **results,
+            GError **error)
 {
   Progress progress = { 0, (int)g_list_length (layers) };
 
@@ -67,7 +123,8 @@ render_all (GList *layers, const CocolorSettings *settings, GList **results, GEr
       gimp_progress_set_text (text);
 
       g_autoptr (GeglBuffer) input = gimp_drawable_get_buffer (l->data);
-      GeglBuffer *output = cocolor_render (input, settings, report_progress, &progress, error);
+      const CocolorSettings one = layer_settings (settings, modes, l->data);
+      GeglBuffer *output = cocolor_render (input, &one, report_progress, &progress, error);
       if (!output)
         {
           g_prefix_error (error, _ ("Layer “%s”: "), name);
@@ -80,9 +137,9 @@ render_all (GList *layers, const CocolorSettings *settings, GList **results, GEr
 }
 
 static void
-merge_results (GList *layers, GList *results)
+merge_results (GList *drawables, GList *results)
 {
-  for (GList *l = layers, *r = results; l && r; l = l->next, r = r->next)
+  for (GList *l = drawables, *r = results; l && r; l = l->next, r = r->next)
     {
       GimpDrawable *drawable = l->data;
       g_autoptr (GeglBuffer) shadow = gimp_drawable_get_shadow_buffer (drawable);
@@ -96,29 +153,55 @@ merge_results (GList *layers, GList *results)
     }
 }
 
-/* libgimp 3.0.4 does not carry GEGL file-path properties over the wire,
- * so an effect there cannot be told which model file to use; it would
- * silently use the shipped one.  Asked of a throw-away filter. */
-static gboolean
-effects_take_model (GimpDrawable *drawable)
+/* A copy of each layer just above it, in LCh Color mode, with a white mask
+ * to paint on: the original stays as it was.  Returns the copies. */
+static GList *
+add_colour_layers (GimpImage *image, GList *layers)
 {
-  GimpDrawableFilter *probe = gimp_drawable_filter_new (drawable, COCOLOR_OP_NAME, NULL);
-  gboolean found;
+  GList *copies = NULL;
 
-  if (!probe)
-    return TRUE; /* append_effects reports the missing op */
-  found = g_object_class_find_property (
-              G_OBJECT_GET_CLASS (gimp_drawable_filter_get_config (probe)), "model")
-          != NULL;
-  gimp_drawable_filter_delete (probe);
-  return found;
+  for (GList *l = layers; l; l = l->next)
+    {
+      GimpLayer *layer = l->data;
+      GimpLayer *copy = gimp_layer_copy (layer);
+      GimpItem *parent = gimp_item_get_parent (GIMP_ITEM (layer));
+      g_autofree char *name = gimp_item_get_name (GIMP_ITEM (layer));
+      /* TRANSLATORS: the name of the new layer; %s is the original's */
+      g_autofree char *copy_name = g_strdup_printf (_ ("%s (CoColor)"), name);
+
+      gimp_image_insert_layer (image, copy, GIMP_IS_LAYER (parent) ? GIMP_LAYER (parent) : NULL,
+                               gimp_image_get_item_position (image, GIMP_ITEM (layer)));
+      gimp_item_set_name (GIMP_ITEM (copy), copy_name);
+      gimp_layer_set_mode (copy, GIMP_LAYER_MODE_LCH_COLOR);
+      if (!gimp_layer_get_mask (copy))
+        gimp_layer_add_mask (copy, gimp_layer_create_mask (copy, GIMP_ADD_MASK_WHITE));
+      copies = g_list_append (copies, copy);
+    }
+  return copies;
+}
+
+/* Saturation as an effect of its own after CoColor's, GEGL's saturation in
+ * CIE LCh (lightness kept). */
+static void
+append_saturation (GimpDrawable *drawable, double saturation)
+{
+  GimpDrawableFilter *filter;
+
+  if (saturation == 1.0)
+    return;
+  filter = gimp_drawable_filter_new (drawable, "gegl:saturation", _ ("CoColor saturation"));
+  if (!filter)
+    return;
+  g_object_set (gimp_drawable_filter_get_config (filter), "scale", saturation, NULL);
+  gimp_drawable_append_filter (drawable, filter);
 }
 
 static gboolean
-append_effects (GList *layers, const CocolorSettings *settings, GError **error)
+append_effects (GList *layers, const CocolorSettings *settings, GHashTable *modes, GError **error)
 {
   for (GList *l = layers; l; l = l->next)
     {
+      const CocolorSettings one = layer_settings (settings, modes, l->data);
       GimpDrawableFilter *filter
           = gimp_drawable_filter_new (l->data, COCOLOR_OP_NAME, _ (COCOLOR_OP_TITLE));
       if (!filter)
@@ -135,7 +218,7 @@ append_effects (GList *layers, const CocolorSettings *settings, GError **error)
       /* one property per line */
       /* clang-format off */
       g_object_set (config,
-                    "mode", settings->mode,
+                    "mode", one.mode,
                     "strength", settings->strength,
                     "working-size", settings->working_size,
                     "device", settings->device,
@@ -144,15 +227,32 @@ append_effects (GList *layers, const CocolorSettings *settings, GError **error)
       if (settings->model)
         g_object_set (config, "model", settings->model, NULL);
       gimp_drawable_append_filter (l->data, filter);
+      append_saturation (l->data, settings->saturation);
     }
   return TRUE;
 }
 
+/* What cocolor_apply says of each drawable: the mode it ran with, or
+ * "none" for one it left as it is. */
+static GStrv
+applied_modes (GimpDrawable **drawables, GHashTable *modes)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (int i = 0; drawables[i]; i++)
+    {
+      const char *mode = g_hash_table_lookup (modes, drawables[i]);
+      g_strv_builder_add (builder, mode ? mode : "none");
+    }
+  return g_strv_builder_end (builder);
+}
+
 gboolean
 cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings *settings,
-               GError **error)
+               GStrv *applied, GError **error)
 {
   g_autoptr (GList) layers = paintable_layers (drawables);
+  g_autoptr (GHashTable) modes = NULL;
   GList *results = NULL;
   gboolean ok;
 
@@ -164,20 +264,18 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
     }
   if (!cocolor_op_check (settings, error))
     return FALSE;
-  if (settings->non_destructive && settings->model && !effects_take_model (layers->data))
-    {
-      g_set_error_literal (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
-                           _ ("In this version of GIMP a non-destructive effect can only use the "
-                              "shipped model: clear the model file, or turn off “Non-destructive "
-                              "effect”."));
-      return FALSE;
-    }
+  modes = settle_modes (&layers, settings);
+  *applied = applied_modes (drawables, modes);
+  if (!layers)
+    return TRUE; /* colour photos only: each one has had its message */
   if (cocolor_op_device_note (settings))
     gimp_message (cocolor_op_device_note (settings));
 
-  if (!settings->non_destructive && !render_all (layers, settings, &results, error))
+  if (settings->output != COCOLOR_OUTPUT_EFFECT
+      && !render_all (layers, settings, modes, &results, error))
     {
       g_list_free_full (results, g_object_unref);
+      g_clear_pointer (applied, g_strfreev);
       return FALSE;
     }
 
@@ -186,15 +284,27 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
    * the result back into gray or into the nearest colours of the palette. */
   if (gimp_image_get_base_type (image) != GIMP_RGB)
     gimp_image_convert_rgb (image);
-  if (settings->non_destructive)
-    ok = append_effects (layers, settings, error);
-  else
+  switch (settings->output)
     {
+    case COCOLOR_OUTPUT_EFFECT:
+      ok = append_effects (layers, settings, modes, error);
+      break;
+    case COCOLOR_OUTPUT_LAYER:
+      {
+        g_autoptr (GList) copies = add_colour_layers (image, layers);
+        merge_results (copies, results);
+        ok = TRUE;
+        break;
+      }
+    case COCOLOR_OUTPUT_REPLACE:
+    default:
       merge_results (layers, results);
       ok = TRUE;
     }
   gimp_image_undo_group_end (image);
 
   g_list_free_full (results, g_object_unref);
+  if (!ok)
+    g_clear_pointer (applied, g_strfreev);
   return ok;
 }

@@ -2,14 +2,23 @@
 ; pattern into another folder (same name, same format), through the
 ; procedure plug-in-cocolor-colorize.
 ;
+; Nothing of the photographer's is lost: each file is written by its
+; format's own export procedure with the EXIF, XMP and IPTC it had, its ICC
+; profile and its bit depth (a 16-bit PNG or TIFF stays 16-bit; the plug-in
+; keeps the image's precision), as far as the format holds them; other
+; formats go through GIMP's generic save.  Mode "auto" lets the plug-in
+; tell each file what it is; a colour photo is left alone, not written.
+; One line per file on standard output says what was done to it.
+;
 ; It never writes over an existing file: a file whose output exists is left
 ; alone, so an input can never be replaced, however the two folders are
 ; spelled and whatever symlink makes them one.  A file that cannot be
 ; opened, colorized or saved, or whose output exists, is named at the end
 ; with what went wrong, and the procedure fails, so gimp-console exits
 ; non-zero; the other files are still done.  What would stop every file (an
-; unknown mode, a missing folder, an output folder that cannot be written
-; into or that is the input folder) is said before any file is opened.
+; unknown mode, a missing input folder, an output folder that cannot be
+; made, written into or that is the input folder) is said before any file
+; is opened; a missing output folder is made, with its parents.
 ;
 ; It lives in GIMP's scripts folder, served by the script-fu extension,
 ; and not as a plug-in of its own run by gimp-script-fu-interpreter-3.0:
@@ -23,12 +32,14 @@
       (car strings)
       (string-append (car strings) separator (cocolor-batch-join (cdr strings) separator))))
 
-; The mode the network takes, or #f: "nir", and "gray" (or "grey"), in any
-; case.  The plug-in would take an unknown one for its default, nir.
+; The mode given to the plug-in, or #f: "nir", "gray" (or "grey") and
+; "auto", in any case.  The plug-in would take an unknown one for its
+; default, nir.
 (define (cocolor-batch-mode mode)
   (let ((mode (string-downcase mode)))
     (cond ((string=? mode "nir") "nir")
           ((or (string=? mode "gray") (string=? mode "grey")) "gray")
+          ((string=? mode "auto") "auto")
           (else #f))))
 
 ; A folder as given, without the slashes at its end ("/" stays).
@@ -46,6 +57,24 @@
 ; that points nowhere (saving would write through it).
 (define (cocolor-batch-exists? path)
   (or (file-exists? path) (= (file-type path) FILE-TYPE-LINK)))
+
+; The folder that holds path ("/" for "/a"), or #f for a bare name.
+(define (cocolor-batch-parent path)
+  (let last ((i (- (string-length path) 1)))
+    (cond ((< i 0) #f)
+          ((char=? (string-ref path i) #\/)
+           (if (= i 0) "/" (cocolor-batch-folder-name (substring path 0 i))))
+          (else (last (- i 1))))))
+
+; Makes the folder path and the folders above it that are missing; whether
+; path is a folder then.
+(define (cocolor-batch-make-folder path)
+  (or (cocolor-batch-folder? path)
+      (let ((parent (cocolor-batch-parent path)))
+        (and (or (not parent) (cocolor-batch-make-folder parent))
+             (begin
+               (dir-make path)
+               (cocolor-batch-folder? path))))))
 
 ; Tries a probe file in out-dir, under a name free in both folders, removed
 ; at once: 'unwritable when it cannot be made, 'same when it shows in in-dir
@@ -182,78 +211,229 @@
                (substring text 0 place))
               (else text))))))
 
-; Colorizes in-file into out-file: #t, or what went wrong.  The image is
-; deleted whatever happens once it is open.
+; The name's extension after its last dot, in lower case ("" without one).
+(define (cocolor-batch-extension name)
+  (let last ((i (- (string-length name) 1)))
+    (cond ((< i 0) "")
+          ((char=? (string-ref name i) #\.)
+           (string-downcase (substring name (+ i 1) (string-length name))))
+          ((char=? (string-ref name i) #\/) "")
+          (else (last (- i 1))))))
+
+(define (cocolor-batch-has-parasite? image name)
+  (and (member name (car (gimp-image-get-parasite-list image))) #t))
+
+(define (cocolor-batch-flag condition) (if condition TRUE FALSE))
+
+; The quality a JPEG was saved with, 0-1, as GIMP's JPEG loader found it
+; (the second byte of its "jpeg-settings" parasite, which Script-Fu gives
+; as a string cut at the first zero byte), or #f.  Exported at no lower
+; quality than that, a JPEG does not lose more than it must.  Caught: the
+; parasite is GIMP's own business, and the save must not fail for it.
+(define (cocolor-batch-jpeg-quality image)
+  (catch #f
+    (and (cocolor-batch-has-parasite? image "jpeg-settings")
+         (let* ((data (caddr (car (gimp-image-get-parasite image "jpeg-settings"))))
+                (quality (and (string? data) (> (string-length data) 1)
+                              (char->integer (string-ref data 1)))))
+           (and quality (<= 1 quality 100) (/ quality 100))))))
+
+; Writes image into file with its format's own export procedure and every
+; piece of metadata the format holds (GIMP's generic save, as gimp-console
+; runs it, writes none of them, and no profile); its ICC profile only when
+; it has one of its own, so that none is added.  No Exif thumbnail for a
+; 16-bit image: GIMP 3.0.4 cannot make one (a CRITICAL, then none).  Other
+; formats: the generic save.
+(define (cocolor-batch-save image file)
+  (let* ((extension (cocolor-batch-extension file))
+         (profile (cocolor-batch-flag (cocolor-batch-has-parasite? image "icc-profile")))
+         (comment (cocolor-batch-flag (cocolor-batch-has-parasite? image "gimp-comment")))
+         ; 8-bit precisions are 100-175, 16-bit 200-275, and so on.
+         (deep (>= (car (gimp-image-get-precision image)) PRECISION-U16-LINEAR))
+         (thumbnail (cocolor-batch-flag (not deep))))
+    (cond ((member extension '("jpg" "jpeg" "jpe" "jfif"))
+           (file-jpeg-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                             #:quality (max 0.9 (or (cocolor-batch-jpeg-quality image) 0))
+                             #:include-exif TRUE #:include-iptc TRUE #:include-xmp TRUE
+                             #:include-color-profile profile #:include-comment comment))
+          ((string=? extension "png")
+           ; format "auto": the image's own bit depth.
+           (file-png-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                            #:include-exif TRUE #:include-iptc TRUE #:include-xmp TRUE
+                            #:include-thumbnail thumbnail #:include-color-profile profile
+                            #:include-comment comment))
+          ((member extension '("tif" "tiff"))
+           (file-tiff-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                             #:compression "lzw"
+                             #:include-exif TRUE #:include-iptc TRUE #:include-xmp TRUE
+                             #:include-thumbnail thumbnail #:include-color-profile profile
+                             #:include-comment comment))
+          ((string=? extension "webp")
+           (file-webp-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                             #:include-exif TRUE #:include-iptc TRUE #:include-xmp TRUE
+                             #:include-thumbnail thumbnail #:include-color-profile profile))
+          ((string=? extension "psd")
+           (file-psd-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                            #:include-exif TRUE #:include-iptc TRUE #:include-xmp TRUE
+                            #:include-thumbnail thumbnail #:include-color-profile profile))
+          ; Optional in GIMP builds (libjxl); 8 bits unless told.
+          ((and (string=? extension "jxl")
+                (= (car (gimp-pdb-procedure-exists "file-jpegxl-export")) TRUE))
+           (file-jpegxl-export #:run-mode RUN-NONINTERACTIVE #:image image #:file file #:options -1
+                               #:save-bit-depth (if deep 16 8)
+                               #:include-exif TRUE #:include-xmp TRUE))
+          (else (gimp-file-save RUN-NONINTERACTIVE image file -1)))))
+
+; The mode the plug-in says it used: the "applied-modes" it returns (one
+; nick per layer, "none" for a layer it left alone: a colour photo in mode
+; auto), as one string; or the mode asked for, when it returns nothing.
+(define (cocolor-batch-applied result asked)
+  (let* ((value (and (pair? result) (car result)))
+         (modes (cond ((string? value) (list value))
+                      ((vector? value) (vector->list value))
+                      ((and (pair? value) (string? (car value))) value)
+                      (else '()))))
+    (if (null? modes)
+        asked
+        (let unique ((modes modes) (seen '()))
+          (cond ((null? modes) (cocolor-batch-join (reverse seen) "+"))
+                ((member (car modes) seen) (unique (cdr modes) seen))
+                (else (unique (cdr modes) (cons (car modes) seen))))))))
+
+; Whether the plug-in takes mode auto and says which mode it used; asked of
+; a small gray picture made for the purpose before any file is touched.  A
+; plug-in that does not know auto takes its default mode instead, silently
+; (a GLib CRITICAL only), so one that says nothing cannot be trusted with it.
+(define (cocolor-batch-check-auto)
+  (let* ((image (car (gimp-image-new 16 16 RGB)))
+         (layer (car (gimp-layer-new image "CoColor probe" 16 16 RGB-IMAGE 100
+                                     LAYER-MODE-NORMAL)))
+         (applied #f)
+         (result
+           (begin
+             (gimp-image-insert-layer image layer 0 0)
+             (gimp-drawable-fill layer FILL-WHITE)
+             (cocolor-batch-try
+               (lambda ()
+                 (set! applied
+                       (cocolor-batch-applied
+                         (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE #:image image
+                                                   #:drawables (vector layer) #:mode "auto")
+                         #f)))))))
+    (gimp-image-delete image)
+    (cond ((not (eq? result #t))
+           (error (string-append "CoColor: mode auto could not be tried: "
+                                 (cocolor-batch-reason result))))
+          ((not applied)
+           (error (string-append "CoColor: mode auto needs a CoColor plug-in that says which "
+                                 "mode it used for each file, and this one does not: update "
+                                 "CoColor, or give nir or gray"))))))
+
+; Colorizes in-file into out-file: (done . mode), (skipped . why), or
+; (failed . what went wrong).  The image is deleted whatever happens once
+; it is open.
 (define (cocolor-batch-one in-file out-file out-dir mode strength working-size)
   (let* ((image #f)
+         (applied mode)
          (opened (cocolor-batch-try
                    (lambda () (set! image (car (gimp-file-load RUN-NONINTERACTIVE in-file)))))))
     (if (not (eq? opened #t))
-        (string-append "could not open " in-file ": " (cocolor-batch-reason opened))
+        (cons 'failed (string-append "could not open " in-file ": " (cocolor-batch-reason opened)))
         (let* ((colorized
                  (cocolor-batch-try
                    (lambda ()
-                     (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE
-                                               #:image image
-                                               #:drawables (car (gimp-image-get-layers image))
-                                               #:mode mode
-                                               #:strength strength
-                                               #:working-size working-size))))
-               (saved (or (not (eq? colorized #t))
-                          (cocolor-batch-try
-                            (lambda () (gimp-file-save RUN-NONINTERACTIVE image out-file -1))))))
+                     (let ((layers (car (gimp-image-get-layers image))))
+                       (set! applied
+                             (cocolor-batch-applied
+                               (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE
+                                                         #:image image
+                                                         #:drawables layers
+                                                         #:mode mode
+                                                         #:strength strength
+                                                         #:working-size working-size)
+                               mode))))))
+               (colour (and (eq? colorized #t) (string=? applied "none")))
+               (saved (or (not (eq? colorized #t)) colour
+                          (cocolor-batch-try (lambda () (cocolor-batch-save image out-file))))))
           (gimp-image-delete image)
           ; A save that failed half-way (a full disk) leaves no partial file:
           ; the output did not exist before, so it can only be ours.
           (if (and (eq? colorized #t) (not (eq? saved #t)) (file-exists? out-file))
               (file-delete out-file))
           (cond ((not (eq? colorized #t))
-                 (string-append "could not colorize " in-file ": "
-                                (cocolor-batch-reason colorized)))
-                ((eq? saved #t) #t)
+                 (cons 'failed (string-append "could not colorize " in-file ": "
+                                              (cocolor-batch-reason colorized))))
+                (colour
+                 (cons 'skipped "a colour photo, skipped: colour photos need no colorizing"))
+                ((eq? saved #t) (cons 'done applied))
                 ((not (cocolor-batch-folder? out-dir))
-                 (string-append "could not save " out-file ": the output folder does not exist"))
+                 (cons 'failed (string-append "could not save " out-file
+                                              ": the output folder does not exist")))
                 ((eq? (cocolor-batch-probe out-dir out-dir) 'unwritable)
-                 (string-append "could not save " out-file ": the output folder is not writable"))
+                 (cons 'failed (string-append "could not save " out-file
+                                              ": the output folder is not writable")))
                 (else
-                 (string-append "could not save " out-file ": " (cocolor-batch-reason saved))))))))
+                 (cons 'failed (string-append "could not save " out-file ": "
+                                              (cocolor-batch-reason saved)))))))))
+
+(define (cocolor-batch-say . strings)
+  (display (apply string-append strings))
+  (newline))
 
 (define (script-fu-cocolor-batch in-dir out-dir pattern mode strength working-size)
-  (let ((network-mode (cocolor-batch-mode mode))
+  (let ((asked (cocolor-batch-mode mode))
         (in-dir (cocolor-batch-folder-name in-dir))
         (out-dir (cocolor-batch-folder-name out-dir)))
-    (cond ((not network-mode)
+    (cond ((not asked)
            (error (string-append "CoColor: unknown mode \"" mode
-                                 "\": use nir for a near-infrared photo, gray for a grayscale photo")))
+                                 "\": use nir for a near-infrared photo, gray (or grey) for a "
+                                 "grayscale photo, or auto to let CoColor tell each photo")))
           ((not (cocolor-batch-folder? in-dir))
-           (error (string-append "CoColor: the input folder " in-dir " does not exist")))
-          ((not (cocolor-batch-folder? out-dir))
-           (error (string-append "CoColor: the output folder " out-dir
-                                 " does not exist: create it first")))
-          (else
-           (case (cocolor-batch-probe out-dir in-dir)
-             ((unwritable)
-              (error (string-append "CoColor: the output folder " out-dir
-                                    " is not writable: choose one you can write into")))
-             ((same)
-              (error (string-append "CoColor: the output folder " out-dir " is the input folder "
-                                    in-dir "; CoColor never replaces a file: choose another, "
-                                    "empty output folder"))))))
+           (error (string-append "CoColor: the input folder " in-dir " does not exist"))))
     (let ((names (cocolor-batch-list in-dir pattern))
           (failures '())
-          (existing '()))
+          (existing '())
+          (skipped 0)
+          (index 0))
       (if (null? names)
           (error (string-append "CoColor: no file in " in-dir " matches " pattern)))
+      (if (string=? asked "auto")
+          (cocolor-batch-check-auto))
+      (if (not (cocolor-batch-folder? out-dir))
+          (if (cocolor-batch-make-folder out-dir)
+              (cocolor-batch-say "CoColor: made the output folder " out-dir)
+              (error (string-append "CoColor: the output folder " out-dir
+                                    " does not exist and could not be made"))))
+      (case (cocolor-batch-probe out-dir in-dir)
+        ((unwritable)
+         (error (string-append "CoColor: the output folder " out-dir
+                               " is not writable: choose one you can write into")))
+        ((same)
+         (error (string-append "CoColor: the output folder " out-dir " is the input folder "
+                               in-dir "; CoColor never replaces a file: choose another, "
+                               "empty output folder"))))
       (for-each
         (lambda (name)
           (let ((in-file (string-append in-dir "/" name))
-                (out-file (string-append out-dir "/" name)))
+                (out-file (string-append out-dir "/" name))
+                (line (begin
+                        (set! index (+ index 1))
+                        (string-append "[" (number->string index) "/"
+                                       (number->string (length names)) "] " name ": "))))
             (if (cocolor-batch-exists? out-file)
-                (set! existing (cons out-file existing))
-                (let ((done (cocolor-batch-one in-file out-file out-dir network-mode strength
-                                               (truncate working-size))))
-                  (if (not (eq? done #t))
-                      (set! failures (cons done failures)))))))
+                (begin
+                  (set! existing (cons out-file existing))
+                  (cocolor-batch-say line "not done: " out-file " exists"))
+                (let ((result (cocolor-batch-one in-file out-file out-dir asked strength
+                                                  (truncate working-size))))
+                  (case (car result)
+                    ((done) (cocolor-batch-say line (cdr result) ", done"))
+                    ((skipped)
+                     (set! skipped (+ skipped 1))
+                     (cocolor-batch-say line (cdr result)))
+                    (else
+                     (set! failures (cons (cdr result) failures))
+                     (cocolor-batch-say line "FAILED: " (cdr result))))))))
         names)
       (let ((count (+ (length failures) (length existing))))
         (if (not (null? existing))
@@ -267,7 +447,13 @@
         (if (> count 0)
             (error (string-append "CoColor: " (number->string count) " of "
                                   (number->string (length names)) " files not done:\n  "
-                                  (cocolor-batch-join (reverse failures) "\n  "))))))))
+                                  (cocolor-batch-join (reverse failures) "\n  "))))
+        (cocolor-batch-say "CoColor: " (number->string (- (length names) skipped)) " of "
+                           (number->string (length names)) " files colorized"
+                           (cond ((= skipped 0) "")
+                                 ((= skipped 1) ", 1 colour photo left alone")
+                                 (else (string-append ", " (number->string skipped)
+                                                      " colour photos left alone"))))))))
 
 (script-fu-register-procedure "script-fu-cocolor-batch"
   "CoColor Colorize a Folder"
@@ -277,6 +463,6 @@
   SF-STRING     "Input folder"  ""
   SF-STRING     "Output folder" ""
   SF-STRING     "File pattern"  "*.jpg"
-  SF-STRING     "Mode (nir or gray)" "nir"
+  SF-STRING     "Mode (nir, gray or auto)" "nir"
   SF-ADJUSTMENT "Strength"      '(1 0 1 0.05 0.1 2 0)
-  SF-ADJUSTMENT "Working size"  '(384 0 8192 64 256 0 1))
+  SF-ADJUSTMENT "Working size"  '(384 64 8192 64 256 0 1))

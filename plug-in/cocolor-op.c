@@ -21,13 +21,15 @@ cocolor_op_load (void)
 {
   g_autofree char *ours = g_strdup (bindtextdomain (GETTEXT_PACKAGE, NULL));
 
+  gegl_init (NULL, NULL);
   if (gegl_has_operation (COCOLOR_OP_NAME))
     {
       g_autoptr (GeglNode) node = gegl_node_new ();
       gegl_node_new_child (node, "operation", COCOLOR_OP_NAME, NULL);
     }
-  /* The op's class_init binds the shared text domain to the folder it was
-   * built for; the plug-in's own catalogs, bound by libgimp, come first. */
+  /* The op binds the shared text domain to the folder it was built for
+   * when GEGL loads it; the plug-in's own catalogs, bound by libgimp, come
+   * first. */
   bindtextdomain (GETTEXT_PACKAGE, ours);
 }
 
@@ -60,18 +62,35 @@ cocolor_op_check (const CocolorSettings *settings, GError **error)
    * not the model's): it finds the shipped model as it will for the real
    * picture and runs the loader's and the contract's checks, and its one
    * warning says what is wrong.  The op keeps the loaded model for the
-   * render that follows. */
+   * render that follows.  Mode auto picks a mode per picture: the shipped
+   * models of both must load, a model file must suit one of them. */
+  const char *modes[] = { COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_NIR),
+                          COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_GRAY) };
+  const gboolean automatic
+      = g_strcmp0 (settings->mode, COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_AUTO)) == 0;
   const GeglRectangle rect = { 0, 0, CHECK_SIZE, CHECK_SIZE };
   g_autoptr (GeglBuffer) input = gegl_buffer_new (&rect, babl_format ("Y' float"));
-  CocolorSettings check = *settings;
-  check.strength = COCOLOR_OP_STRENGTH_MAX; /* strength 0 would skip the network */
-  check.device = (char *)COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_CPU);
-  g_autofree char *warning = NULL;
-  g_autoptr (GeglBuffer) output = cocolor_render_op (input, &check, NULL, NULL, &warning);
-  if (warning)
+  g_autofree char *first_warning = NULL;
+  guint usable = 0;
+
+  for (guint m = 0; m < (automatic ? G_N_ELEMENTS (modes) : 1); m++)
+    {
+      CocolorSettings check = *settings;
+      check.strength = COCOLOR_OP_STRENGTH_MAX; /* strength 0 would skip the network */
+      check.device = (char *)COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_CPU);
+      if (automatic)
+        check.mode = (char *)modes[m];
+      g_autofree char *warning = NULL;
+      g_autoptr (GeglBuffer) output = cocolor_render_op (input, &check, NULL, NULL, &warning);
+      if (!warning)
+        usable++;
+      else if (!first_warning)
+        first_warning = g_steal_pointer (&warning);
+    }
+  if (automatic ? (settings->model ? usable == 0 : first_warning != NULL) : usable == 0)
     {
       g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_MODEL,
-                   _ ("CoColor cannot use its model: %s"), warning);
+                   _ ("CoColor cannot use its model: %s"), first_warning);
       return FALSE;
     }
   return TRUE;

@@ -23,8 +23,8 @@ typedef enum
   COCOLOR_ERROR_NOTHING,       /* no layer can be colorized */
 } CocolorError;
 
-/* Initialises the op's class, if it is installed, keeping the plug-in's
- * catalogs; call after gegl_init. */
+/* Initialises GEGL and the op's class, if it is installed, keeping the
+ * plug-in's catalogs. */
 void cocolor_op_load (void);
 
 /* Checks that GEGL has the op and that the op can use the model the

@@ -43,7 +43,15 @@ cocolor_render_op (GeglBuffer *input, const CocolorSettings *settings, CocolorPr
   GeglNode *sink
       = gegl_node_new_child (graph, "operation", "gegl:write-buffer", "buffer", output, NULL);
   cocolor_op_configure (colorize, settings);
-  gegl_node_link_many (source, colorize, sink, NULL);
+  if (settings->saturation != 1.0)
+    {
+      /* GEGL's saturation scales chroma in CIE LCh: lightness is kept. */
+      GeglNode *saturation = gegl_node_new_child (graph, "operation", "gegl:saturation", "scale",
+                                                  settings->saturation, NULL);
+      gegl_node_link_many (source, colorize, saturation, sink, NULL);
+    }
+  else
+    gegl_node_link_many (source, colorize, sink, NULL);
 
   g_mutex_init (&captured.lock);
   guint handler

@@ -6,6 +6,7 @@ void
 cocolor_settings_read (CocolorSettings *settings, GimpProcedureConfig *config)
 {
   g_autoptr (GFile) model = NULL;
+  g_autofree char *output = NULL;
 
   cocolor_settings_clear (settings);
   /* one property per line */
@@ -15,16 +16,29 @@ cocolor_settings_read (CocolorSettings *settings, GimpProcedureConfig *config)
                 "strength", &settings->strength,
                 "working-size", &settings->working_size,
                 "device", &settings->device,
-                "non-destructive", &settings->non_destructive,
+                "output", &output,
+                "saturation", &settings->saturation,
                 "model", &model,
                 NULL);
   /* clang-format on */
+  settings->output = cocolor_output_from_nick (output);
   /* A file argument left empty may still arrive as a GFile without a path
    * (a URI), which cannot name a model: treat it as no choice. */
   if (model)
     settings->model = g_file_get_path (model);
   if (settings->model && !*settings->model)
     g_clear_pointer (&settings->model, g_free);
+}
+
+CocolorOutput
+cocolor_output_from_nick (const char *nick)
+{
+#define OUTPUT_IF_(id, value_nick, label)                                                          \
+  if (g_strcmp0 (nick, value_nick) == 0)                                                           \
+    return COCOLOR_OUTPUT_##id;
+  COCOLOR_OUTPUTS (OUTPUT_IF_)
+#undef OUTPUT_IF_
+  return COCOLOR_OUTPUT_REPLACE;
 }
 
 void

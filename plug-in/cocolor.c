@@ -34,6 +34,12 @@ GIMP_MAIN (COCOLOR_TYPE_PLUG_IN)
 static GList *
 cocolor_query_procedures (GimpPlugIn *plug_in)
 {
+  /* CoColor's own help pages, in help/ beside the executable
+   * (help/make-help.py); the dialog's Help button opens them. */
+  g_autofree char *folder = g_path_get_dirname (gimp_get_progname ());
+  g_autoptr (GFile) help = g_file_new_build_filename (folder, "help", NULL);
+
+  gimp_plug_in_set_help_domain (plug_in, "cocolor", help);
   return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
 }
 
@@ -51,30 +57,6 @@ cocolor_set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gett
   return TRUE;
 }
 
-/* An RGB picture whose pixels are not gray is most likely straight from an
- * infrared-converted camera; a gray one could be either, and grayscale
- * photos are the more common. */
-static const char *
-guess_mode (GimpDrawable *drawable)
-{
-  int width, height, bpp;
-  g_autoptr (GBytes) bytes
-      = gimp_drawable_get_thumbnail_data (drawable, 64, 64, &width, &height, &bpp);
-  gsize size;
-  const guchar *pixels = bytes ? g_bytes_get_data (bytes, &size) : NULL;
-  double chroma = 0.0;
-
-  if (!pixels || bpp < 3 || width <= 0 || height <= 0)
-    return COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_GRAY);
-  for (int i = 0; i < width * height; i++)
-    {
-      const guchar *p = pixels + (gsize)i * bpp;
-      chroma += MAX (MAX (p[0], p[1]), p[2]) - MIN (MIN (p[0], p[1]), p[2]);
-    }
-  return COCOLOR_OP_NICK (COCOLOR_OP_MODES, chroma / (width * height) > 8.0 ? COCOLOR_OP_MODE_NIR
-                                                                            : COCOLOR_OP_MODE_GRAY);
-}
-
 static GimpValueArray *
 cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
              GimpDrawable **drawables, GimpProcedureConfig *config, gpointer run_data)
@@ -82,7 +64,6 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   g_auto (CocolorSettings) settings = { 0 };
   g_autoptr (GError) error = NULL;
 
-  gegl_init (NULL, NULL);
   cocolor_op_load ();
 
   if (!drawables || !drawables[0])
@@ -95,17 +76,22 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
-      /* The mode belongs to the picture, not to the last run. */
-      g_object_set (config, "mode", guess_mode (drawables[0]), NULL);
+      /* The mode belongs to the picture, not to the last run: the op's
+       * automatic mode guesses it for each layer (the preview shows its
+       * choice, or its message for a colour photo). */
+      g_object_set (config, "mode", COCOLOR_OP_NICK (COCOLOR_OP_MODES, COCOLOR_OP_MODE_AUTO), NULL);
       if (!cocolor_dialog_run (procedure, config, drawables[0]))
         return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
     }
 
   cocolor_settings_read (&settings, config);
-  if (!cocolor_apply (image, drawables, &settings, &error))
+  GStrv applied = NULL;
+  if (!cocolor_apply (image, drawables, &settings, &applied, &error))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_EXECUTION_ERROR,
                                              g_steal_pointer (&error));
-  return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
+  GimpValueArray *values = gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
+  GIMP_VALUES_TAKE_STRV (values, 1, applied);
+  return values;
 }
 
 /* A choice argument with the values of one of the op's enums. */
@@ -127,6 +113,17 @@ choice_of_devices (void)
   return choice;
 }
 
+static GimpChoice *
+choice_of_outputs (void)
+{
+  GimpChoice *choice = gimp_choice_new ();
+  int value = 0;
+#define OUTPUT_ADD_(id, nick, label) gimp_choice_add (choice, nick, value++, _ (label), NULL);
+  COCOLOR_OUTPUTS (OUTPUT_ADD_)
+#undef OUTPUT_ADD_
+  return choice;
+}
+
 static GimpProcedure *
 cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
 {
@@ -145,8 +142,9 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_set_documentation (
       procedure, _ ("Natural colour for near-infrared and grayscale photos"),
       _ ("Colorizes every selected layer with the CoColor network, in one undo step. "
-         "Grayscale and indexed images become RGB. The result is merged into the pixels, or added "
-         "as a non-destructive effect whose settings can be changed later. For one layer with a "
+         "Grayscale and indexed images become RGB. The result is merged into the pixels, added "
+         "as a non-destructive effect whose settings can be changed later, or put on a new layer "
+         "above each one in LCh Color mode, to mask by hand. For one layer with a "
          "live on-canvas preview and split view, use Colors → CoColor → Colorize (Live Preview) "
          "instead."),
       name);
@@ -170,11 +168,24 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
       procedure, COCOLOR_OP_DEVICE, _ (COCOLOR_OP_DEVICE_MNEMONIC), _ (COCOLOR_OP_DEVICE_BLURB),
       choice_of_devices (), COCOLOR_OP_NICK (COCOLOR_OP_DEVICES, COCOLOR_OP_DEVICE_DEFAULT),
       G_PARAM_READWRITE);
-  gimp_procedure_add_boolean_argument (
-      procedure, "non-destructive", _ ("_Non-destructive effect"),
-      _ ("Add the colour as a layer effect that keeps the original pixels and can be edited later, "
-         "instead of merging it into the pixels"),
-      FALSE, G_PARAM_READWRITE);
+  /* The plug-in's own: where the result goes, and how colourful it is. */
+  gimp_procedure_add_choice_argument (
+      procedure, "output", _ ("_Output"),
+      _ ("Where the colour goes: into the layer's pixels, into a non-destructive effect that can "
+         "be "
+         "edited later, or into a new layer above the original in LCh Color mode, to mask by hand"),
+      choice_of_outputs (), "replace", G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (
+      procedure, "saturation", _ ("Satu_ration"),
+      _ ("Scales the colour's chroma after colorizing: below 1 more muted, above 1 more vivid"),
+      COCOLOR_SATURATION_MIN, COCOLOR_SATURATION_MAX, COCOLOR_SATURATION_DEFAULT,
+      G_PARAM_READWRITE);
+  gimp_procedure_add_string_array_return_value (
+      procedure, "applied-modes", _ ("Applied modes"),
+      _ ("For each drawable given, in order, the mode the network ran with (nir or gray), or none "
+         "when it was left as it is (a colour photo in mode auto, or a layer that cannot be "
+         "colorized)"),
+      G_PARAM_READWRITE);
   /* Any path, not GIMP_FILE_CHOOSER_ACTION_OPEN: GIMP refuses a call with a
    * file that does not exist before the plug-in runs, with "value '<not
    * transformable to string>' ... out of range"; cocolor_op_check names the

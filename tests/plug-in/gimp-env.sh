@@ -24,6 +24,10 @@ for mo in "$po_build"/*/LC_MESSAGES/cocolor.mo; do
   cp "$mo" "$GIMP3_DIRECTORY/plug-ins/cocolor/locale/$lang/LC_MESSAGES/"
 done
 
+# The op, in GIMP's process and the plug-in's, finds the catalogs where the
+# build would have installed them; here they are where the plug-in has them.
+export COCOLOR_LOCALEDIR="$GIMP3_DIRECTORY/plug-ins/cocolor/locale"
+
 # TEST_LOCALE=de_DE.UTF-8: the build root has no locales but C.UTF-8, in
 # which glibc's gettext ignores LANGUAGE; a copy of C.UTF-8 under the
 # German name makes gettext look for German catalogs.

@@ -4,6 +4,7 @@
 #              file that is no picture and a PNG under a name GIMP cannot save:
 #              the three pictures are colorized; the two others are named,
 #              each with what failed (opening, saving), and the command fails.
+#              One line per file on stdout says what became of it.
 #              With a broken model every file fails at colorizing, named so.
 #              No image is left open either way.
 #   overwrite  the batch never writes over an existing file: not with the
@@ -12,12 +13,25 @@
 #              others are still done, and the command fails naming the files.
 #   folders    folder names with [ ] * ? \ in them (only the pattern is a
 #              pattern, matched as GIMP's file-glob matches: not a folder,
-#              nor a hidden file but by a dot); a missing input folder, a missing output folder and
-#              one nobody can write into (/proc, even for root) are said so.
-#   mode       an unknown mode is refused, naming nir and gray; "Grey" is gray.
+#              nor a hidden file but by a dot); a missing input folder is said
+#              so; a missing output folder is made with its parents; one that
+#              cannot be made, and one nobody can write into (/proc, even for
+#              root), are said so.
+#   mode       an unknown mode ("colour", "") is refused, naming the modes,
+#              before anything is made; "Grey" and "GRAY" are gray.
 #   disk-full  the output folder is an 8 KiB tmpfs: the save fails, is named
 #              with the reason, leaves no partial file, and the input stays
 #              as it was (needs mount rights: skipped without them).
+#   metadata   a JPEG, a 16-bit PNG, a 16-bit TIFF and a WebP with EXIF, XMP
+#              and an Adobe RGB profile (batch-files.py): every output keeps
+#              all of them and its bit depth (the JPEG its quality), without
+#              a CRITICAL.
+#   auto       a folder of a grayscale photo, an infrared camera's picture
+#              and a colour photo in mode auto: each named with the mode the
+#              plug-in used, colorized as that mode colorizes it; the colour
+#              photo is left alone and said so.  Skipped (77) while the
+#              plug-in cannot say which mode it used (the batch then refuses
+#              auto, which is checked).
 # Usage: test-batch.sh OP_MODULE PLUG_IN BATCH_SCRIPT PO_BUILD PHOTO SCENARIO
 here=$(dirname "$0")
 . "$here/gimp-env.sh"
@@ -115,6 +129,15 @@ elif command == "listing":
         sys.exit(f"{folder} holds {found}, not {sorted(names)}")
 PY
 }
+# files_py COMMAND TARGET: batch-files.py (real files with metadata).
+files_py() { python3 "$here/batch-files.py" "$photo" "$@"; }
+# check_files WHAT COMMAND TARGET: a batch-files.py check.
+check_files() {
+  what=$1
+  shift
+  if files_py "$@"; then ok "$what"; else fail "$what"; fi
+}
+
 # check WHAT COMMAND...: a pictures.py check.
 check() {
   what=$1
@@ -131,6 +154,9 @@ files)
   logged "the unreadable file is named" "could not open $tmp/in/c.junk"
   logged "the file GIMP cannot save is named" "could not save $tmp/out/e.cocolor"
   not_logged "nothing failed at colorizing" "could not colorize"
+  logged "one line per file: done" "[1/5] a.png: gray, done"
+  logged "one line per file: the indexed one" "[4/5] d.gif: gray, done"
+  logged "one line per file: failed, and why" "[3/5] c.junk: FAILED: could not open"
   no_image_left "files"
   check "only the pictures are written" listing "$tmp/out" a.png b.png d.gif
   check "the pictures are colorized" coloured "$tmp/out/a.png" "$tmp/out/b.png" "$tmp/out/d.gif"
@@ -192,10 +218,15 @@ folders)
   fails "a missing input folder"
   logged "is said to be missing" "the input folder $tmp/nowhere does not exist"
 
-  batch "$in" "$tmp/nowhere" "*.png" gray
-  fails "a missing output folder"
-  logged "is said to be missing" "the output folder $tmp/nowhere does not exist"
-  no_image_left "missing output folder"
+  batch "$in" "$tmp/new/[x]/out/" "a.png" gray
+  succeeds "a missing output folder"
+  logged "is said to be made" "made the output folder $tmp/new/[x]/out"
+  check "is made, parents too, and used" coloured "$tmp/new/[x]/out/a.png"
+
+  batch "$in" /proc/cocolor/out "*.png" gray
+  fails "an output folder that cannot be made"
+  logged "is said so" "the output folder /proc/cocolor/out does not exist and could not be made"
+  no_image_left "output folder not made"
 
   batch "$in" /proc "*.png" gray
   fails "an output folder that cannot be written into"
@@ -218,12 +249,20 @@ mode)
     fail "the refusal does not name the modes"
   fi
   check "nothing is done" listing "$tmp/refused"
+  batch "$tmp/in" "$tmp/never/made" "*.png" ""
+  fails "an empty mode"
+  logged "is refused" 'unknown mode "": use nir'
+  if [ -e "$tmp/never" ]; then fail "a refused mode made the output folder"; else ok "nothing made"; fi
 
   batch "$tmp/in" "$tmp/grey" "*.png" Grey
   succeeds "mode Grey"
+  logged "is said to be gray" "[1/1] a.png: gray, done"
+  batch "$tmp/in" "$tmp/GRAY" "*.png" GRAY
+  succeeds "mode GRAY"
   batch "$tmp/in" "$tmp/gray" "*.png" gray
   batch "$tmp/in" "$tmp/nir" "*.png" nir
   check "Grey is gray" same "$tmp/grey/a.png" "$tmp/gray/a.png"
+  check "GRAY is gray" same "$tmp/GRAY/a.png" "$tmp/gray/a.png"
   check "and not nir" differ "$tmp/grey/a.png" "$tmp/nir/a.png"
   ;;
 
@@ -252,6 +291,41 @@ disk-full)
     fail "the input was changed"
   fi
   [ "$umount_status" -eq 0 ] || fail "could not unmount the tmpfs"
+  ;;
+
+metadata)
+  files_py make-metadata "$tmp/in"
+  batch "$tmp/in" "$tmp/out" "*" nir
+  succeeds "four formats"
+  for name in a.jpg b.png c.tif d.webp; do
+    logged "$name is said to be done" "$name: nir, done"
+  done
+  # GIMP 3.0.4 cannot make an Exif thumbnail of a 16-bit image.
+  not_logged "no CRITICAL from the export" "should not be reached"
+  check_files "EXIF, XMP, profile and bit depth kept" check-metadata "$tmp/out"
+  ;;
+
+auto)
+  files_py make-mixed "$tmp/in"
+  batch "$tmp/in" "$tmp/auto" "*.png" auto
+  if grep -qF "mode auto needs a CoColor plug-in that says which mode it used" "$tmp/log.txt"; then
+    fails "auto refused by a plug-in that cannot say which mode it used"
+    if [ -e "$tmp/auto" ]; then fail "refused, yet the output folder was made"; fi
+    if [ "$failures" -ne 0 ]; then exit 1; fi
+    echo "the plug-in cannot say which mode it used: skipped"
+    exit 77
+  fi
+  succeeds "a mixed folder in mode auto"
+  logged "the colour photo is left alone, said so" \
+    "[1/3] colour.png: a colour photo, skipped: colour photos need no colorizing"
+  logged "the grayscale photo is gray" "[2/3] gray.png: gray, done"
+  logged "the infrared camera's picture is nir" "[3/3] nir.png: nir, done"
+  logged "the count" "2 of 3 files colorized, 1 colour photo left alone"
+  check "the colour photo is not written" listing "$tmp/auto" gray.png nir.png
+  batch "$tmp/in" "$tmp/gray" "gray.png" gray
+  batch "$tmp/in" "$tmp/nir" "nir.png" nir
+  check "gray.png colorized as gray" same "$tmp/auto/gray.png" "$tmp/gray/gray.png"
+  check "nir.png colorized as nir" same "$tmp/auto/nir.png" "$tmp/nir/nir.png"
   ;;
 
 *)

@@ -9,7 +9,8 @@ image = load_photo(96, 64)
 layer = image.get_layers()[0]
 old = pixels(layer)
 for nde in (False, True):
-    status, error = colorize(image, [layer], mode="nir", model=broken, non_destructive=nde)
+    status, error = colorize(image, [layer], mode="nir", model=broken,
+                            output="effect" if nde else "replace")
     check(status == Gimp.PDBStatusType.EXECUTION_ERROR, "status", status)
     print("message:", error)
     check(error and "broken.safetensors" in error, "message names the model file")
@@ -22,16 +23,25 @@ print("message:", wrong)
 check(status == Gimp.PDBStatusType.EXECUTION_ERROR and wrong and "cocolor-gray.safetensors" in wrong,
       "model of the other task refused by the op's check")
 check(np.array_equal(pixels(layer), old) and not layer.get_filters(), "picture untouched")
-# An effect cannot be given a model file in GIMP 3.0.4: refused, not ignored.
+# An effect takes a model file too (the op's "model" is a string, which
+# GIMP carries to an effect's settings; a file-path property it cannot).
 good = os.environ["COCOLOR_MODEL_DIR"] + "/cocolor-nir.safetensors"
-status, nde_error = colorize(image, [layer], mode="nir", model=good, non_destructive=True)
-check(status == Gimp.PDBStatusType.EXECUTION_ERROR and not layer.get_filters(),
-      "effect with a model file refused:", nde_error)
+status, nde_error = colorize(image, [layer], mode="nir", model=good, output="effect")
+filters = layer.get_filters()
+check(status == Gimp.PDBStatusType.SUCCESS and len(filters) == 1
+      and filters[0].get_config().get_property("model") == good,
+      "effect with a model file keeps it:", nde_error)
 expected = os.environ.get("EXPECT_MESSAGE")
 if expected:
     check(expected in error, "translated message", repr(expected))
     label = Gimp.get_pdb().lookup_procedure("plug-in-cocolor-colorize").get_menu_label()
     check(label == os.environ["EXPECT_LABEL"], "translated menu label", label)
+    # GIMP's own filter dialog for the op shows the labels GIMP's process
+    # has for the op's properties.
+    live = Gimp.DrawableFilter.new(layer, "cocolor:colorize", "")
+    nick = [p for p in live.get_config().list_properties() if p.name == "mode"][0].get_nick()
+    check(nick == os.environ["EXPECT_OP_LABEL"], "the op's label in GIMP's filter dialog", nick)
+    live.delete()
 image.delete()
 
 # A model file that does not exist: the plug-in's own message naming it,

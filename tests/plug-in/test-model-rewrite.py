@@ -35,7 +35,7 @@ def render(i, strength=None):
     # A new working size is a new prediction: the model is looked at again
     # (and loaded again when the file changed).
     config.set_property("strength", strength or 0.6 + 0.02 * (i % 20))
-    config.set_property("working-size", 32 + 8 * (i % 3))
+    config.set_property("working-size", 64 + 8 * (i % 3))
     effect.update()
     copy = image.duplicate()
     merged = copy.flatten()
@@ -59,7 +59,7 @@ photo = load_photo(48, 32)
 for i in range(PLUGIN_RUNS):
     target = photo.duplicate()
     status, error = colorize(target, target.get_layers(), mode="nir", device="cpu",
-                             working_size=32, model=MODEL)
+                             working_size=64, model=MODEL)
     if status == Gimp.PDBStatusType.SUCCESS:
         outcomes["colorized"] += 1
     elif status == Gimp.PDBStatusType.EXECUTION_ERROR and "safetensors" in str(error):

@@ -6,7 +6,7 @@ layer = image.get_layers()[0]
 layer.desaturate(Gimp.DesaturateMode.LUMA)
 old = pixels(layer)
 status, error = colorize(image, [layer], mode="gray", strength=0.8, working_size=128,
-                         non_destructive=True)
+                         output="effect")
 check(status == Gimp.PDBStatusType.SUCCESS, "run status", status, error)
 check(np.array_equal(pixels(layer), old), "layer pixels intact")
 filters = layer.get_filters()

@@ -131,8 +131,17 @@ static void
 prepare (GeglOperation *operation)
 {
   const Babl *space = gegl_operation_get_source_space (operation, "input");
+  const Babl *source = gegl_operation_get_source_format (operation, "input");
+  /* The output is what the input is: with alpha only if it has alpha, and
+   * 16-bit integers stay 16-bit (a 16-bit TIFF or PNG saved from it keeps
+   * its depth); anything else is float. */
+  gboolean alpha = !source || babl_format_has_alpha (source);
+  gboolean u16 = source && babl_format_get_type (source, 0) == babl_type ("u16");
+  g_autofree char *output
+      = g_strdup_printf ("R'G'B'%s %s", alpha ? "A" : "", u16 ? "u16" : "float");
+
   gegl_operation_set_format (operation, "input", babl_format ("R'G'B'A float"));
-  gegl_operation_set_format (operation, "output", babl_format_with_space ("R'G'B'A float", space));
+  gegl_operation_set_format (operation, "output", babl_format_with_space (output, space));
 }
 
 static GeglRectangle

@@ -28,6 +28,22 @@ COCOLOR_DEVICE=gpu gegl "$photo" -o "$tmp/device.png" -- cocolor:colorize mode=g
 [ "$(grep -c "COCOLOR_DEVICE=gpu is not cpu, opencl or auto" "$tmp/stderr.txt")" = 1 ] ||
   { echo "no single warning for COCOLOR_DEVICE=gpu:"; cat "$tmp/stderr.txt"; exit 1; }
 
+# The output is what the input is: a 16-bit TIFF without alpha stays one,
+# and an RGB photo saved as PNG gains no alpha.
+gegl "$photo" -o "$tmp/in16.tif" -- gegl:convert-format "format=R'G'B' u16"
+gegl "$tmp/in16.tif" -o "$tmp/out16.tif" -- cocolor:colorize mode=gray working-size=64
+python3 - "$tmp" <<'PY'
+import sys
+import tifffile
+tmp = sys.argv[1]
+out = tifffile.imread(f"{tmp}/out16.tif")
+assert out.dtype.name == "uint16" and out.shape[2] == 3, (out.dtype, out.shape)
+with open(f"{tmp}/gray.png", "rb") as f:
+    colour_type = f.read(26)[25]
+assert colour_type == 2, f"PNG colour type {colour_type}: RGB (2) expected, no alpha"
+print("ok: 16-bit TIFF stays 16-bit RGB, PNG gains no alpha")
+PY
+
 python3 - "$photo" "$tmp" <<'PY'
 import sys
 import numpy as np

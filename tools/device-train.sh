@@ -20,6 +20,13 @@
 #                  its steps in $OUT/NAME/ (they come back even if the command runs out of time).
 #                  MAX_MINUTES=M overrides the deadline (default MINUTES * 1.15 + 0.5).
 #
+#   hints MINUTES [KEY=JSON ...]
+#                  colour hints: `continue` with F_G and F_N widened to take hint inputs (hints=true) and
+#                  fine-tuned with simulated hints, each in the recipe of its shipped continuations
+#                  (HINT_FG, HINT_FN below; KEY=JSON pairs are added to both); comes back as $OUT/fgh.pt and
+#                  $OUT/fnh.pt.  Here: `python3 -m models.train.join join --run-dir DIR fnh.pt fgh.pt`, then
+#                  `python3 -m models.train.hint_eval --run DIR` for the model card's hint table.
+#
 #   bash tools/device-train.sh train 6   (in a copy of the checkout holding models/train/data-pack.tar)
 #   (tar cf models/train/data-pack.tar -C models/train data-pack)
 set -u
@@ -29,6 +36,15 @@ mkdir -p "$OUT"
 # the pack travels as one tar (no per-file block overhead against the 64 MiB a run carries)
 if [ -f models/train/data-pack.tar ] && [ ! -d models/train/data-pack ]; then
   tar xf models/train/data-pack.tar -C models/train
+fi
+# the hint fine-tunes' recipes: the shipped continuations' (models/train/NOTES.md) with hint inputs
+HINT_FG='hints=true,lr=0.0005,warmup=100,freeze_bn=true,cutmix=0.5,w_gray={"chroma":2.0,"mag":1.0,"colourful":0.0,"range":0.003,"range_margin":0.1,"psnr":0.1},fg_mix={"epfl/indoor":4.0,"epfl/oldbuilding":4.0,"epfl/street":4.0,"epfl/urban":4.0,"epfl/water":4.0}'
+HINT_FN='hints=true,lr=0.0005,warmup=100,freeze_bn=true,fn_synth_frac=0.0,cutmix=0.5,w_nir={"chroma":1.0,"luma":1.0,"mag":0.5,"colourful":0.0,"grad":0.5,"range":0.05,"psnr":0.03}'
+if [ "${1:-}" = hints ]; then
+  minutes=${2:?minutes}
+  shift 2
+  extra=$(IFS=,; echo "$*")
+  set -- continue "$minutes" "fgh:fg:$HINT_FG${extra:+,$extra}" "fnh:fn:$HINT_FN${extra:+,$extra}"
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
@@ -106,7 +122,7 @@ continue)
   ls -l "$OUT"
   ;;
 *)
-  echo "usage: $0 check | train MINUTES [KEY=JSON...] | continue MINUTES [NAME:NET:KEY=JSON,...]..." >&2
+  echo "usage: $0 check | train MINUTES [KEY=JSON...] | continue MINUTES [NAME:NET:KEY=JSON,...]... | hints MINUTES [KEY=JSON...]" >&2
   exit 2
   ;;
 esac

@@ -9,7 +9,9 @@ gray_choice, lineage, nets and snapshots in fp16.
 """
 import os
 
-from .cocolor_nets import FusedNIR, build
+import torch
+
+from .cocolor_nets import FusedNIR, build, widen
 from .schedule import owned
 
 TRAIN_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -40,7 +42,8 @@ def network_part(stage, state, reached, cfg, history, lineage):
 def make_nets(cfg):
     """The networks of a run: {fg, fn, tn2g, tg2n, fuse}; the fusion module holds F_N, F_G and T_N2G and
     owns only its gate (schedule.owned)."""
-    nets = {"fg": build("fg", cfg["widths_colour"]), "fn": build("fn", cfg["widths_colour"]),
+    hints = cfg.get("hints", False)
+    nets = {"fg": build("fg", cfg["widths_colour"], hints), "fn": build("fn", cfg["widths_colour"], hints),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
     nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
     return nets
@@ -64,7 +67,7 @@ def net_from_snapshot(cfg, snapshots, name):
     if name not in snapshots:
         return None
     kind, mode = SNAPSHOT_NET[name]
-    m = build(kind, cfg["widths_colour"])
+    m = build(kind, cfg["widths_colour"], cfg.get("hints", False))
     m.load_state_dict(snapshots[name])
     m.set_mode(mode)
     return m
@@ -83,6 +86,16 @@ def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
     if (gray_choice or ck.get("gray_choice")) == "fg_pre":
         gray = net_from_snapshot(cfg, snaps, "fg_pre") or gray
     return {"nir": nir.eval(), "gray": gray.eval()}
+
+
+def shipped_with_hints(path=TRAIN_STATE):
+    """The shipped networks {'nir', 'gray'} (the state's choices, F_N alone or cooperative, F_G before or after
+    cooperation; a fused NIR graph has no hint form) widened to take colour hints with zero weights for them:
+    with no hint they compute what the shipped ones do; a hint continuation starts there."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    if ck.get("nir_choice") == "fused":
+        raise ValueError(f"{path}: the shipped NIR model is the fused graph, which takes no hints")
+    return {k: widen(m.float()).eval() for k, m in load_models_for_eval(ck).items()}
 
 
 def training_state(ck, nir_choice, gray_choice, lineage):

@@ -15,6 +15,8 @@ Design for a CPU budget:
 - Widths are small at full resolution (16 ch) and grow with depth; a global-context squeeze-excite at
   1/16 gives scene-level colour priors (sky vs foliage vs building).
 - F_N and F_G have identical shapes, so F_N starts from F_G's weights (the "task domain prior").
+- Colour hints (hints=True): hint channels beside x in the input (HINT_CHANNELS); `widen` turns a network
+  without them into one with zero weights for them, which computes the same when no hint is given.
 """
 import torch
 import torch.nn as nn
@@ -104,44 +106,67 @@ class UNetCore(nn.Module):
         return self.head(d), f4
 
 
+# The hint channels a colour network takes beside its input (hints.py fills them): in gray mode only the
+# hint's chroma is used (the output's luma is the input's), in NIR mode it sets colour and lightness.
+HINT_CHANNELS = {"gray": ("cb", "cr", "mask"), "nir": ("y", "cb", "cr", "mask")}
+
+# The input-channel columns of the convolutions that see the network's input: the first encoder conv sees
+# it alone, the first full-resolution decoder conv after the upsampled features and the encoder's first
+# features (UNetCore.decode's concat order), so the input's columns are its last ones.
+_INPUT_CONVS = ("core.e0.0.weight", "core.d0.0.0.weight")
+
+
 class Colorizer(nn.Module):
     """x (1 channel, [0,1]: sRGB luma for F_G, NIR for F_N) -> sRGB (3 channels).
 
     mode 'gray': Y = x exactly; mode 'nir': Y = x + dY, or with gain=True Y = x + dY + x * g, where g comes
     from a 1x1 head of its own.  No configuration builds the gain head (it did not help F_N; NOTES.md); it
     stays for the C core's parity test (tests/core/parity.py), whose one network with an input x computed-map
-    product feeding the fixed output convolution it is."""
+    product feeding the fixed output convolution it is.
 
-    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False):
+    hints=True: the input is [x, hint channels] (HINT_CHANNELS[mode], channel 1 on; hints.encode); the
+    network sees them like x, and the fixed output convolution gives them zero weights (the model format
+    cannot slice x out of the input), so the output's luma is still x (+ dY)."""
+
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False, hints=False):
         super().__init__()
         assert mode in ("gray", "nir")
-        self.mode, self.gain = mode, gain
-        self.core = UNetCore(1, 3, widths)
+        assert not (gain and hints), "the gain head multiplies the input: one channel only"
+        self.mode, self.gain, self.hints = mode, gain, hints
+        self.n_hints = len(HINT_CHANNELS[mode]) if hints else 0
+        self.core = UNetCore(1 + self.n_hints, 3, widths)
         if gain:
             self.gain_head = nn.Conv2d(widths[0], 1, 1)
             nn.init.zeros_(self.gain_head.weight)   # starts as the network without it
             nn.init.zeros_(self.gain_head.bias)
-        self.to_rgb = nn.Conv2d(5 if gain else 4, 3, 1, bias=False)
+        self.to_rgb = nn.Conv2d(1 + self.n_hints + (4 if gain else 3), 3, 1, bias=False)
         self.set_mode(mode)
 
     def set_mode(self, mode):
+        if self.hints and len(HINT_CHANNELS[mode]) != self.n_hints:
+            raise ValueError(f"a network with {self.n_hints} hint channels cannot run in {mode} mode")
         self.mode = mode
         m = torch.zeros(3, self.to_rgb.in_channels)
+        o = 1 + self.n_hints                                # the head's columns follow the input's
         for i in range(3):
-            m[i, 0] = 1.0                                   # x
-            m[i, 1] = 1.0 if mode == "nir" else 0.0         # dY
-            m[i, 2] = YCC_TO_RGB[i][1]                      # Cb
-            m[i, 3] = YCC_TO_RGB[i][2]                      # Cr
+            m[i, 0] = 1.0                                   # x (the hint channels keep 0)
+            m[i, o] = 1.0 if mode == "nir" else 0.0         # dY
+            m[i, o + 1] = YCC_TO_RGB[i][1]                  # Cb
+            m[i, o + 2] = YCC_TO_RGB[i][2]                  # Cr
             if self.gain:
-                m[i, 4] = 1.0 if mode == "nir" else 0.0     # x * g
+                m[i, o + 3] = 1.0 if mode == "nir" else 0.0     # x * g
         with torch.no_grad():
             self.to_rgb.weight.copy_(m.view(3, -1, 1, 1))
         self.to_rgb.weight.requires_grad_(False)
 
     def load_state_dict(self, sd, strict=True, **kw):
         """to_rgb is fixed by the mode (set_mode): the saved copy (fp16 in the shipped state, or from the
-        other mode, as when F_N starts from F_G) is not loaded."""
+        other mode, as when F_N starts from F_G) is not loaded.  A state without hint inputs loaded into a
+        network with them is widened with zero weights (widen_state): with no hints it computes the same;
+        F_G's hint planes go to F_N's of the same name (F_N starting from F_G)."""
         sd = dict(sd)
+        if self.hints and sd[_INPUT_CONVS[0]].shape[1] != 1 + self.n_hints:
+            sd = widen_state(sd, HINT_CHANNELS[self.mode])
         sd["to_rgb.weight"] = self.state_dict()["to_rgb.weight"]
         return super().load_state_dict(sd, strict, **kw)
 
@@ -154,6 +179,40 @@ class Colorizer(nn.Module):
 
     def forward(self, x):
         return self.forward_with_features(x)[0]
+
+
+def _hint_names(n):
+    """The hint planes of a state whose input has 1 + n channels."""
+    names = {0: ()} | {len(v): v for v in HINT_CHANNELS.values()}
+    if n not in names:
+        raise ValueError(f"a colour network's input has 1 + {n} channels: no hint layout has {n}")
+    return names[n]
+
+
+def widen_state(sd, names):
+    """A colour network's state taking hint planes `names` (HINT_CHANNELS[mode]) after x: the planes it took
+    keep their weights, the others get zero weights wherever the input enters.  From a state without hints
+    (the shipped networks), the network given no hint sums the same products (the added ones are exact
+    zeros); from F_G's (Cb, Cr, mask) to F_N's (Y, Cb, Cr, mask) as F_N starts from F_G."""
+    sd = dict(sd)
+    src = _hint_names(sd[_INPUT_CONVS[0]].shape[1] - 1)
+    for k in _INPUT_CONVS:
+        w = sd[k]
+        keep = w.shape[1] - 1 - len(src)        # the input is the last block of columns; x comes first in it
+        zeros = torch.zeros(w.shape[0], 1, *w.shape[2:], dtype=w.dtype, device=w.device)
+        cols = [w[:, :keep + 1]] + [w[:, keep + 1 + src.index(n)][:, None] if n in src else zeros for n in names]
+        sd[k] = torch.cat(cols, 1)
+    return sd
+
+
+def widen(net):
+    """A hint network computing what `net` (a Colorizer without hints) computes when no hint is given."""
+    assert not net.hints and not net.gain
+    widths = (net.core.e0[0].out_channels, net.core.e1[0][0].out_channels, net.core.e2[0][0].out_channels,
+              net.core.e3[0][0].out_channels, net.core.e4[0][0].out_channels)
+    out = Colorizer(net.mode, widths, hints=True)
+    out.load_state_dict(net.state_dict())
+    return out.to(next(net.parameters()).device).train(net.training)
 
 
 class Translator(nn.Module):
@@ -188,11 +247,11 @@ class FusedNIR(nn.Module):
         return b + s * (a - b)
 
 
-def build(name, widths=None):
+def build(name, widths=None, hints=False):
     if name == "fg":
-        return Colorizer("gray", widths or (16, 32, 64, 96, 128))
+        return Colorizer("gray", widths or (16, 32, 64, 96, 128), hints=hints)
     if name == "fn":
-        return Colorizer("nir", widths or (16, 32, 64, 96, 128))
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128), hints=hints)
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
     raise ValueError(name)

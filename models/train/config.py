@@ -12,7 +12,7 @@ smoke  -- seconds; for the tests (tests/train), on synthetic data.
 Stages and their step counts: fg (F_G on every RGB image), trans (T_N2G + T_G2N on the pairs), fn (F_N from
 F_G on real NIR pairs + T_G2N(gray of RGB photos)), coop (cooperative fine-tuning with pixel + feature
 consistency), fuse (the fusion gate over F_N and F_G(T_N2G)).  Any key can be overridden with
-`train.py --set KEY=JSON`.
+`train.py --set KEY=JSON`; `--set hints=true` gives F_G and F_N colour-hint inputs (hints.py).
 """
 import copy
 
@@ -66,6 +66,15 @@ BASE = {
     "ckpt_every": 250,
     "calib_steps": 25,            # with --budget-minutes: steps timed (after 5 untimed) to size a stage
     "resume_steps": {"fg": 0, "trans": 0, "fn": 0, "coop": 1200, "fuse": 300},  # --resume-from-shipped
+    # Colour hints (hints.py): F_G and F_N take hint channels beside their input and the fg / fn stages
+    # train them with simulated hints (coop and fuse take none: give them 0 steps).  Continuing the shipped
+    # weights, the networks are widened with zero weights for the hint channels (cocolor_nets.widen_state).
+    "hints": False,
+    "hint_p0": 0.3,               # share of samples with no hint (automatic colour must not get worse)
+    "hint_mean": 8.0,             # mean hint count per sample, the zeros included (1 + geometric otherwise)
+    "hint_stroke": 0.15,          # share of hints that are strokes (a thick polyline of one colour)
+    "hint_region": 0.1,           # share of hints that are larger regions (an ellipse, 5-25 % of the side)
+    "hint_similar": 0.08,         # strokes and regions keep to pixels this close (YCbCr) to their seed's colour
 }
 
 CONFIGS = {

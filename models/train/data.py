@@ -220,6 +220,8 @@ class Sampler:
     def __init__(self, seed, cutmix=0.0):
         self.rng = random.Random(seed)
         self.cutmix = cutmix
+        # simulated colour hints (schedule._hints) draw from their own stream: the crops stay as they were
+        self.hint_gen = torch.Generator().manual_seed(seed)
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""

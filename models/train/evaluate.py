@@ -21,6 +21,7 @@ from .checkpoints import load_models_for_eval, net_from_snapshot
 from .cocolor_nets import rgb_to_gray
 from .config import get
 from .data import Data
+from .hints import net_input
 from .losses import colourfulness
 
 
@@ -108,10 +109,13 @@ def evaluate(data, nets, max_photos=None, device="cpu"):
             rgb = _crop16(p.rgb[None].to(device).float() / 255.0)
             mask = None if p.mask is None else _crop16(p.mask[None].to(device).float() / 255.0)
             gray = rgb_to_gray(rgb)
-            out = {"gray": lambda: nets["gray"](gray), "nocolour_gray": lambda: gray.expand(-1, 3, -1, -1)}
+            # a network with hint inputs is evaluated here without hints (automatic colour; hint_eval.py
+            # evaluates it with them)
+            out = {"gray": lambda: nets["gray"](net_input(nets["gray"], gray)),
+                   "nocolour_gray": lambda: gray.expand(-1, 3, -1, -1)}
             if p.nir is not None:
                 nir = _crop16(p.nir[None].to(device).float() / 255.0)
-                out["nir"] = lambda: nets["nir"](nir)
+                out["nir"] = lambda: nets["nir"](net_input(nets["nir"], nir))
                 out["nocolour_nir"] = lambda: nir.expand(-1, 3, -1, -1)
             for row, fn in out.items():
                 if row in ("gray", "nir") and row not in nets:

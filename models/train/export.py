@@ -54,6 +54,10 @@ FORMAT_VERSION = "1"
 TASKS = ("nir", "gray")
 DEFAULT_INPUT_SPACE = {"nir": "nir", "gray": "srgb-luma"}
 FP16_MAX = 65504.0
+# Colour-hint input planes (models/FORMAT.md, "Hint inputs"): BT.601 Y, Cb, Cr of the hint colour on
+# gamma-encoded sRGB and the hint mask.
+HINT_CHANNEL_NAMES = ("y", "cb", "cr", "mask")
+HINT_SPACE = "bt601-srgb"
 
 
 class ExportError(Exception):
@@ -67,8 +71,10 @@ class ExportError(Exception):
 def make_contract(task: str, *, input_channels: int = 1, output_channels: int = 3,
                   input_range=(0.0, 1.0), output_range=(0.0, 1.0), input_space: str | None = None,
                   output_space: str = "srgb", train_resolution: int = 256,
-                  version: str = "0.1.0", provenance: dict | None = None) -> dict:
-    """The model's contract (models/FORMAT.md, "cocolor.contract")."""
+                  version: str = "0.1.0", provenance: dict | None = None,
+                  hints: dict | None = None) -> dict:
+    """The model's contract (models/FORMAT.md, "cocolor.contract").  hints: the input's hint channels
+    (hint_contract); None, a model without hint inputs, writes no "hints" member."""
     contract = {
         "task": task,
         "version": version,
@@ -79,8 +85,38 @@ def make_contract(task: str, *, input_channels: int = 1, output_channels: int = 
         "train_resolution": train_resolution,
         "provenance": provenance if provenance is not None else {},
     }
+    if hints is not None:
+        contract["input"]["hints"] = hints
     validate_contract(contract)
     return contract
+
+
+def hint_contract(channels, first: int = 1, min_radius: int = 2) -> dict:
+    """The "hints" member of a contract's input: the hint planes `channels` (HINT_CHANNEL_NAMES, in input
+    order) from input channel `first` on; min_radius, the smallest hint trained on (a disc of that radius in
+    pixels at the network's resolution)."""
+    return {"first": first, "channels": list(channels), "space": HINT_SPACE, "min_radius": min_radius}
+
+
+def _validate_hints(contract, need) -> None:
+    hints = contract["input"].get("hints")
+    if hints is None:
+        return
+    need(isinstance(hints, dict), 'input.hints must be an object')
+    first, names = hints.get("first"), hints.get("channels")
+    need(isinstance(first, int) and not isinstance(first, bool) and first >= 1,
+         "input.hints.first must be an integer >= 1 (the picture comes first)")
+    need(isinstance(names, list) and names and all(n in HINT_CHANNEL_NAMES for n in names)
+         and len(set(names)) == len(names) and "mask" in names,
+         f"input.hints.channels must be distinct names of {list(HINT_CHANNEL_NAMES)} with \"mask\"")
+    need(first + len(names) == contract["input"]["channels"],
+         "input.hints must end the input: first + len(channels) == input.channels")
+    need(contract["task"] != "gray" or "y" not in names,
+         'a gray model takes no "y" hint (its output keeps the input\'s luma)')
+    need(hints.get("space") == HINT_SPACE, f'input.hints.space must be "{HINT_SPACE}"')
+    r = hints.get("min_radius")
+    need(isinstance(r, int) and not isinstance(r, bool) and 0 <= r <= 64,
+         "input.hints.min_radius must be an integer in 0..64")
 
 
 def validate_contract(contract: dict) -> None:
@@ -109,6 +145,7 @@ def validate_contract(contract: dict) -> None:
     need(isinstance(contract.get("version"), str) and contract["version"],
          '"version" must be a non-empty string')
     need(isinstance(contract.get("provenance"), dict), '"provenance" must be an object')
+    _validate_hints(contract, need)
 
 
 # --------------------------------------------------------------------------

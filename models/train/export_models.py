@@ -16,6 +16,7 @@ import torch
 
 from . import export
 from .checkpoints import MODELS_DIR, load_models_for_eval, run_summary, training_state
+from .cocolor_nets import HINT_CHANNELS
 from .evaluate import pooled_epfl
 
 VERSION = "1.0.0"
@@ -60,9 +61,12 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
         base = _summary(src, "nocolour_" + task)
         prov = dict(common, network=("F_N " + choice) if task == "nir" else f"F_G {gray_choice}",
                     metrics=m, nocolour_baseline=base)
-        contract = export.make_contract(task, input_space="nir" if task == "nir" else "srgb-luma",
+        k = getattr(nets[task], "n_hints", 0)    # a network with colour-hint inputs declares them
+        hints = export.hint_contract(HINT_CHANNELS[nets[task].mode]) if k else None
+        contract = export.make_contract(task, input_channels=1 + k,
+                                        input_space="nir" if task == "nir" else "srgb-luma",
                                         output_space="srgb", train_resolution=train_res,
-                                        version=VERSION, provenance=prov)
+                                        version=VERSION, provenance=prov, hints=hints)
         path = os.path.join(out_dir, f"cocolor-{task}.safetensors")
         graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")
         log(f"exported {path}: {len(graph['nodes'])} nodes, {os.path.getsize(path) / 2**20:.2f} MiB")

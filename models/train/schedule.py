@@ -9,6 +9,8 @@ Stages (in order):
          weights ramp up over the first half of the stage; F_G keeps seeing real gray photos and F_N
          intermittent NIR; T_N2G is fine-tuned through F_G with its own supervised anchor.
   fuse   fusion: a small per-pixel gate blends F_N(x) and F_G(T_N2G(x)); only the gate trains.
+With cfg hints (colour hints, hints.py) F_G and F_N see simulated hints in their own stages; coop and fuse
+take none and are refused (HINTLESS_STAGES).
 """
 import functools
 import math
@@ -17,9 +19,11 @@ import torch
 
 from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
 from .data import mix_weights
+from .hints import net_input, simulate
 from .losses import _wmean, colour_loss, feature_consistency, gradient_loss
 
 STAGES = ("fg", "trans", "fn", "coop", "fuse")
+HINTLESS_STAGES = ("coop", "fuse")   # stages that run the colour networks without hint inputs
 
 
 def lr_at(cfg, base, step, total):
@@ -104,13 +108,22 @@ def _to(cfg, *ts):
     return [t.to(cfg["device"], non_blocking=True) for t in ts]
 
 
+def _hints(cfg, sampler, rgb, mask):
+    """Simulated hints for a batch (cfg hints: true), made on the CPU from the sampler's own generator, on
+    the training device; None without hints."""
+    if not cfg.get("hints"):
+        return None
+    return tuple(_to(cfg, *simulate(rgb.float().cpu(), mask.cpu(), cfg, sampler.hint_gen)))
+
+
 def step_fg(cfg, nets, data, sampler, frac):
     items = data.rgb_train
     weights = mix_weights(items, cfg.get("fg_mix"))
     _, rgb, mask = sampler.crop(items, cfg["batch"], cfg["crop"], need_nir=False, weights=weights)
+    hints = _hints(cfg, sampler, rgb, mask)
     rgb, mask = _to(cfg, rgb, mask)
     with _ac(cfg):
-        out = nets["fg"](rgb_to_gray(rgb))
+        out = nets["fg"](net_input(nets["fg"], rgb_to_gray(rgb), hints))
     return colour_loss(out.float(), rgb, mask, cfg["w_gray"])
 
 
@@ -153,8 +166,9 @@ def step_fn(cfg, nets, data, sampler, frac):
     if ns:
         sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
         nir, rgb, mask = torch.cat([nir, sn]), torch.cat([rgb, sr]), torch.cat([mask, sm])
+    hints = _hints(cfg, sampler, rgb, mask)
     with _ac(cfg):
-        out = nets["fn"](nir)
+        out = nets["fn"](net_input(nets["fn"], nir, hints))
     return colour_loss(out.float(), rgb, mask, cfg["w_nir"])
 
 

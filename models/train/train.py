@@ -97,6 +97,10 @@ def main(argv=None):
             k, v = kv.split("=")
             step_over[k] = int(v)
         cfg["steps"].update(step_over)
+    planned = cfg["resume_steps"] if a.resume_from_shipped else cfg["steps"]
+    if cfg["hints"] and any(planned.get(s, 0) > 0 for s in schedule.HINTLESS_STAGES):
+        sys.exit(f"--set hints=true: the {'/'.join(schedule.HINTLESS_STAGES)} stages take no hints; give them 0 "
+                 f"steps ({'resume_steps' if a.resume_from_shipped else '--steps'})")
     if cfg["device"] == "cuda" and not torch.cuda.is_available():
         sys.exit("config wants CUDA but none is available")
     torch.set_num_threads(cfg["threads"])

@@ -56,6 +56,7 @@ class Trainer:
         ck = {"config": self.cfg, "stage_i": self.stage_i, "step": self.step, "steps": self.steps,
               "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
               "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
+              "hint_rng": self.sampler.hint_gen.get_state(),
               "snapshots": self.snapshots, "history": self.history, "times": self.times,
               "sized": self.sized, "lineage": self.lineage}
         tmp = os.path.join(self.run_dir, "last.pt.tmp")
@@ -68,6 +69,8 @@ class Trainer:
         self.stage_i, self.step, self.steps = ck["stage_i"], ck["step"], ck["steps"]
         self.sampler.rng.setstate(ck["sampler"])
         torch.set_rng_state(ck["torch_rng"])
+        if "hint_rng" in ck:
+            self.sampler.hint_gen.set_state(ck["hint_rng"])
         self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
         self.sized = ck.get("sized", [])
         self.lineage = ck.get("lineage", [])
@@ -165,6 +168,9 @@ class Trainer:
             if total <= 0:
                 self.stage_i, self.step = self.stage_i + 1, 0
                 continue
+            if cfg.get("hints") and stage in schedule.HINTLESS_STAGES:
+                raise ValueError(f"hints: the {stage} stage runs the colour networks without hint inputs; "
+                                 f"give it 0 steps")
             self._begin_stage(stage)
             self._make_opt(stage)
             if self._opt_state is not None and self.step > 0:

@@ -39,7 +39,17 @@ if [ "${1:-}" = --in-root ]; then
     exit 2
   fi
   mkdir -p "$(dirname "$output")"
-  gegl "$input" -o "$output" -- cocolor:colorize mode="$mode"
+  # gegl exits 0 when the op passes the picture through; its warning says why.
+  gegl "$input" -o "$output" -- cocolor:colorize mode="$mode" 2>"$output.log" || {
+    cat "$output.log" >&2
+    die "gegl failed"
+  }
+  if grep -q "cocolor-WARNING" "$output.log"; then
+    sed -n 's/.*cocolor-WARNING \*\*: [0-9:.]*: //p' "$output.log" >&2
+    rm -f "$output" "$output.log"
+    die "the picture was left as it is (see above); no output written"
+  fi
+  rm -f "$output.log"
   [ -s "$output" ] || die "gegl wrote no output"
   exit 0
 fi

@@ -35,8 +35,8 @@ gboolean
 cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b)
 {
   return a->task == b->task && g_strcmp0 (a->model_path, b->model_path) == 0
-         && a->working_size == b->working_size && a->device == b->device && a->space == b->space
-         && a->level == b->level && gegl_rectangle_equal (&a->bbox, &b->bbox);
+         && a->working_size == b->working_size && a->device == b->device && a->level == b->level
+         && gegl_rectangle_equal (&a->bbox, &b->bbox);
 }
 
 void
@@ -165,7 +165,8 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
   if (!network)
     return NULL;
 
-  const Babl *format = babl_format_with_space ("R'G'B'A float", key->space);
+  /* sRGB-encoded, whatever the picture's space: what the networks learnt. */
+  const Babl *format = babl_format ("R'G'B'A float");
   CcPrediction *prediction = g_atomic_rc_box_new0 (CcPrediction);
   prediction->key = *key;
   prediction->key.model_path = g_strdup (key->model_path);

@@ -23,7 +23,6 @@ typedef struct
   char *model_path; /* resolved path */
   int working_size; /* long side at which the network runs */
   CcDevice device;
-  const Babl *space;  /* the input's colour space */
   int level;          /* GEGL mipmap level the pixels come from */
   GeglRectangle bbox; /* input bounding box at level 0 */
 } CcPredictionKey;

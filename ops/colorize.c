@@ -208,7 +208,6 @@ fill_key (GeglOperation *operation, CcTask task, int level, CcPredictionKey *key
     default:
       key->device = CC_DEVICE_AUTO;
     }
-  key->space = babl_space ("sRGB"); /* what prepare () asked for */
   key->level = level;
   key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
 }

@@ -10,28 +10,15 @@
 #include <math.h>
 #include <string.h>
 
-static const char *photo_path;
+#include "op-test.h"
 
-static GeglBuffer *
-load_photo (void)
-{
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", photo_path, NULL);
-  GeglBuffer *buffer = NULL;
-  GeglNode *sink
-      = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
-  gegl_node_link (load, sink);
-  gegl_node_process (sink);
-  g_object_unref (graph);
-  g_assert_nonnull (buffer);
-  return buffer;
-}
+static const char *photo_path;
 
 /* The photo (or a crop of it) in another pixel format. */
 static GeglBuffer *
 photo_as (const char *format, const GeglRectangle *crop)
 {
-  g_autoptr (GeglBuffer) photo = load_photo ();
+  g_autoptr (GeglBuffer) photo = op_test_load (photo_path);
   GeglRectangle rect = crop ? *crop : *gegl_buffer_get_extent (photo);
   GeglBuffer *out = gegl_buffer_new (&rect, babl_format (format));
   gegl_buffer_copy (photo, &rect, GEGL_ABYSS_CLAMP, out, &rect);
@@ -43,20 +30,10 @@ typedef struct
   GeglNode *graph, *source, *op;
 } Pipeline;
 
-/* Enum properties by nick, as the gegl CLI and GIMP set them. */
-static void
-set_enum (GeglNode *op, const char *property, const char *nick)
-{
-  GParamSpec *pspec = gegl_operation_find_property ("cocolor:colorize", property);
-  GEnumValue *value = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class, nick);
-  g_assert_nonnull (value);
-  gegl_node_set (op, property, value->value, NULL);
-}
-
 static void
 set_mode (GeglNode *op, const char *nick)
 {
-  set_enum (op, "mode", nick);
+  op_test_set_enum (op, "mode", nick);
 }
 
 static Pipeline
@@ -435,22 +412,13 @@ test_broken_model_passes_through (void)
 
 /* ---- device opencl (PoCL here) ---- */
 
-static double
-max_difference (const float *a, const float *b, gsize n)
-{
-  double e = 0;
-  for (gsize i = 0; i < n; i++)
-    e = MAX (e, fabs ((double)a[i] - b[i]));
-  return e;
-}
-
 /* rect of the op's output on device, the op made fresh. */
 static float *
 render_on (GeglBuffer *input, const char *device, const char *mode, int working_size,
            const GeglRectangle *rect)
 {
   Pipeline p = pipeline_new (input, mode, 0.85);
-  set_enum (p.op, "device", device);
+  op_test_set_enum (p.op, "device", device);
   gegl_node_set (p.op, "working-size", working_size, NULL);
   float *out = render (&p, rect);
   g_object_unref (p.graph);
@@ -477,7 +445,7 @@ test_opencl_matches_cpu (void)
       g_autofree float *cpu = render_on (input, "cpu", cases[k].mode, cases[k].working_size, crop);
       g_autofree float *cl
           = render_on (input, "opencl", cases[k].mode, cases[k].working_size, crop);
-      double err = max_difference (cpu, cl, (gsize)crop->width * crop->height * 4);
+      double err = op_test_max_difference (cpu, cl, (gsize)crop->width * crop->height * 4);
       g_test_message ("%s, working size %d: OpenCL - CPU %.3g", cases[k].mode,
                       cases[k].working_size, err);
       g_assert_cmpfloat (err, <=, 1e-4);
@@ -494,7 +462,7 @@ test_opencl_tiles_match_whole (void)
   g_autofree float *whole = render_on (input, "opencl", "gray", 128, &r);
 
   Pipeline p = pipeline_new (input, "gray", 0.85);
-  set_enum (p.op, "device", "opencl");
+  op_test_set_enum (p.op, "device", "opencl");
   gegl_node_set (p.op, "working-size", 128, NULL);
   const int T = 61;
   for (int ty = ((r.height - 1) / T) * T; ty >= 0; ty -= T)
@@ -528,9 +496,9 @@ test_opencl_fault (gconstpointer data)
   g_test_assert_expected_messages ();
   warned = TRUE; /* once a process, whichever test came first */
   gsize n = (gsize)crop.width * crop.height * 4;
-  g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
+  g_assert_cmpfloat (op_test_max_difference (cpu, got, n), <=, 1e-4);
   g_autofree float *again = render_on (input, "opencl", "nir", working_size, &crop);
-  g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);
+  g_assert_cmpfloat (op_test_max_difference (cpu, again, n), <=, 1e-4);
 }
 
 /* COCOLOR_OPENCL_FAULT=resources-once: the network's first run on the
@@ -549,21 +517,16 @@ test_opencl_fault_once (void)
                          "OpenCL cannot run the network*ran out of resources*");
   g_autofree float *got = render_on (input, "opencl", "gray", 384, &crop);
   g_test_assert_expected_messages ();
-  g_assert_cmpfloat (max_difference (cpu, got, n), <=, 1e-4);
+  g_assert_cmpfloat (op_test_max_difference (cpu, got, n), <=, 1e-4);
   g_autofree float *again = render_on (input, "opencl", "gray", 384, &crop);
-  g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-4);
+  g_assert_cmpfloat (op_test_max_difference (cpu, again, n), <=, 1e-4);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (argc < 3)
-    g_error ("usage: test-colorize OP_DIR PHOTO");
-  gegl_init (NULL, NULL);
-  gegl_load_module_directory (argv[1]);
-  photo_path = argv[2];
-  g_assert_true (gegl_has_operation ("cocolor:colorize"));
+  photo_path = op_test_init (argc, argv, "test-colorize");
 
   g_test_add_func ("/colorize/modes-and-formats", test_modes_and_formats);
   g_test_add_func ("/colorize/strength-zero", test_strength_zero_returns_input);

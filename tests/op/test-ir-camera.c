@@ -9,26 +9,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "op-test.h"
+
 /* The training data's typical 99.5th percentile (ops/cc-nir-signal.c). */
 #define TARGET 0.87f
 
 static const char *photo_path;
 static char *tmp_dir;
-
-static GeglBuffer *
-load (const char *path)
-{
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *node = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
-  GeglBuffer *buffer = NULL;
-  GeglNode *sink
-      = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
-  gegl_node_link (node, sink);
-  gegl_node_process (sink);
-  g_object_unref (graph);
-  g_assert_nonnull (buffer);
-  return buffer;
-}
 
 static void
 save_jpeg (GeglBuffer *buffer, const char *path)
@@ -55,7 +42,7 @@ cmp_float (const void *a, const void *b)
 static float *
 clean_nir (GeglRectangle *rect)
 {
-  g_autoptr (GeglBuffer) photo = load (photo_path);
+  g_autoptr (GeglBuffer) photo = op_test_load (photo_path);
   *rect = *gegl_buffer_get_extent (photo);
   gsize n = (gsize)rect->width * rect->height;
   g_autofree float *y = g_new (float, n);
@@ -103,7 +90,7 @@ camera_file (const float *nir, const GeglRectangle *rect, const float gains[3], 
       rgb[3 * i + k] = CLAMP (nir[3 * i] * gains[k] * exposure, 0.0f, 1.0f);
   gegl_buffer_set (buffer, rect, 0, babl_format ("R'G'B' float"), rgb, GEGL_AUTO_ROWSTRIDE);
   save_jpeg (buffer, path);
-  GeglBuffer *jpeg = load (path);
+  GeglBuffer *jpeg = op_test_load (path);
   g_unlink (path);
   return jpeg;
 }
@@ -239,12 +226,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  if (argc < 3)
-    g_error ("usage: test-ir-camera OP_DIR PHOTO");
-  gegl_init (NULL, NULL);
-  gegl_load_module_directory (argv[1]);
-  photo_path = argv[2];
-  g_assert_true (gegl_has_operation ("cocolor:colorize"));
+  photo_path = op_test_init (argc, argv, "test-ir-camera");
   tmp_dir = g_dir_make_tmp ("cocolor-ir-camera-XXXXXX", &error);
   g_assert_no_error (error);
 

@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "op-test.h"
+
 static const char *photo_path;
 
 /* What the op logged in its domain. */
@@ -29,30 +31,12 @@ log_handler (const char *domain, GLogLevelFlags level, const char *text, gpointe
 static GeglBuffer *
 load_photo (const GeglRectangle *crop)
 {
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", photo_path, NULL);
-  GeglBuffer *buffer = NULL, *out;
-  GeglNode *sink
-      = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
+  GeglBuffer *buffer = op_test_load (photo_path);
+  GeglBuffer *out = gegl_buffer_new (crop, babl_format ("R'G'B'A float"));
 
-  gegl_node_link (load, sink);
-  gegl_node_process (sink);
-  g_object_unref (graph);
-  g_assert_nonnull (buffer);
-  out = gegl_buffer_new (crop, babl_format ("R'G'B'A float"));
   gegl_buffer_copy (buffer, crop, GEGL_ABYSS_CLAMP, out, crop);
   g_object_unref (buffer);
   return out;
-}
-
-static void
-set_enum (GeglNode *op, const char *property, const char *nick)
-{
-  GParamSpec *pspec = gegl_operation_find_property ("cocolor:colorize", property);
-  GEnumValue *value = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class, nick);
-
-  g_assert_nonnull (value);
-  gegl_node_set (op, property, value->value, NULL);
 }
 
 /* crop of the op's output (mode gray, the network on device), the op made
@@ -66,24 +50,14 @@ render_on (GeglBuffer *input, const char *device, const GeglRectangle *crop)
   GeglNode *op = gegl_node_new_child (graph, "operation", "cocolor:colorize", NULL);
   float *px = g_new (float, (gsize)crop->width * crop->height * 4);
 
-  set_enum (op, "mode", "gray");
-  set_enum (op, "device", device);
+  op_test_set_enum (op, "mode", "gray");
+  op_test_set_enum (op, "device", device);
   gegl_node_set (op, "working-size", 256, NULL);
   gegl_node_link (source, op);
   gegl_node_blit (op, 1.0, crop, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE,
                   GEGL_BLIT_DEFAULT);
   g_object_unref (graph);
   return px;
-}
-
-static double
-max_difference (const float *a, const float *b, gsize n)
-{
-  double e = 0;
-
-  for (gsize i = 0; i < n; i++)
-    e = MAX (e, fabs ((double)a[i] - b[i]));
-  return e;
 }
 
 /* device auto: the CPU, quietly (auto asks for a GPU and takes the CPU
@@ -104,12 +78,12 @@ test_cpu_with_one_message (void)
 
   gegl_buffer_get (input, &crop, 1.0, babl_format ("R'G'B'A float"), in, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
-  g_assert_cmpfloat (max_difference (cpu, in, n), >, 0.02);
+  g_assert_cmpfloat (op_test_max_difference (cpu, in, n), >, 0.02);
   g_assert_cmpuint (messages->len + others->len, ==, 0);
 
   with_auto = render_on (input, "auto", &crop);
   g_assert_cmpuint (messages->len + others->len, ==, 0);
-  g_assert_cmpfloat (max_difference (cpu, with_auto, n), <=, 1e-5);
+  g_assert_cmpfloat (op_test_max_difference (cpu, with_auto, n), <=, 1e-5);
 
   with_opencl = render_on (input, "opencl", &crop);
   g_assert_cmpuint (others->len, ==, 0);
@@ -117,28 +91,23 @@ test_cpu_with_one_message (void)
   g_test_message ("the message: %s", (char *)messages->pdata[0]);
   g_assert_true (g_pattern_match_simple ("OpenCL cannot run the network*", messages->pdata[0]));
   g_assert_true (g_pattern_match_simple (missing, messages->pdata[0]));
-  g_assert_cmpfloat (max_difference (cpu, with_opencl, n), <=, 1e-5);
+  g_assert_cmpfloat (op_test_max_difference (cpu, with_opencl, n), <=, 1e-5);
 
   again = render_on (input, "opencl", &crop);
   g_assert_cmpuint (messages->len + others->len, ==, 1);
-  g_assert_cmpfloat (max_difference (cpu, again, n), <=, 1e-5);
+  g_assert_cmpfloat (op_test_max_difference (cpu, again, n), <=, 1e-5);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (argc < 3)
-    g_error ("usage: test-no-opencl OP_DIR PHOTO");
   if (!g_getenv ("COCOLOR_OPENCL_LIBRARY") && !g_getenv ("COCOLOR_CLBLAST_LIBRARY"))
     g_error ("set COCOLOR_OPENCL_LIBRARY or COCOLOR_CLBLAST_LIBRARY to a missing file");
   messages = g_ptr_array_new_with_free_func (g_free);
   others = g_ptr_array_new_with_free_func (g_free);
   g_log_set_handler ("cocolor", G_LOG_LEVEL_MASK, log_handler, NULL);
-  gegl_init (NULL, NULL);
-  gegl_load_module_directory (argv[1]);
-  photo_path = argv[2];
-  g_assert_true (gegl_has_operation ("cocolor:colorize"));
+  photo_path = op_test_init (argc, argv, "test-no-opencl");
 
   g_test_add_func ("/no-opencl/cpu-with-one-message", test_cpu_with_one_message);
   int status = g_test_run ();

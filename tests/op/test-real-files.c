@@ -13,30 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "op-test.h"
+
 #include "cc-mode-guess.h"
 
 static const char *photo_path;
-
-static GeglBuffer *
-load (const char *path)
-{
-  g_autoptr (GeglNode) graph = gegl_node_new ();
-  GeglBuffer *buffer = NULL;
-  GeglNode *source = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
-  GeglNode *sink
-      = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer", &buffer, NULL);
-  gegl_node_link (source, sink);
-  gegl_node_process (sink);
-  g_assert_nonnull (buffer);
-  return buffer;
-}
 
 /* The photo as R'G'B' floats, scaled to a long side of long_side (0: as
  * it is); rect receives its size. */
 static float *
 photo_rgb (int long_side, GeglRectangle *rect)
 {
-  g_autoptr (GeglBuffer) photo = load (photo_path);
+  g_autoptr (GeglBuffer) photo = op_test_load (photo_path);
   const GeglRectangle *r = gegl_buffer_get_extent (photo);
   const double scale = long_side ? (double)long_side / MAX (r->width, r->height) : 1.0;
   *rect = (GeglRectangle){ 0, 0, (int)(r->width * scale), (int)(r->height * scale) };
@@ -151,15 +139,6 @@ colorize (GeglBuffer *input, const char *mode, const char *format, const Babl **
   return px;
 }
 
-static double
-max_difference (const float *a, const float *b, gsize n)
-{
-  double e = 0;
-  for (gsize i = 0; i < n; i++)
-    e = MAX (e, fabs ((double)a[i] - b[i]));
-  return e;
-}
-
 /* The op's default mode guesses: a gray picture is colorized as in gray
  * mode, an IR camera's JPEG as in NIR mode, and a colour photo is left as
  * it is with one warning. */
@@ -182,7 +161,7 @@ test_auto_mode (void)
   g_autoptr (GeglBuffer) gray_in = buffer_of (rgb, &r, babl_format ("Y' float"));
   g_autofree float *want_gray = colorize (gray_in, "gray", "R'G'B'A float", NULL);
   g_autofree float *got_gray = colorize (gray_in, "auto", "R'G'B'A float", NULL);
-  g_assert_cmpfloat (max_difference (want_gray, got_gray, 4 * n), ==, 0.0);
+  g_assert_cmpfloat (op_test_max_difference (want_gray, got_gray, 4 * n), ==, 0.0);
 
   /* The camera's file: a cast, then JPEG, as the camera saves it. */
   const double gains[3] = { 0.93, 0.52, 0.41 };
@@ -202,18 +181,18 @@ test_auto_mode (void)
     gegl_node_link (source, save);
     gegl_node_process (save);
   }
-  g_autoptr (GeglBuffer) camera = load (jpeg);
+  g_autoptr (GeglBuffer) camera = op_test_load (jpeg);
   g_unlink (jpeg);
   g_autofree float *want_nir = colorize (camera, "nir", "R'G'B'A float", NULL);
   g_autofree float *got_nir = colorize (camera, "auto", "R'G'B'A float", NULL);
-  g_assert_cmpfloat (max_difference (want_nir, got_nir, 4 * n), ==, 0.0);
-  g_assert_cmpfloat (max_difference (want_nir, want_gray, 4 * n), >, 0.01);
+  g_assert_cmpfloat (op_test_max_difference (want_nir, got_nir, 4 * n), ==, 0.0);
+  g_assert_cmpfloat (op_test_max_difference (want_nir, want_gray, 4 * n), >, 0.01);
 
   g_autoptr (GeglBuffer) colour = buffer_of (photo, &r, babl_format ("R'G'B' float"));
   g_test_expect_message ("cocolor", G_LOG_LEVEL_WARNING, "*colour photo*");
   g_autofree float *same = colorize (colour, "auto", "R'G'B' float", NULL);
   g_test_assert_expected_messages ();
-  g_assert_cmpfloat (max_difference (same, photo, 3 * n), <=, 1e-6);
+  g_assert_cmpfloat (op_test_max_difference (same, photo, 3 * n), <=, 1e-6);
 }
 
 /* CIEDE2000 colour difference (Sharma, Wu and Dalal 2005). */
@@ -306,12 +285,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (argc < 3)
-    g_error ("usage: test-real-files OP_DIR PHOTO");
-  gegl_init (NULL, NULL);
-  gegl_load_module_directory (argv[1]);
-  photo_path = argv[2];
-  g_assert_true (gegl_has_operation ("cocolor:colorize"));
+  photo_path = op_test_init (argc, argv, "test-real-files");
 
   g_test_add_func ("/real-files/guess", test_guess);
   g_test_add_func ("/real-files/auto-mode", test_auto_mode);

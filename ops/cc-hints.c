@@ -4,6 +4,7 @@
 #include "cc-hints.h"
 
 #include <math.h>
+#include <string.h>
 
 struct _CcHintGrid
 {
@@ -81,41 +82,105 @@ cc_hint_grid_add (CcHintGrid *grid, const float *rgba, int x, int y, int width, 
     }
 }
 
-int
-cc_hint_channels (CcHintKind kind)
+/* The cells of the group of touching (8-connected) hinted cells that
+ * holds `seed`, labelled `label`; returns their number and their bounding
+ * box, colour sums and pixel count. */
+static gsize
+label_group (const CcHintGrid *grid, gsize seed, int label, int *labels, gsize *stack, int box[4],
+             double sum[3], double *count)
 {
-  return kind == CC_HINTS_COLOUR ? 4 : 3;
+  const int ww = grid->work_width, wh = grid->work_height;
+  gsize top = 0, n = 0;
+
+  labels[seed] = label;
+  stack[top++] = seed;
+  box[0] = box[2] = (int)(seed % ww);
+  box[1] = box[3] = (int)(seed / ww);
+  sum[0] = sum[1] = sum[2] = *count = 0.0;
+  while (top > 0)
+    {
+      gsize cell = stack[--top];
+      int cx = (int)(cell % ww), cy = (int)(cell / ww);
+
+      n++;
+      for (int k = 0; k < 3; k++)
+        sum[k] += grid->sum[cell * 3 + k];
+      *count += grid->count[cell];
+      box[0] = MIN (box[0], cx), box[1] = MIN (box[1], cy);
+      box[2] = MAX (box[2], cx), box[3] = MAX (box[3], cy);
+      for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++)
+          {
+            int x = cx + dx, y = cy + dy;
+            gsize next = (gsize)y * ww + x;
+            if (x < 0 || y < 0 || x >= ww || y >= wh || !grid->count[next] || labels[next])
+              continue;
+            labels[next] = label;
+            stack[top++] = next;
+          }
+    }
+  return n;
+}
+
+static void
+write_colour (float *planes, gsize cells, gsize cell, double r, double g, double b)
+{
+  double luma = 0.299 * r + 0.587 * g + 0.114 * b;
+
+  planes[cell] = (float)luma;
+  planes[cells + cell] = (float)((b - luma) / 1.772);
+  planes[2 * cells + cell] = (float)((r - luma) / 1.402);
+  planes[3 * cells + cell] = 1.0f;
 }
 
 gsize
-cc_hint_grid_finish (const CcHintGrid *grid, CcHintKind kind, float *channels)
+cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes)
 {
-  gsize cells = (gsize)grid->work_width * grid->work_height, hinted = 0;
-  int n = cc_hint_channels (kind);
-  float *y = kind == CC_HINTS_COLOUR ? channels : NULL;
-  float *cb = channels + (n - 3) * cells, *cr = cb + cells, *mask = cr + cells;
+  const int ww = grid->work_width, wh = grid->work_height;
+  const gsize cells = (gsize)ww * wh;
+  gsize hinted = 0;
+  int label = 0;
 
+  memset (planes, 0, cells * CC_HINT_PLANES * sizeof (float));
+  for (gsize i = 0; i < cells; i++)
+    if (grid->count[i])
+      {
+        write_colour (planes, cells, i, grid->sum[i * 3] / grid->count[i],
+                      grid->sum[i * 3 + 1] / grid->count[i], grid->sum[i * 3 + 2] / grid->count[i]);
+        hinted++;
+      }
+  if (min_radius <= 0 || hinted == 0)
+    return hinted;
+
+  /* Small hints grow to the trained disc; labels mark the groups already
+   * seen, and the cells grown (-1) so that a later disc leaves them. */
+  g_autofree int *labels = g_try_new0 (int, cells);
+  g_autofree gsize *stack = g_try_new (gsize, hinted);
+  if (!labels || !stack)
+    return hinted; /* no memory for the groups: the hints as they are */
+  const int diameter = 2 * min_radius + 1;
   for (gsize i = 0; i < cells; i++)
     {
-      double r, g, b, luma;
+      int box[4];
+      double sum[3], count;
 
-      if (grid->count[i] == 0)
-        {
-          if (y)
-            y[i] = 0.0f;
-          cb[i] = cr[i] = mask[i] = 0.0f;
-          continue;
-        }
-      r = grid->sum[i * 3 + 0] / grid->count[i];
-      g = grid->sum[i * 3 + 1] / grid->count[i];
-      b = grid->sum[i * 3 + 2] / grid->count[i];
-      luma = 0.299 * r + 0.587 * g + 0.114 * b;
-      if (y)
-        y[i] = (float)luma;
-      cb[i] = (float)((b - luma) / 1.772);
-      cr[i] = (float)((r - luma) / 1.402);
-      mask[i] = 1.0f;
-      hinted++;
+      if (!grid->count[i] || labels[i])
+        continue;
+      label_group (grid, i, ++label, labels, stack, box, sum, &count);
+      if (box[2] - box[0] + 1 >= diameter || box[3] - box[1] + 1 >= diameter)
+        continue; /* as big as the trained disc one way: left as it is */
+      int cx = (box[0] + box[2] + 1) / 2, cy = (box[1] + box[3] + 1) / 2;
+      for (int y = MAX (0, cy - min_radius); y <= MIN (wh - 1, cy + min_radius); y++)
+        for (int x = MAX (0, cx - min_radius); x <= MIN (ww - 1, cx + min_radius); x++)
+          {
+            gsize cell = (gsize)y * ww + x;
+            if ((x - cx) * (x - cx) + (y - cy) * (y - cy) > min_radius * min_radius
+                || grid->count[cell] || labels[cell] != 0)
+              continue;
+            labels[cell] = -1;
+            write_colour (planes, cells, cell, sum[0] / count, sum[1] / count, sum[2] / count);
+            hinted++;
+          }
     }
   return hinted;
 }

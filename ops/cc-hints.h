@@ -13,13 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* The channels the network takes, BT.601 on sRGB-encoded values (Cb, Cr
- * centred on 0), each a plane of work_width x work_height floats. */
-typedef enum
-{
-  CC_HINTS_CHROMA, /* grayscale mode: Cb, Cr, mask (lightness stays the input's) */
-  CC_HINTS_COLOUR, /* near-infrared mode: Y, Cb, Cr, mask */
-} CcHintKind;
+/* The hint planes, in this order (the values of CcHintPlane, cc-model.h):
+ * BT.601 Y, Cb, Cr of the hint colour on sRGB-encoded values (Cb and Cr
+ * centred on 0), and the mask, 1 at a hint cell; each a plane of
+ * work_width x work_height floats, 0 where there is no hint. */
+#define CC_HINT_PLANES 4
 
 typedef struct _CcHintGrid CcHintGrid;
 
@@ -34,12 +32,14 @@ void cc_hint_grid_free (CcHintGrid *grid);
 void cc_hint_grid_add (CcHintGrid *grid, const float *rgba, int x, int y, int width, int height,
                        gsize stride);
 
-/* Number of channels of kind: 3 or 4. */
-int cc_hint_channels (CcHintKind kind);
-
-/* Writes cc_hint_channels (kind) planes into channels (zero where no hint)
- * and returns the number of hinted cells. */
-gsize cc_hint_grid_finish (const CcHintGrid *grid, CcHintKind kind, float *channels);
+/* Writes the CC_HINT_PLANES planes into planes and returns the number of
+ * hinted cells.  A hint smaller than min_radius cells (a group of touching
+ * hinted cells whose bounding box is narrower than a disc of that radius
+ * both ways, as a small dot on a big picture is) is grown to a disc of
+ * radius min_radius around its centre, of its mean colour: the smallest
+ * hint the network learnt to spread.  Grown discs never cover hinted cells;
+ * where two overlap, the one whose hint comes first in raster order wins. */
+gsize cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcHintGrid, cc_hint_grid_free)
 

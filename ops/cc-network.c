@@ -9,9 +9,14 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "cc-backends.h"
 #include "cc-forward.h"
+#include "cc-hints.h"
+
+/* The op fills the hint planes in CcHintPlane order. */
+G_STATIC_ASSERT (CC_HINT_PLANES == CC_HINT_N_PLANES && CC_HINT_Y == 0 && CC_HINT_MASK == 3);
 
 /* The most activation memory one network run may take; past it the op
  * asks for a smaller working size instead of driving GIMP out of memory. */
@@ -54,14 +59,16 @@ check_contract (const CcModel *model, CcTask task, GError **error)
                    task_label (info->task), task_label (task));
       return FALSE;
     }
-  if (info->input_channels != 1 || info->output_channels != 3 || !info->output_space
+  /* The picture is one channel; hint planes may follow it (cc-hints.h). */
+  const int picture_channels = info->n_hints ? info->hint_first : info->input_channels;
+  if (picture_channels != 1 || info->output_channels != 3 || !info->output_space
       || g_ascii_strncasecmp (info->output_space, "srgb", 4) != 0
       || !(info->input_max > info->input_min) || !(info->output_max > info->output_min))
     {
       g_set_error (error, CC_MODEL_ERROR, CC_MODEL_ERROR_CONTRACT,
                    _ ("%s does not take one luminance channel and give sRGB colour "
                       "(%d channels in, %d out, output space “%s”)"),
-                   model->path, info->input_channels, info->output_channels,
+                   model->path, picture_channels, info->output_channels,
                    info->output_space ? info->output_space : "");
       return FALSE;
     }
@@ -200,8 +207,20 @@ forward_for (CcNetwork *network, int height, int width, GError **error)
 }
 
 gboolean
-cc_network_run (CcNetwork *network, const float *lum, int width, int height, float *rgb,
-                GError **error)
+cc_network_takes_hints (const CcNetwork *network)
+{
+  return network->model->info.n_hints > 0;
+}
+
+int
+cc_network_hint_min_radius (const CcNetwork *network)
+{
+  return network->model->info.hint_min_radius;
+}
+
+gboolean
+cc_network_run (CcNetwork *network, const float *lum, const float *hints, int width, int height,
+                float *rgb, GError **error)
 {
   const CcModelInfo *info = &network->model->info;
   const int step = MAX (1, network->model->downsamples);
@@ -209,7 +228,7 @@ cc_network_run (CcNetwork *network, const float *lum, int width, int height, flo
   const gsize n = (gsize)W * H;
   gboolean ok = FALSE;
 
-  g_autofree float *in = g_try_new (float, n);
+  g_autofree float *in = g_try_new0 (float, n * info->input_channels);
   g_autofree float *out = g_try_new (float, n * 3);
   if (!in || !out)
     {
@@ -223,6 +242,15 @@ cc_network_run (CcNetwork *network, const float *lum, int width, int height, flo
     for (int x = 0; x < W; x++)
       in[(gsize)y * W + x]
           = info->input_min + scale * lum[(gsize)MIN (y, height - 1) * width + MIN (x, width - 1)];
+  /* The hint planes the model declares, as they are (the padding has no
+   * hint); none given: zeros, the model's automatic colour. */
+  for (int k = 0; hints && k < info->n_hints; k++)
+    {
+      const float *plane = hints + (gsize)info->hint_planes[k] * width * height;
+      float *dst = in + (gsize)(info->hint_first + k) * n;
+      for (int y = 0; y < height; y++)
+        memcpy (dst + (gsize)y * W, plane + (gsize)y * width, sizeof (float) * width);
+    }
 
   g_mutex_lock (&network->lock);
   CcForward *fw = forward_for (network, H, W, error);

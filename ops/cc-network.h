@@ -15,18 +15,27 @@ typedef struct _CcNetwork CcNetwork;
 
 /* The shared network for path (loaded on first use; reloaded when the file
  * changes), running on `device` (COCOLOR_DEVICE overrides it).  Fails when the model cannot be
- * loaded or its contract is not one the op can feed: one luminance channel in, sRGB out, or the
+ * loaded or its contract is not one the op can feed: one luminance channel in (hint planes may
+ * follow it), sRGB out, or the
  * task differs from `task`. */
 CcNetwork *cc_network_get (const char *path, CcTask task, CcDevice device, GError **error);
 CcNetwork *cc_network_ref (CcNetwork *network);
 void cc_network_unref (CcNetwork *network);
 const CcModel *cc_network_get_model (const CcNetwork *network);
 
+/* Whether the model takes colour hints (models/FORMAT.md, "Hint inputs"),
+ * and the smallest hint it learnt, in working pixels. */
+gboolean cc_network_takes_hints (const CcNetwork *network);
+int cc_network_hint_min_radius (const CcNetwork *network);
+
 /* lum: width × height, values in [0, 1] (perceptual luminance or NIR).
+ * hints: NULL, or the CC_HINT_PLANES planes of width × height that
+ * cc_hint_grid_finish () writes; the network takes those its model
+ * declares (none for a model without hint inputs).
  * rgb: 3 planes of width × height receive sR'G'B' in [0, 1].  Any size is
  * accepted: the picture is padded to what the network needs and cropped. */
-gboolean cc_network_run (CcNetwork *network, const float *lum, int width, int height, float *rgb,
-                         GError **error);
+gboolean cc_network_run (CcNetwork *network, const float *lum, const float *hints, int width,
+                         int height, float *rgb, GError **error);
 
 /* Drops every cached network (tests; module unload). */
 void cc_network_clear_cache (void);

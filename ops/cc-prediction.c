@@ -6,6 +6,7 @@
 #include "cc-prediction.h"
 
 #include "cc-blend.h"
+#include "cc-hints.h"
 #include "cc-luma.h"
 #include "cc-nir-signal.h"
 #if COCOLOR_HAVE_OPENCL
@@ -36,7 +37,8 @@ cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b)
 {
   return a->task == b->task && g_strcmp0 (a->model_path, b->model_path) == 0
          && a->working_size == b->working_size && a->device == b->device && a->level == b->level
-         && gegl_rectangle_equal (&a->bbox, &b->bbox);
+         && gegl_rectangle_equal (&a->bbox, &b->bbox)
+         && gegl_rectangle_equal (&a->hints_bbox, &b->hints_bbox);
 }
 
 void
@@ -122,6 +124,40 @@ read_small (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl 
   return TRUE;
 }
 
+/* The hint planes at working size (w × h) from the hint picture over rect
+ * (at level), read tile by tile; *planes stays NULL when it holds no hint.
+ * FALSE only when memory runs out. */
+static gboolean
+read_hints (GeglBuffer *hints, const GeglRectangle *rect, int level, int w, int h, int min_radius,
+            float **planes, gsize *hinted, GError **error)
+{
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (rect->width, rect->height, w, h);
+  g_autofree float *out = g_try_new (float, (gsize)w * h * CC_HINT_PLANES);
+
+  *planes = NULL;
+  *hinted = 0;
+  if (!grid || !out)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
+      return FALSE;
+    }
+  /* The hint colour as sRGB, whatever the hint picture's space; outside
+   * the hint picture nothing (GEGL_ABYSS_NONE is transparent). */
+  GeglBufferIterator *it = gegl_buffer_iterator_new (
+      hints, rect, level, babl_format ("R'G'B'A float"), GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+  while (gegl_buffer_iterator_next (it))
+    {
+      const GeglRectangle *roi = &it->items[0].roi;
+      cc_hint_grid_add (grid, it->items[0].data, roi->x - rect->x, roi->y - rect->y, roi->width,
+                        roi->height, (gsize)roi->width * 4);
+    }
+  *hinted = cc_hint_grid_finish (grid, min_radius, out);
+  if (*hinted > 0)
+    *planes = g_steal_pointer (&out);
+  return TRUE;
+}
+
 /* The colour steps go where the network goes: on the OpenCL device for
  * device opencl, or auto with a GPU (COCOLOR_DEVICE overriding, as for the
  * network); a device that fails here leaves them to the CPU. */
@@ -143,7 +179,8 @@ attach_opencl (CcPrediction *prediction)
 }
 
 CcPrediction *
-cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error)
+cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionKey *key,
+                       GError **error)
 {
   /* The picture at the requested mipmap level. */
   GeglRectangle rect = key->bbox;
@@ -199,7 +236,22 @@ cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **e
       for (gsize i = 0; i < n; i++)
         lum[i] = CLAMP (prediction->signal.gain * lum[i], 0.0f, 1.0f);
     }
-  if (!cc_network_run (network, lum, w, h, rgb, error)
+  g_autofree float *hint_planes = NULL;
+  if (hints
+      && !read_hints (hints, &rect, key->level, w, h, cc_network_hint_min_radius (network),
+                      &hint_planes, &prediction->hint_cells, error))
+    {
+      cc_prediction_unref (prediction);
+      return NULL;
+    }
+  if (hint_planes && !cc_network_takes_hints (network))
+    {
+      /* Said by the op, once; the colour is the automatic one. */
+      prediction->hints_ignored = TRUE;
+      prediction->hint_cells = 0;
+      g_clear_pointer (&hint_planes, g_free);
+    }
+  if (!cc_network_run (network, lum, hint_planes, w, h, rgb, error)
       || !(prediction->guided = cc_guided_fit (lum, rgb, w, h, 3, guided_params[key->task].radius,
                                                guided_params[key->task].eps, error)))
     {

@@ -25,6 +25,9 @@ typedef struct
   CcDevice device;
   int level;          /* GEGL mipmap level the pixels come from */
   GeglRectangle bbox; /* input bounding box at level 0 */
+  /* The hint picture's bounding box at level 0, empty without one; its
+   * pixels, like the input's, are followed by the op's invalidation. */
+  GeglRectangle hints_bbox;
 } CcPredictionKey;
 
 typedef struct _CcClColour CcClColour;
@@ -38,15 +41,21 @@ typedef struct
   /* The colour steps on OpenCL where the network's device is an OpenCL one
    * (device opencl, or auto with a GPU); NULL: on the CPU. */
   CcClColour *opencl;
-  gint opencl_failed; /* once they failed, the CPU does the rest (atomic) */
+  gint opencl_failed;     /* once they failed, the CPU does the rest (atomic) */
+  gsize hint_cells;       /* working pixels the hints set (0: automatic colour) */
+  gboolean hints_ignored; /* hints were given, but the model takes none */
 } CcPrediction;
 
 gboolean cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b);
 void cc_prediction_key_clear (CcPredictionKey *key);
 
-/* Reads input (at key->level) once, runs the network and fits the guided
- * model.  The returned prediction has one reference. */
-CcPrediction *cc_prediction_compute (GeglBuffer *input, const CcPredictionKey *key, GError **error);
+/* Reads input (at key->level) once, and hints (the hint picture, RGBA in
+ * the input's coordinates, or NULL; cc-hints.h maps it to working size),
+ * runs the network and fits the guided model.  A hint picture with no hint
+ * pixel gives exactly the result without one.  The returned prediction has
+ * one reference. */
+CcPrediction *cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints,
+                                     const CcPredictionKey *key, GError **error);
 
 /* The op's result over roi, a rectangle of the picture at key->level:
  * the predicted colour blended into in (roi's input pixels, R'G'B'A float)

@@ -7,7 +7,10 @@
  * comes from the input.  The picture reaches the network as sRGB-encoded
  * values whatever its colour space (the models learnt sRGB), and the result
  * goes back into the input's space.  Mode auto guesses what the picture is
- * (cc-mode-guess.h).  Any failure (missing model, bad file, no memory, a
+ * (cc-mode-guess.h).  The aux input is an optional hint picture: colours the
+ * user painted (alpha >= 0.5), which the network carries across the picture
+ * (cc-hints.h; no aux, or one without a hint pixel, is the automatic
+ * result bit for bit).  Any failure (missing model, bad file, no memory, a
  * colour photo in mode auto) warns once and passes the picture through
  * unchanged. */
 #include "config.h"
@@ -59,7 +62,7 @@ property_string (model, _(COCOLOR_OP_MODEL_LABEL), "")
 
 #else
 
-#define GEGL_OP_FILTER
+#define GEGL_OP_COMPOSER
 #define GEGL_OP_NAME cocolor_colorize
 #define GEGL_OP_C_SOURCE colorize.c
 /* The module's entry points are below: they bind the catalogs first. */
@@ -87,6 +90,7 @@ typedef struct
   CcPrediction *prediction; /* the last one computed; dropped when the input changes */
   int guess;                /* mode auto's CcGuess for the input; -1: not made yet */
   char *last_warning;       /* so that one problem is reported once */
+  char *last_note;          /* likewise for a note (hints a model ignores) */
 } State;
 
 static State *
@@ -117,6 +121,7 @@ finalize (GObject *object)
     {
       g_clear_pointer (&state->prediction, cc_prediction_unref);
       g_free (state->last_warning);
+      g_free (state->last_note);
       g_mutex_clear (&state->lock);
       g_free (state);
       o->user_data = NULL;
@@ -153,15 +158,16 @@ whole_input (GeglOperation *operation, const GeglRectangle *roi)
   return *bbox;
 }
 
-/* The prediction needs the whole picture, whatever the tile asked for. */
+/* The prediction needs the whole picture and all its hints, whatever the
+ * tile asked for. */
 static GeglRectangle
 get_required_for_output (GeglOperation *operation, const gchar *input_pad, const GeglRectangle *roi)
 {
   return whole_input (operation, roi);
 }
 
-/* A change anywhere in the input changes the prediction, so all of the
- * output; it also means the cached prediction is stale. */
+/* A change anywhere in the input or the hints changes the prediction, so
+ * all of the output; it also means the cached prediction is stale. */
 static GeglRectangle
 get_invalidated_by_change (GeglOperation *operation, const gchar *input_pad,
                            const GeglRectangle *input_region)
@@ -189,6 +195,18 @@ warn_once (State *state, const char *message)
   g_warning ("%s", message);
 }
 
+/* A note, not a failure: said once, at message level, so that the plug-in
+ * and the gegl CLI show it without taking the result for a pass-through. */
+static void
+note_once (State *state, const char *message)
+{
+  if (g_strcmp0 (state->last_note, message) == 0)
+    return;
+  g_free (state->last_note);
+  state->last_note = g_strdup (message);
+  g_message ("%s", message);
+}
+
 static void
 fill_key (GeglOperation *operation, CcTask task, int level, CcPredictionKey *key)
 {
@@ -210,12 +228,14 @@ fill_key (GeglOperation *operation, CcTask task, int level, CcPredictionKey *key
     }
   key->level = level;
   key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
+  const GeglRectangle *hints = gegl_operation_source_get_bounding_box (operation, "aux");
+  key->hints_bbox = hints ? *hints : (GeglRectangle){ 0 };
 }
 
 /* The prediction for the current input and properties, computed at most
  * once; NULL (after one warning) when it cannot be had. */
 static CcPrediction *
-get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
+get_prediction (GeglOperation *operation, GeglBuffer *input, GeglBuffer *hints, int level)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
   State *state = get_state (operation);
@@ -245,11 +265,18 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
     {
       g_autoptr (GError) error = NULL;
       g_clear_pointer (&state->prediction, cc_prediction_unref);
-      state->prediction = cc_prediction_compute (input, &key, &error);
+      state->prediction = cc_prediction_compute (input, hints, &key, &error);
       if (state->prediction)
         prediction = cc_prediction_ref (state->prediction);
       else
         warn_once (state, error->message);
+      if (prediction && prediction->hints_ignored)
+        {
+          g_autofree char *note = g_strdup_printf (
+              _ ("%s takes no colour hints; the picture is colorized without them"),
+              key.model_path);
+          note_once (state, note);
+        }
     }
   g_mutex_unlock (&state->lock);
   cc_prediction_key_clear (&key);
@@ -257,11 +284,11 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, int level)
 }
 
 static gboolean
-process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
+process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *aux, GeglBuffer *output,
          const GeglRectangle *result, gint level)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
-  g_autoptr (CcPrediction) prediction = get_prediction (operation, input, level);
+  g_autoptr (CcPrediction) prediction = get_prediction (operation, input, aux, level);
   /* sRGB in and out; babl converts the output into the input's space. */
   const Babl *rgba = babl_format ("R'G'B'A float");
 
@@ -324,7 +351,7 @@ gegl_op_class_init (GeglOpClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass *operation_class = GEGL_OPERATION_CLASS (klass);
-  GeglOperationFilterClass *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
+  GeglOperationComposerClass *composer_class = GEGL_OPERATION_COMPOSER_CLASS (klass);
 
   object_class->finalize = finalize;
   operation_class->attach = attach;
@@ -333,7 +360,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->get_required_for_output = get_required_for_output;
   operation_class->get_invalidated_by_change = get_invalidated_by_change;
   operation_class->threaded = TRUE;
-  filter_class->process = process;
+  composer_class->process = process;
 
   gegl_operation_class_set_keys (
       operation_class, "name", COCOLOR_OP_NAME, "title", _ (COCOLOR_OP_TITLE), "categories",
@@ -348,8 +375,10 @@ gegl_op_class_init (GeglOpClass *klass)
       _ ("Natural colour for near-infrared and grayscale photos, from a neural network "
          "(CoColor) that sees the whole picture. Mode Automatic takes a picture with an infrared "
          "camera's red cast as near-infrared and a gray one as grayscale, and leaves a colour "
-         "photo as it is. In a grayscale image GIMP keeps the layer gray, so the colour cannot "
-         "show: use Colorize Layers..., which makes the image RGB first."),
+         "photo as it is. The aux input takes colour hints: a layer with dots or strokes of the "
+         "colours wanted there, transparent elsewhere. In a grayscale image GIMP keeps the layer "
+         "gray, so the colour cannot show: use Colorize Layers..., which makes the image RGB "
+         "first."),
       NULL);
 }
 

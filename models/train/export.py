@@ -44,10 +44,12 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 try:  # a package import (models.train.export) or a plain one (export)
     from . import test_unet
+    from .cocolor_nets import HINT_CHANNELS
     from .safetensors_io import write_safetensors
 except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import test_unet
+    from cocolor_nets import HINT_CHANNELS
     from safetensors_io import write_safetensors
 
 FORMAT_VERSION = "1"
@@ -610,6 +612,8 @@ def main(argv=None):
     g.add_argument("--down", choices=test_unet.DOWN_MODES, default="conv")
     g.add_argument("--up", choices=test_unet.UP_MODES, default="bilinear")
     g.add_argument("--no-attention", action="store_true")
+    g.add_argument("--hints", action="store_true",
+                   help="--random: hint input planes after the picture (the task's, cocolor_nets.HINT_CHANNELS)")
     c = p.add_argument_group("contract")
     c.add_argument("--contract", help="JSON file with the whole contract (overrides the rest)")
     c.add_argument("--task", choices=TASKS, default="nir")
@@ -621,6 +625,11 @@ def main(argv=None):
     p.add_argument("--example-size", type=int, default=64,
                    help="side of the image traced for shapes (must divide by the downsampling)")
     args = p.parse_args(argv)
+    hint_planes = HINT_CHANNELS[args.task] if args.hints else ()
+    if args.hints:
+        if not args.random:
+            raise SystemExit("export.py: --hints is for --random test models (trained ones declare theirs)")
+        args.in_channels = 1 + len(hint_planes)
 
     net = load_network(args)
     if args.contract:
@@ -636,7 +645,8 @@ def main(argv=None):
                                  output_channels=cfg.get("out_channels", args.out_channels),
                                  input_space=args.input_space, output_space=args.output_space,
                                  train_resolution=args.train_resolution, version=args.version,
-                                 provenance=provenance)
+                                 provenance=provenance,
+                                 hints=hint_contract(hint_planes) if hint_planes else None)
     try:
         graph = export_model(net, args.output, contract, args.dtype, args.example_size)
     except ExportError as e:

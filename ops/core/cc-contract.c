@@ -90,6 +90,63 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
   return TRUE;
 }
 
+/* input.hints (models/FORMAT.md, "Hint inputs"): the hint planes that end
+ * the input, each named once, the mask always; a gray model takes no Y. */
+static gboolean
+parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
+{
+  static const char *const names[CC_HINT_N_PLANES] = { "y", "cb", "cr", "mask" };
+  JsonNode *node = json_object_get_member (input, "hints");
+  JsonObject *hints;
+  JsonNode *planes;
+  gint64 first, radius;
+  gboolean seen[CC_HINT_N_PLANES] = { FALSE };
+  guint n;
+
+  if (node == NULL)
+    return TRUE; /* no hint inputs */
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return cc_contract_error (error, _ ("input.hints must be an object"));
+  hints = json_node_get_object (node);
+  planes = json_object_get_member (hints, "channels");
+  if (planes == NULL || !JSON_NODE_HOLDS_ARRAY (planes)
+      || (n = json_array_get_length (json_node_get_array (planes))) == 0 || n > CC_HINT_N_PLANES)
+    return cc_contract_error (error, _ ("input.hints.channels must be an array of 1 to 4 of "
+                                        "\"y\", \"cb\", \"cr\" and \"mask\""));
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name
+          = cc_json_get_string (json_array_get_element (json_node_get_array (planes), i));
+      int k = 0;
+
+      while (k < CC_HINT_N_PLANES && g_strcmp0 (name, names[k]) != 0)
+        k++;
+      if (k == CC_HINT_N_PLANES || seen[k])
+        return cc_contract_error (error, _ ("input.hints.channels must name each of \"y\", "
+                                            "\"cb\", \"cr\" and \"mask\" at most once"));
+      seen[k] = TRUE;
+      info->hint_planes[i] = (CcHintPlane)k;
+    }
+  if (!seen[CC_HINT_MASK])
+    return cc_contract_error (error, _ ("input.hints.channels must include \"mask\""));
+  if (seen[CC_HINT_Y] && info->task == CC_TASK_GRAY)
+    return cc_contract_error (error, _ ("input.hints: a gray model takes no \"y\" hint (its "
+                                        "output keeps the input's luma)"));
+  if (!cc_json_get_int (json_object_get_member (hints, "first"), &first) || first < 1
+      || first + n != (gint64)info->input_channels)
+    return cc_contract_error (error, _ ("input.hints must end the input: \"first\" >= 1 and "
+                                        "first + the number of hint channels = input.channels"));
+  if (g_strcmp0 (cc_json_get_string (json_object_get_member (hints, "space")), "bt601-srgb") != 0)
+    return cc_contract_error (error, _ ("input.hints.space must be \"bt601-srgb\""));
+  if (!cc_json_get_int (json_object_get_member (hints, "min_radius"), &radius) || radius < 0
+      || radius > 64)
+    return cc_contract_error (error, _ ("input.hints.min_radius must be an integer from 0 to 64"));
+  info->hint_first = (int)first;
+  info->n_hints = (int)n;
+  info->hint_min_radius = (int)radius;
+  return TRUE;
+}
+
 static gboolean
 parse_contract_object (JsonObject *c, CcModelInfo *info, GError **error)
 {
@@ -108,7 +165,8 @@ parse_contract_object (JsonObject *c, CcModelInfo *info, GError **error)
   if (!parse_contract_side (c, "input", &info->input_channels, &info->input_min, &info->input_max,
                             &info->input_space, error)
       || !parse_contract_side (c, "output", &info->output_channels, &info->output_min,
-                               &info->output_max, &info->output_space, error))
+                               &info->output_max, &info->output_space, error)
+      || !parse_hints (json_node_get_object (json_object_get_member (c, "input")), info, error))
     return FALSE;
 
   if (!cc_json_get_int (json_object_get_member (c, "train_resolution"), &res) || res < 1

@@ -82,11 +82,27 @@ typedef enum
   CC_TASK_GRAY,
 } CcTask;
 
+/* A colour-hint input plane (models/FORMAT.md, "Hint inputs"): BT.601 Y,
+ * Cb, Cr of the hint colour on gamma-encoded sRGB, and the hint mask. */
+typedef enum
+{
+  CC_HINT_Y,
+  CC_HINT_CB,
+  CC_HINT_CR,
+  CC_HINT_MASK,
+  CC_HINT_N_PLANES
+} CcHintPlane;
+
 /* What the network expects and produces (the model's contract). */
 typedef struct
 {
   CcTask task;
   int input_channels;
+  /* Hint inputs: the planes hint_planes[0..n_hints) are input channels
+   * hint_first.. (they end the input); n_hints 0: the model takes none. */
+  int hint_first, n_hints;
+  CcHintPlane hint_planes[CC_HINT_N_PLANES];
+  int hint_min_radius;        /* the smallest hint trained on, in working pixels */
   float input_min, input_max; /* value range of the input */
   char *input_space;          /* e.g. "nir-linear", "srgb-luma" */
   int output_channels;

@@ -121,6 +121,22 @@ add_info (JsonBuilder *b, const CcModelInfo *info)
   json_builder_add_string_value (b, info->version);
   json_builder_set_member_name (b, "provenance_json");
   json_builder_add_string_value (b, info->provenance_json);
+  if (info->n_hints > 0)
+    {
+      static const char *const planes[] = { "y", "cb", "cr", "mask" };
+      json_builder_set_member_name (b, "hints");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "first");
+      json_builder_add_int_value (b, info->hint_first);
+      json_builder_set_member_name (b, "channels");
+      json_builder_begin_array (b);
+      for (int i = 0; i < info->n_hints; i++)
+        json_builder_add_string_value (b, planes[info->hint_planes[i]]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "min_radius");
+      json_builder_add_int_value (b, info->hint_min_radius);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
 }
 

@@ -600,9 +600,57 @@ def check_rewrite_while_loading():
        f"exit {p.returncode}\n{p.stderr[-2000:]}")
 
 
+def check_hint_contracts():
+    """input.hints (models/FORMAT.md, "Hint inputs"): declared planes read back, each rule refused with a
+    message naming it, and a model without hints reads as taking none."""
+    for task, planes in (("gray", ["cb", "cr", "mask"]), ("nir", ["y", "cb", "cr", "mask"])):
+        net = test_unet.random_model(5, base=4, levels=2, in_channels=1 + len(planes))
+        c = export.make_contract(task, input_channels=1 + len(planes),
+                                 hints=export.hint_contract(planes, min_radius=3))
+        path = os.path.join(TMP, f"hints-{task}.safetensors")
+        export.export_model(net, path, c)
+        d = dump(path)
+        h = d.get("contract", {}).get("hints")
+        ok(d.get("ok") is True and h == {"first": 1, "channels": planes, "min_radius": 3},
+           f"hints {task}: the hint planes read back", d)
+    d = dump(os.path.join(TMP, "unet-fp32.safetensors"))
+    ok(d.get("ok") is True and "hints" not in d["contract"], "a model without input.hints takes none", d)
+
+    tensors, meta = read_safetensors(os.path.join(TMP, "hints-gray.safetensors"))
+    header, arrays = build_header(tensors, meta)
+    data = b"".join(a.tobytes() for a in arrays)
+    contract = json.loads(meta["cocolor.contract"])
+
+    def with_hints(fn):
+        c = copy.deepcopy(contract)
+        fn(c["input"]["hints"], c)
+        h = copy.deepcopy(header)
+        h["__metadata__"]["cocolor.contract"] = json.dumps(c)
+        text = json.dumps(h).encode()
+        text += b" " * (-(8 + len(text)) % 8)
+        return struct.pack("<Q", len(text)) + text + data
+
+    cases = [
+        ("hints-not-object", lambda h, c: c["input"].update(hints=[1]), "input.hints must be an object"),
+        ("hints-no-mask", lambda h, c: h.update(channels=["cb", "cr", "cb"]), "at most once"),
+        ("hints-mask-missing", lambda h, c: h.update(channels=["y", "cb", "cr"]), "mask"),
+        ("hints-unknown", lambda h, c: h.update(channels=["cb", "alpha", "mask"]), "at most once"),
+        ("hints-gray-y", lambda h, c: h.update(channels=["y", "cr", "mask"]), "gray model takes no"),
+        ("hints-not-last", lambda h, c: h.update(first=0), "end the input"),
+        ("hints-first-off", lambda h, c: c["input"].update(channels=5), "end the input"),
+        ("hints-space", lambda h, c: h.update(space="lab"), "bt601-srgb"),
+        ("hints-radius", lambda h, c: h.update(min_radius=65), "min_radius"),
+        ("hints-radius-type", lambda h, c: h.update(min_radius="2"), "min_radius"),
+        ("hints-channels-empty", lambda h, c: h.update(channels=[]), "input.hints.channels"),
+    ]
+    for name, fn, needle in cases:
+        check_rejected(name, with_hints(fn), "CONTRACT", needle)
+
+
 def main():
     check_valid_models()
     malformed_corpus()
+    check_hint_contracts()
     print(f"1..{n_test}")
     if failed:
         print(f"# {len(failed)} failed; files kept in {TMP}")

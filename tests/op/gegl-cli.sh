@@ -1,9 +1,10 @@
 #!/bin/sh
 # cocolor:colorize from the gegl command line, installed the way a user
 # installs it ($XDG_DATA_HOME/gegl-0.4/plug-ins), on a real photo.
-# Usage: gegl-cli.sh MODULE PHOTO   (COCOLOR_MODEL_DIR names the models)
+# Usage: gegl-cli.sh MODULE PHOTO HINT_MODEL   (COCOLOR_MODEL_DIR names the
+# models; HINT_MODEL is a gray model that takes colour hints)
 set -eu
-module=$1 photo=$2
+module=$1 photo=$2 hint_model=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_CACHE_HOME="$tmp/cache"
@@ -42,6 +43,44 @@ with open(f"{tmp}/gray.png", "rb") as f:
     colour_type = f.read(26)[25]
 assert colour_type == 2, f"PNG colour type {colour_type}: RGB (2) expected, no alpha"
 print("ok: 16-bit TIFF stays 16-bit RGB, PNG gains no alpha")
+PY
+
+# Colour hints on the aux pad, as the README shows them: a hint picture with
+# two dots changes the colour; a transparent one, or none, gives the same
+# pixels; a model without hint inputs colours as without them, with a note.
+python3 - "$photo" "$tmp" <<'PY'
+import sys
+from PIL import Image
+photo, tmp = sys.argv[1], sys.argv[2]
+w, h = Image.open(photo).size
+hints = Image.new("RGBA", (w, h))
+Image.new("RGBA", (w, h)).save(f"{tmp}/no-hints.png")
+for x, y, colour in ((w // 4, h // 4, (220, 30, 30, 255)), (w // 2, h // 2, (30, 60, 220, 255))):
+    hints.paste(colour, (x, y, x + 5, y + 5))
+hints.save(f"{tmp}/hints.png")
+PY
+gegl "$photo" -o "$tmp/h-none.png" -- cocolor:colorize mode=gray model="$hint_model"
+gegl "$photo" -o "$tmp/h-empty.png" -- cocolor:colorize mode=gray model="$hint_model" \
+  aux=[ gegl:load path="$tmp/no-hints.png" ]
+gegl "$photo" -o "$tmp/h-dots.png" -- cocolor:colorize mode=gray model="$hint_model" \
+  aux=[ gegl:load path="$tmp/hints.png" ]
+gegl "$photo" -o "$tmp/plain-dots.png" -- cocolor:colorize mode=gray aux=[ gegl:load path="$tmp/hints.png" ] \
+  2> "$tmp/stderr.txt"
+[ "$(grep -c "takes no colour hints" "$tmp/stderr.txt")" = 1 ] ||
+  { echo "no single note for a model without hint inputs:"; cat "$tmp/stderr.txt"; exit 1; }
+python3 - "$tmp" <<'PY'
+import sys
+import numpy as np
+from PIL import Image
+tmp = sys.argv[1]
+img = {n: np.asarray(Image.open(f"{tmp}/{n}.png").convert("RGB"), dtype=np.int16)
+       for n in ("h-none", "h-empty", "h-dots", "gray", "plain-dots")}
+assert (img["h-none"] == img["h-empty"]).all(), "a hint picture without hints must change nothing"
+assert (img["gray"] == img["plain-dots"]).all(), "a model without hint inputs must ignore the hints"
+h, w = img["h-none"].shape[:2]
+near = np.abs(img["h-dots"] - img["h-none"])[h // 4 - 4:h // 4 + 9, w // 4 - 4:w // 4 + 9].max()
+assert near >= 2, f"the hints changed nothing near a dot ({near})"
+print(f"hints: ok (largest change near a dot {near}/255)")
 PY
 
 python3 - "$photo" "$tmp" <<'PY'

@@ -1,7 +1,7 @@
 /* Colour hints on the network's grid (ops/cc-hints.c): a tiny dot on a huge
  * picture still counts, strokes and areas average per cell, the alpha
- * threshold, pixels that are not finite or outside the picture, and the
- * BT.601 channels of each kind. */
+ * threshold, pixels that are not finite or outside the picture, the
+ * BT.601 planes, and small hints grown to the trained disc. */
 #include <math.h>
 #include <string.h>
 
@@ -33,7 +33,7 @@ test_tiny_dot_on_huge_picture (void)
   const int width = 12000, height = 8400, ww = 384, wh = 269, rows = 64;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
   g_autofree float *strip = strip_new (width, rows);
-  g_autofree float *channels = g_new (float, (gsize)ww * wh * 3);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
   const int dot_x = 7001, dot_y = 5003;
 
   for (int y = 0; y < height; y += rows)
@@ -44,14 +44,75 @@ test_tiny_dot_on_huge_picture (void)
           paint (strip, width, dot_x + i, dot_y - y, 1.0f, 0.0f, 0.0f, 1.0f);
       cc_hint_grid_add (grid, strip, 0, y, width, MIN (rows, height - y), (gsize)width * 4);
     }
-  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_CHROMA, channels), ==, 1);
+  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 1);
   {
     gsize cx = (gsize)dot_x * ww / width, cy = (gsize)dot_y * wh / height;
     gsize cell = cy * ww + cx, cells = (gsize)ww * wh;
-    g_assert_cmpfloat (channels[2 * cells + cell], ==, 1.0f);            /* mask */
-    g_assert_cmpfloat_with_epsilon (channels[cells + cell], 0.5f, 1e-6); /* Cr of red */
-    g_assert_cmpfloat_with_epsilon (channels[cell], -0.299 / 1.772, 1e-6);
+    g_assert_cmpfloat (channels[3 * cells + cell], ==, 1.0f);                /* mask */
+    g_assert_cmpfloat_with_epsilon (channels[2 * cells + cell], 0.5f, 1e-6); /* Cr of red */
+    g_assert_cmpfloat_with_epsilon (channels[cells + cell], -0.299 / 1.772, 1e-6);
+    g_assert_cmpfloat_with_epsilon (channels[cell], 0.299, 1e-6); /* Y */
+
+    /* Grown to the trained disc of radius 2: 13 cells around it, all red. */
+    g_assert_cmpuint (cc_hint_grid_finish (grid, 2, channels), ==, 13);
+    for (int dy = -3; dy <= 3; dy++)
+      for (int dx = -3; dx <= 3; dx++)
+        {
+          gsize c = (cy + dy) * ww + cx + dx;
+          gboolean in = dx * dx + dy * dy <= 4;
+          g_assert_cmpfloat (channels[3 * cells + c], ==, in ? 1.0f : 0.0f);
+          g_assert_cmpfloat_with_epsilon (channels[2 * cells + c], in ? 0.5f : 0.0f, 1e-6);
+        }
   }
+}
+
+/* Hints as big as the disc one way (a stroke) stay as they are; small ones
+ * grow, clipped at the grid's edge, never over another hint, and where two
+ * grown discs meet the first in raster order keeps its cells. */
+static void
+test_growth (void)
+{
+  const int ww = 20, wh = 10;
+  const gsize cells = (gsize)ww * wh;
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (ww, wh, ww, wh); /* one pixel a cell */
+  g_autofree float *rgba = strip_new (ww, wh);
+  g_autofree float *planes = g_new (float, cells * CC_HINT_PLANES);
+  float *mask = planes + 3 * cells, *cr = planes + 2 * cells;
+
+  for (int x = 10; x < 15; x++) /* a stroke of 5 cells: the disc's width */
+    paint (rgba, ww, x, 8, 0.0f, 0.0f, 1.0f, 1.0f);
+  paint (rgba, ww, 0, 0, 1.0f, 0.0f, 0.0f, 1.0f); /* red dot in the corner */
+  paint (rgba, ww, 3, 0, 0.0f, 1.0f, 0.0f, 1.0f); /* green dot 3 cells right */
+  paint (rgba, ww, 2, 5, 0.0f, 0.0f, 1.0f, 1.0f); /* blue dot below them */
+  cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
+
+  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, planes), ==, 8);
+  gsize grown = cc_hint_grid_finish (grid, 2, planes);
+  /* The stroke: its 5 cells and none around them. */
+  for (int x = 8; x < 17; x++)
+    g_assert_cmpfloat (mask[7 * ww + x], ==, 0.0f);
+  /* The red disc (corner: 6 cells inside) keeps (1, 0) and (2, 0); the
+   * green dot's own cell stays green; (1, 1) is red's (first in order). */
+  g_assert_cmpfloat_with_epsilon (cr[1], 0.5f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cr[2], 0.5f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cr[1 * ww + 1], 0.5f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cr[3], (0.0 - 0.587) / 1.402, 1e-6);
+  g_assert_cmpfloat_with_epsilon (cr[4], (0.0 - 0.587) / 1.402, 1e-6);
+  /* The blue dot grows to its full disc (13 cells), away from the others. */
+  for (int dy = -2; dy <= 2; dy++)
+    for (int dx = -2; dx <= 2; dx++)
+      g_assert_cmpfloat (mask[(5 + dy) * ww + 2 + dx], ==, dx * dx + dy * dy <= 4 ? 1.0f : 0.0f);
+  /* Every marked cell is counted, and colours sit only under the mask. */
+  gsize marked = 0;
+  for (gsize i = 0; i < cells; i++)
+    {
+      marked += mask[i] == 1.0f;
+      if (mask[i] == 0.0f)
+        for (int c = 0; c < 3; c++)
+          g_assert_cmpfloat (planes[c * cells + i], ==, 0.0f);
+    }
+  g_assert_cmpuint (grown, ==, marked);
+  g_assert_cmpuint (grown, >, 8 + 13);
 }
 
 /* A stroke across cells, half green half blue inside one cell: the cell
@@ -63,7 +124,7 @@ test_means_and_edges (void)
   const int width = 40, height = 20, ww = 4, wh = 2; /* cells of 10 x 10 */
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
   g_autofree float *rgba = strip_new (width, height);
-  g_autofree float *channels = g_new (float, (gsize)ww * wh * 4);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
   const gsize cells = (gsize)ww * wh;
 
   /* Cell (0, 0): one green and one blue pixel. */
@@ -82,7 +143,7 @@ test_means_and_edges (void)
   cc_hint_grid_add (grid, rgba, width, height, width, height, (gsize)width * 4);
   cc_hint_grid_add (grid, rgba, -width, -height, width, height, (gsize)width * 4);
 
-  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_COLOUR, channels), ==, 2);
+  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 2);
   /* Channels: Y, Cb, Cr, mask. */
   g_assert_cmpfloat (channels[3 * cells + 0], ==, 1.0f);
   g_assert_cmpfloat (channels[3 * cells + 1], ==, 0.0f);
@@ -110,13 +171,13 @@ test_area_and_sizes (void)
   const int width = 1001, height = 999, ww = 7, wh = 5;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
   g_autofree float *rgba = strip_new (width, height);
-  g_autofree float *channels = g_new (float, (gsize)ww * wh * 3);
+  g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
       paint (rgba, width, x, y, 0.2f, 0.4f, 0.6f, 1.0f);
   cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
-  g_assert_cmpuint (cc_hint_grid_finish (grid, CC_HINTS_CHROMA, channels), ==, (gsize)ww * wh);
+  g_assert_cmpuint (cc_hint_grid_finish (grid, 2, channels), ==, (gsize)ww * wh);
 
   g_assert_null (cc_hint_grid_new (0, 10, 4, 4));
   g_assert_null (cc_hint_grid_new (10, 10, -1, 4));
@@ -129,5 +190,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hints/tiny-dot-on-huge-picture", test_tiny_dot_on_huge_picture);
   g_test_add_func ("/hints/means-and-edges", test_means_and_edges);
   g_test_add_func ("/hints/area-and-sizes", test_area_and_sizes);
+  g_test_add_func ("/hints/growth", test_growth);
   return g_test_run ();
 }

@@ -3,14 +3,13 @@
 
 #include "cc-hints.h"
 
-#include <math.h>
 #include <string.h>
 
 struct _CcHintGrid
 {
   int width, height;           /* the picture */
   int work_width, work_height; /* the grid */
-  double *sum;                 /* per cell: R, G, B sums of its hint pixels */
+  guint64 *sum;                /* per cell: R', G', B' sums of its hint pixels (0..255 each) */
   guint32 *count;              /* per cell: its hint pixels */
 };
 
@@ -28,7 +27,7 @@ cc_hint_grid_new (int width, int height, int work_width, int work_height)
   grid->height = height;
   grid->work_width = work_width;
   grid->work_height = work_height;
-  grid->sum = g_try_new0 (double, cells * 3);
+  grid->sum = g_try_new0 (guint64, cells * 3);
   grid->count = g_try_new0 (guint32, cells);
   if (!grid->sum || !grid->count)
     {
@@ -49,7 +48,7 @@ cc_hint_grid_free (CcHintGrid *grid)
 }
 
 void
-cc_hint_grid_add (CcHintGrid *grid, const float *rgba, int x, int y, int width, int height,
+cc_hint_grid_add (CcHintGrid *grid, const guint8 *rgba, int x, int y, int width, int height,
                   gsize stride)
 {
   for (int row = 0; row < height; row++)
@@ -61,23 +60,22 @@ cc_hint_grid_add (CcHintGrid *grid, const float *rgba, int x, int y, int width, 
       /* The cell row that covers picture row py: py * work / height, exact
        * in 64 bits for any picture GEGL can hold. */
       gsize cy = (gsize)((gint64)py * grid->work_height / grid->height);
-      const float *p = rgba + row * stride;
+      const guint8 *p = rgba + row * stride;
 
       for (int col = 0; col < width; col++, p += 4)
         {
           int px = x + col;
 
-          /* NaN alpha fails the comparison: not a hint. */
-          if (px < 0 || px >= grid->width || !(p[3] >= 0.5f))
-            continue;
-          if (!isfinite (p[0]) || !isfinite (p[1]) || !isfinite (p[2]))
+          if (p[3] < 128 || px < 0 || px >= grid->width)
             continue;
           gsize cell = cy * grid->work_width + (gsize)((gint64)px * grid->work_width / grid->width);
-          grid->sum[cell * 3 + 0] += CLAMP (p[0], 0.0f, 1.0f);
-          grid->sum[cell * 3 + 1] += CLAMP (p[1], 0.0f, 1.0f);
-          grid->sum[cell * 3 + 2] += CLAMP (p[2], 0.0f, 1.0f);
-          if (grid->count[cell] < G_MAXUINT32)
-            grid->count[cell]++;
+          /* A cell's count stops at 2^32 - 1 (a 4-gigapixel cell), its sums with it. */
+          if (grid->count[cell] == G_MAXUINT32)
+            continue;
+          grid->sum[cell * 3 + 0] += p[0];
+          grid->sum[cell * 3 + 1] += p[1];
+          grid->sum[cell * 3 + 2] += p[2];
+          grid->count[cell]++;
         }
     }
 }
@@ -104,7 +102,7 @@ label_group (const CcHintGrid *grid, gsize seed, int label, int *labels, gsize *
 
       n++;
       for (int k = 0; k < 3; k++)
-        sum[k] += grid->sum[cell * 3 + k];
+        sum[k] += (double)grid->sum[cell * 3 + k];
       *count += grid->count[cell];
       box[0] = MIN (box[0], cx), box[1] = MIN (box[1], cy);
       box[2] = MAX (box[2], cx), box[3] = MAX (box[3], cy);
@@ -122,9 +120,11 @@ label_group (const CcHintGrid *grid, gsize seed, int label, int *labels, gsize *
   return n;
 }
 
+/* One hinted cell: r, g, b are 8-bit R'G'B' means (0..255). */
 static void
 write_colour (float *planes, gsize cells, gsize cell, double r, double g, double b)
 {
+  r /= 255.0, g /= 255.0, b /= 255.0;
   double luma = 0.299 * r + 0.587 * g + 0.114 * b;
 
   planes[cell] = (float)luma;
@@ -145,8 +145,9 @@ cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes)
   for (gsize i = 0; i < cells; i++)
     if (grid->count[i])
       {
-        write_colour (planes, cells, i, grid->sum[i * 3] / grid->count[i],
-                      grid->sum[i * 3 + 1] / grid->count[i], grid->sum[i * 3 + 2] / grid->count[i]);
+        write_colour (planes, cells, i, (double)grid->sum[i * 3] / grid->count[i],
+                      (double)grid->sum[i * 3 + 1] / grid->count[i],
+                      (double)grid->sum[i * 3 + 2] / grid->count[i]);
         hinted++;
       }
   if (min_radius <= 0 || hinted == 0)

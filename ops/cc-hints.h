@@ -1,7 +1,9 @@
 /* Colour hints on the network's grid.
  *
  * A hint picture is RGBA in the input's coordinates: a pixel with alpha
- * >= 0.5 is a hint, its colour (sRGB-encoded) the colour wanted there.  The
+ * >= 0.5 is a hint, its colour (sRGB-encoded) the colour wanted there.  It
+ * is read as 8-bit R'G'B'A (alpha 128 of 255 and up is a hint): plenty for
+ * a colour wish, and a quarter of the memory traffic of floats.  The
  * network sees the picture at working size, where one cell covers many
  * input pixels; each cell takes the mean colour of the hint pixels inside
  * it and is marked as hinted if it has any, so a 3-pixel dot on a 100 MP
@@ -27,9 +29,9 @@ CcHintGrid *cc_hint_grid_new (int width, int height, int work_width, int work_he
 void cc_hint_grid_free (CcHintGrid *grid);
 
 /* Adds the hint pixels of a strip of the picture: rgba holds rows of
- * `stride` floats, the strip's top-left pixel at (x, y) of the picture.
- * Pixels outside the picture, not finite, or with alpha < 0.5 are not hints. */
-void cc_hint_grid_add (CcHintGrid *grid, const float *rgba, int x, int y, int width, int height,
+ * `stride` bytes (R'G'B'A u8), the strip's top-left pixel at (x, y) of the
+ * picture.  Pixels outside the picture or with alpha < 128 are not hints. */
+void cc_hint_grid_add (CcHintGrid *grid, const guint8 *rgba, int x, int y, int width, int height,
                        gsize stride);
 
 /* Writes the CC_HINT_PLANES planes into planes and returns the number of

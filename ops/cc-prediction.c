@@ -142,10 +142,11 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int level, int w, int 
                    _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
       return FALSE;
     }
-  /* The hint colour as sRGB, whatever the hint picture's space; outside
-   * the hint picture nothing (GEGL_ABYSS_NONE is transparent). */
-  GeglBufferIterator *it = gegl_buffer_iterator_new (
-      hints, rect, level, babl_format ("R'G'B'A float"), GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+  /* The hint colour as 8-bit sRGB, whatever the hint picture's space (an
+   * 8-bit sRGB layer or PNG is read as it is stored); outside the hint
+   * picture nothing (GEGL_ABYSS_NONE is transparent). */
+  GeglBufferIterator *it = gegl_buffer_iterator_new (hints, rect, level, babl_format ("R'G'B'A u8"),
+                                                     GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
   while (gegl_buffer_iterator_next (it))
     {
       const GeglRectangle *roi = &it->items[0].roi;

@@ -140,6 +140,11 @@ RGB_GRAPH = {"input": "rgb", "output": 9, "nodes": [
     conv("out", "cat", "out.weight", 3, bias="out.bias", act="sigmoid"),
 ]}
 RGB_CONTRACT = contract("gray", 3, "srgb", 3, "linear-rgb")
+# The same graph as a gray model with colour-hint inputs (models/FORMAT.md,
+# "Hint inputs"): the picture, then Cb and the mask.
+HINTS_CONTRACT = contract("gray", 3, "srgb-luma", 3, "srgb")
+HINTS_CONTRACT["input"]["hints"] = {"first": 1, "channels": ["cb", "mask"],
+                                    "space": "bt601-srgb", "min_radius": 2}
 
 NONE_GRAPH = {"input": "nir", "output": "rgb", "nodes": [
     op("r", "relu", "nir"),
@@ -195,6 +200,7 @@ def main():
                                         "F16"),
         "wide-f16.safetensors": (WIDE_TENSORS_K2, WIDE_GRAPH_K2, WIDE_CONTRACT, "F16"),
         "rgb.safetensors": (RGB_TENSORS, RGB_GRAPH, RGB_CONTRACT, "F32"),
+        "hints.safetensors": (RGB_TENSORS, RGB_GRAPH, HINTS_CONTRACT, "F32"),
         "no-weights.safetensors": ([], NONE_GRAPH, NONE_CONTRACT, "F32"),
         "deep.safetensors": (DEEP_TENSORS, DEEP_GRAPH, EXAMPLE_CONTRACT, "F16"),
     }

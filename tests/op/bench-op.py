@@ -5,8 +5,12 @@ For pictures of 1, 12, 24 and 100 megapixels (a photo tiled up to size,
 written as PPM so that file codecs cost little), runs
 `gegl in.ppm -o out.ppm -- cocolor:colorize mode=nir` at the default working
 size (mode nir: the photo is a colour one, which mode auto would leave as it
-is), and the same command with gegl:nop instead of the op (the cost of
-loading and saving).  Prints megapixels per second and the
+is), the same with colour hints on the aux pad (`aux=[ gegl:load
+path=hints.png ]`: ten dots and a stroke on a transparent picture of the same
+size, a PNG like a user's hint picture), and the same command with gegl:nop
+instead of the op (the cost of loading and saving).  With models that take
+no hints the hints run measures reading them only (the op says so: the
+"note" column).  Prints megapixels per second and the
 peak resident memory of each run, and ends with one line per run:
 
     bench-op: mp=24 working-size=default seconds=... peak_rss_mb=...
@@ -41,6 +45,16 @@ def make_picture(photo, megapixels, path):
     return w, h
 
 
+def make_hints(w, h, path):
+    """Ten 9-pixel dots and one 3-pixel-wide stroke across a fifth of the picture, transparent elsewhere."""
+    hints = Image.new("RGBA", (w, h))
+    rng = np.random.default_rng(0)
+    for x, y in zip(rng.integers(0, w - 9, 10), rng.integers(0, h - 9, 10)):
+        hints.paste((200, 60, 40, 255), (int(x), int(y), int(x) + 9, int(y) + 9))
+    hints.paste((40, 90, 200, 255), (w // 3, h // 2, w // 3 + w // 5, h // 2 + 3))
+    hints.save(path, compress_level=1)
+
+
 def run(cmd, env):
     """Wall seconds and peak RSS (MB) of one child process."""
     pid_start = time.perf_counter()
@@ -73,13 +87,17 @@ def main():
             w, h = make_picture(photo, mp, src)
             real_mp = w * h / 1e6
             label = f"{mp:g}"
+            make_hints(w, h, f"{tmp}/hints.png")
             runs = [("io-only (gegl:nop)", ["gegl:nop"]),
-                    ("default", ["cocolor:colorize", "mode=nir"])]
+                    ("default", ["cocolor:colorize", "mode=nir"]),
+                    ("hints", ["cocolor:colorize", "mode=nir", "aux=[", "gegl:load",
+                               f"path={tmp}/hints.png", "]"])]
             for name, chain in runs:
                 seconds, rss, stderr = run(["gegl", src, "-o", out, "--"] + chain, env)
-                if "cocolor:colorize:" in stderr:
+                if "cocolor:colorize:" in stderr or "cocolor-WARNING" in stderr:
                     raise SystemExit(f"the op warned: {stderr}")
-                print(f"{label:>5} {name:>18} {seconds:8.2f} {real_mp / seconds:7.2f} {rss:11.0f}",
+                note = "  (model takes no hints: reading them only)" if "no colour hints" in stderr else ""
+                print(f"{label:>5} {name:>18} {seconds:8.2f} {real_mp / seconds:7.2f} {rss:11.0f}{note}",
                       flush=True)
                 if name != "io-only (gegl:nop)":
                     lines.append(f"bench-op: mp={label} working-size={name} seconds={seconds:.2f} "

@@ -1,23 +1,22 @@
 /* Colour hints on the network's grid (ops/cc-hints.c): a tiny dot on a huge
  * picture still counts, strokes and areas average per cell, the alpha
- * threshold, pixels that are not finite or outside the picture, the
- * BT.601 planes, and small hints grown to the trained disc. */
-#include <math.h>
+ * threshold, pixels outside the picture, the BT.601 planes, and small
+ * hints grown to the trained disc.  Hint pixels are 8-bit R'G'B'A. */
 #include <string.h>
 
 #include "cc-hints.h"
 
 /* A width x height RGBA strip, transparent, owned by the caller. */
-static float *
+static guint8 *
 strip_new (int width, int height)
 {
-  return g_new0 (float, (gsize)width * height * 4);
+  return g_new0 (guint8, (gsize)width * height * 4);
 }
 
 static void
-paint (float *rgba, int width, int x, int y, float r, float g, float b, float a)
+paint (guint8 *rgba, int width, int x, int y, guint8 r, guint8 g, guint8 b, guint8 a)
 {
-  float *p = rgba + ((gsize)y * width + x) * 4;
+  guint8 *p = rgba + ((gsize)y * width + x) * 4;
   p[0] = r;
   p[1] = g;
   p[2] = b;
@@ -32,16 +31,16 @@ test_tiny_dot_on_huge_picture (void)
 {
   const int width = 12000, height = 8400, ww = 384, wh = 269, rows = 64;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
-  g_autofree float *strip = strip_new (width, rows);
+  g_autofree guint8 *strip = strip_new (width, rows);
   g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
   const int dot_x = 7001, dot_y = 5003;
 
   for (int y = 0; y < height; y += rows)
     {
-      memset (strip, 0, (gsize)width * rows * 4 * sizeof (float));
+      memset (strip, 0, (gsize)width * rows * 4);
       if (dot_y >= y && dot_y < y + rows)
         for (int i = 0; i < 3; i++)
-          paint (strip, width, dot_x + i, dot_y - y, 1.0f, 0.0f, 0.0f, 1.0f);
+          paint (strip, width, dot_x + i, dot_y - y, 255, 0, 0, 255);
       cc_hint_grid_add (grid, strip, 0, y, width, MIN (rows, height - y), (gsize)width * 4);
     }
   g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 1);
@@ -75,15 +74,15 @@ test_growth (void)
   const int ww = 20, wh = 10;
   const gsize cells = (gsize)ww * wh;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (ww, wh, ww, wh); /* one pixel a cell */
-  g_autofree float *rgba = strip_new (ww, wh);
+  g_autofree guint8 *rgba = strip_new (ww, wh);
   g_autofree float *planes = g_new (float, cells * CC_HINT_PLANES);
   float *mask = planes + 3 * cells, *cr = planes + 2 * cells;
 
   for (int x = 10; x < 15; x++) /* a stroke of 5 cells: the disc's width */
-    paint (rgba, ww, x, 8, 0.0f, 0.0f, 1.0f, 1.0f);
-  paint (rgba, ww, 0, 0, 1.0f, 0.0f, 0.0f, 1.0f); /* red dot in the corner */
-  paint (rgba, ww, 3, 0, 0.0f, 1.0f, 0.0f, 1.0f); /* green dot 3 cells right */
-  paint (rgba, ww, 2, 5, 0.0f, 0.0f, 1.0f, 1.0f); /* blue dot below them */
+    paint (rgba, ww, x, 8, 0, 0, 255, 255);
+  paint (rgba, ww, 0, 0, 255, 0, 0, 255); /* red dot in the corner */
+  paint (rgba, ww, 3, 0, 0, 255, 0, 255); /* green dot 3 cells right */
+  paint (rgba, ww, 2, 5, 0, 0, 255, 255); /* blue dot below them */
   cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
 
   g_assert_cmpuint (cc_hint_grid_finish (grid, 0, planes), ==, 8);
@@ -115,42 +114,40 @@ test_growth (void)
   g_assert_cmpuint (grown, >, 8 + 13);
 }
 
-/* A stroke across cells, half green half blue inside one cell: the cell
- * takes the mean colour; the alpha threshold is 0.5 inclusive; NaN and
- * infinite pixels and pixels outside the picture are not hints. */
+/* A stroke across cells, green and blue inside one cell: the cell takes
+ * the mean colour; alpha 128 of 255 is a hint, 127 is not; pixels outside
+ * the picture are not hints. */
 static void
 test_means_and_edges (void)
 {
   const int width = 40, height = 20, ww = 4, wh = 2; /* cells of 10 x 10 */
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
-  g_autofree float *rgba = strip_new (width, height);
+  g_autofree guint8 *rgba = strip_new (width, height);
   g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
   const gsize cells = (gsize)ww * wh;
 
-  /* Cell (0, 0): one green and one blue pixel. */
-  paint (rgba, width, 1, 1, 0.0f, 1.0f, 0.0f, 1.0f);
-  paint (rgba, width, 2, 1, 0.0f, 0.0f, 1.0f, 0.5f);
-  /* Cell (1, 0): alpha just below the threshold, NaN alpha, NaN colour, Inf. */
-  paint (rgba, width, 11, 1, 1.0f, 0.0f, 0.0f, 0.4999f);
-  paint (rgba, width, 12, 1, 1.0f, 0.0f, 0.0f, NAN);
-  paint (rgba, width, 13, 1, NAN, 0.0f, 0.0f, 1.0f);
-  paint (rgba, width, 14, 1, INFINITY, 0.0f, 0.0f, 1.0f);
-  /* Cell (3, 1): a horizontal stroke of gray, with values beyond [0, 1]. */
+  /* Cell (0, 0): one green and one blue pixel, the blue one at alpha 128. */
+  paint (rgba, width, 1, 1, 0, 255, 0, 255);
+  paint (rgba, width, 2, 1, 0, 0, 255, 128);
+  /* Cell (1, 0): alpha just below the threshold. */
+  paint (rgba, width, 11, 1, 255, 0, 0, 127);
+  /* Cell (3, 1): a horizontal stroke of gray, one pixel orange. */
   for (int x = 30; x < 40; x++)
-    paint (rgba, width, x, 15, x == 30 ? 2.0f : 0.5f, 0.5f, x == 30 ? -1.0f : 0.5f, 1.0f);
+    paint (rgba, width, x, 15, x == 30 ? 255 : 128, 128, x == 30 ? 0 : 128, 255);
   cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
   /* The same strip again, shifted outside the picture: nothing lands. */
   cc_hint_grid_add (grid, rgba, width, height, width, height, (gsize)width * 4);
   cc_hint_grid_add (grid, rgba, -width, -height, width, height, (gsize)width * 4);
 
   g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 2);
-  /* Channels: Y, Cb, Cr, mask. */
+  /* Planes: Y, Cb, Cr, mask. */
   g_assert_cmpfloat (channels[3 * cells + 0], ==, 1.0f);
   g_assert_cmpfloat (channels[3 * cells + 1], ==, 0.0f);
   g_assert_cmpfloat_with_epsilon (channels[0], (0.587 + 0.114) / 2, 1e-6);
   {
-    /* Mean of (1, .5, 0) clamped and nine (.5, .5, .5): R .55, G .5, B .45. */
-    double r = 0.55, g = 0.5, b = 0.45, y = 0.299 * r + 0.587 * g + 0.114 * b;
+    /* Mean of (255, 128, 0) and nine (128, 128, 128). */
+    double r = (255 + 9 * 128) / 2550.0, g = 128 / 255.0, b = 9 * 128 / 2550.0;
+    double y = 0.299 * r + 0.587 * g + 0.114 * b;
     gsize cell = 1 * ww + 3;
     g_assert_cmpfloat (channels[3 * cells + cell], ==, 1.0f);
     g_assert_cmpfloat_with_epsilon (channels[cell], y, 1e-6);
@@ -170,12 +167,12 @@ test_area_and_sizes (void)
 {
   const int width = 1001, height = 999, ww = 7, wh = 5;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (width, height, ww, wh);
-  g_autofree float *rgba = strip_new (width, height);
+  g_autofree guint8 *rgba = strip_new (width, height);
   g_autofree float *channels = g_new (float, (gsize)ww * wh * CC_HINT_PLANES);
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
-      paint (rgba, width, x, y, 0.2f, 0.4f, 0.6f, 1.0f);
+      paint (rgba, width, x, y, 51, 102, 153, 255);
   cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
   g_assert_cmpuint (cc_hint_grid_finish (grid, 2, channels), ==, (gsize)ww * wh);
 

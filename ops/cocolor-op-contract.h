@@ -17,6 +17,13 @@
 #define COCOLOR_OP_NAME "cocolor:colorize"
 /* Its title: GIMP's filter dialog, the plug-in's dialog and effects. */
 #define COCOLOR_OP_TITLE N_ ("CoColor Colorize")
+/* The same op with colour hints: an aux pad takes the hint picture (RGBA in
+ * the input's coordinates; alpha >= 0.5 is a hint, its colour the colour
+ * wanted there).  A separate op because GIMP 3.0 keeps no non-destructive
+ * effect of an op with an aux pad: cocolor:colorize stays one.  Without
+ * aux it gives cocolor:colorize's result bit for bit. */
+#define COCOLOR_OP_HINTS_NAME "cocolor:colorize-hints"
+#define COCOLOR_OP_HINTS_TITLE N_ ("CoColor Colorize with Hints")
 /* G_LOG_DOMAIN of the op, the inference core and the plug-in (meson.build). */
 #define COCOLOR_LOG_DOMAIN "cocolor"
 

@@ -1,4 +1,5 @@
-/* cocolor:colorize — natural colour for near-infrared and grayscale photos.
+/* cocolor:colorize — natural colour for near-infrared and grayscale photos —
+ * and cocolor:colorize-hints, the same with colour hints.
  *
  * The network sees the whole picture once, at working size; every tile is
  * then rebuilt at full resolution from that prediction, guided by the
@@ -7,12 +8,13 @@
  * comes from the input.  The picture reaches the network as sRGB-encoded
  * values whatever its colour space (the models learnt sRGB), and the result
  * goes back into the input's space.  Mode auto guesses what the picture is
- * (cc-mode-guess.h).  The aux input is an optional hint picture: colours the
- * user painted (alpha >= 0.5), which the network carries across the picture
- * (cc-hints.h; no aux, or one without a hint pixel, is the automatic
- * result bit for bit).  Any failure (missing model, bad file, no memory, a
- * colour photo in mode auto) warns once and passes the picture through
- * unchanged. */
+ * (cc-mode-guess.h).  The hints op's aux input is an optional hint picture:
+ * colours the user painted (alpha >= 0.5), which the network carries across
+ * the picture (cc-hints.h; no aux, or one without a hint pixel, is the
+ * automatic result bit for bit).  This file is compiled twice, as the
+ * filter and (COCOLOR_OP_HINTS) as the composer: GIMP 3.0 keeps no
+ * non-destructive effect of an op with an aux pad.  Any failure (missing model, bad file, no
+ * memory, a colour photo in mode auto) warns once and passes the picture through unchanged. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -28,15 +30,28 @@
 #define MODE_VALUE(id, value, nick, label) enum_value (COCOLOR_MODE_##id, nick, label)
 #define DEVICE_VALUE(id, value, nick, label) enum_value (COCOLOR_DEVICE_##id, nick, label)
 
-enum_start (cocolor_colorize_mode)
+/* Enum types are process-wide: each op registers its own names (through
+ * these wrappers, which expand the names before gegl-op.h pastes them). */
+#if COCOLOR_OP_HINTS
+#define OP_ENUM_ID(name) cocolor_colorize_hints_##name
+#define OP_ENUM_TYPE(Name) CocolorColorizeHints##Name
+#else
+#define OP_ENUM_ID(name) cocolor_colorize_##name
+#define OP_ENUM_TYPE(Name) CocolorColorize##Name
+#endif
+#define ENUM_START(id) enum_start (id)
+#define ENUM_END(type) enum_end (type)
+#define PROPERTY_ENUM(name, label, type, id, value) property_enum (name, label, type, id, value)
+
+ENUM_START (OP_ENUM_ID (mode))
   COCOLOR_OP_MODES (MODE_VALUE)
-enum_end (CocolorColorizeMode)
+ENUM_END (OP_ENUM_TYPE (Mode))
 
-enum_start (cocolor_colorize_device)
+ENUM_START (OP_ENUM_ID (device))
   COCOLOR_OP_DEVICES (DEVICE_VALUE)
-enum_end (CocolorColorizeDevice)
+ENUM_END (OP_ENUM_TYPE (Device))
 
-property_enum (mode, _(COCOLOR_OP_MODE_LABEL), CocolorColorizeMode, cocolor_colorize_mode,
+PROPERTY_ENUM (mode, _(COCOLOR_OP_MODE_LABEL), OP_ENUM_TYPE (Mode), OP_ENUM_ID (mode),
                COCOLOR_OP_MODE_DEFAULT)
   description (_(COCOLOR_OP_MODE_BLURB))
 
@@ -49,7 +64,7 @@ property_int (working_size, _(COCOLOR_OP_WORKING_SIZE_LABEL), COCOLOR_OP_WORKING
   value_range (COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_MAX)
   ui_range (COCOLOR_OP_WORKING_SIZE_MIN, COCOLOR_OP_WORKING_SIZE_UI_MAX)
 
-property_enum (device, _(COCOLOR_OP_DEVICE_LABEL), CocolorColorizeDevice, cocolor_colorize_device,
+PROPERTY_ENUM (device, _(COCOLOR_OP_DEVICE_LABEL), OP_ENUM_TYPE (Device), OP_ENUM_ID (device),
                COCOLOR_OP_DEVICE_DEFAULT)
   description (_(COCOLOR_OP_DEVICE_BLURB))
 
@@ -62,8 +77,13 @@ property_string (model, _(COCOLOR_OP_MODEL_LABEL), "")
 
 #else
 
+#if COCOLOR_OP_HINTS
 #define GEGL_OP_COMPOSER
+#define GEGL_OP_NAME cocolor_colorize_hints
+#else
+#define GEGL_OP_FILTER
 #define GEGL_OP_NAME cocolor_colorize
+#endif
 #define GEGL_OP_C_SOURCE colorize.c
 /* The module's entry points are below: they bind the catalogs first. */
 #define GEGL_OP_BUNDLE
@@ -228,8 +248,10 @@ fill_key (GeglOperation *operation, CcTask task, int level, CcPredictionKey *key
     }
   key->level = level;
   key->bbox = *gegl_operation_source_get_bounding_box (operation, "input");
+#if COCOLOR_OP_HINTS
   const GeglRectangle *hints = gegl_operation_source_get_bounding_box (operation, "aux");
   key->hints_bbox = hints ? *hints : (GeglRectangle){ 0 };
+#endif
 }
 
 /* The prediction for the current input and properties, computed at most
@@ -283,10 +305,19 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, GeglBuffer *hints, 
   return prediction;
 }
 
+#if COCOLOR_OP_HINTS
 static gboolean
 process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *aux, GeglBuffer *output,
          const GeglRectangle *result, gint level)
+#else
+static gboolean
+process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
+         const GeglRectangle *result, gint level)
+#endif
 {
+#if !COCOLOR_OP_HINTS
+  GeglBuffer *aux = NULL; /* the filter takes no hints */
+#endif
   GeglProperties *o = GEGL_PROPERTIES (operation);
   g_autoptr (CcPrediction) prediction = get_prediction (operation, input, aux, level);
   /* sRGB in and out; babl converts the output into the input's space. */
@@ -351,7 +382,11 @@ gegl_op_class_init (GeglOpClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass *operation_class = GEGL_OPERATION_CLASS (klass);
-  GeglOperationComposerClass *composer_class = GEGL_OPERATION_COMPOSER_CLASS (klass);
+#if COCOLOR_OP_HINTS
+  GEGL_OPERATION_COMPOSER_CLASS (klass)->process = process;
+#else
+  GEGL_OPERATION_FILTER_CLASS (klass)->process = process;
+#endif
 
   object_class->finalize = finalize;
   operation_class->attach = attach;
@@ -360,8 +395,21 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->get_required_for_output = get_required_for_output;
   operation_class->get_invalidated_by_change = get_invalidated_by_change;
   operation_class->threaded = TRUE;
-  composer_class->process = process;
 
+#if COCOLOR_OP_HINTS
+  gegl_operation_class_set_keys (
+      operation_class, "name", COCOLOR_OP_HINTS_NAME, "title", _ (COCOLOR_OP_HINTS_TITLE),
+      "categories", "color", "op-version", "1:0",
+      /* GIMP applies an op with an aux pad destructively (3.0). */
+      "gimp:menu-path", "<Image>/Colors/CoColor", "gimp:menu-label",
+      _ ("Colorize with Hints (Live Preview)..."), "description",
+      _ ("CoColor's colorization with colour hints: choose as Aux Input a layer with dots or "
+         "strokes of the colours wanted there, transparent elsewhere, and the network carries "
+         "them across the picture. Applied to the pixels (GIMP 3.0 keeps no effect of a filter "
+         "with an aux input); Colorize Layers... takes a hints layer too. In a grayscale image "
+         "use Colorize Layers..., which makes the image RGB first."),
+      NULL);
+#else
   gegl_operation_class_set_keys (
       operation_class, "name", COCOLOR_OP_NAME, "title", _ (COCOLOR_OP_TITLE), "categories",
       "color",
@@ -375,13 +423,13 @@ gegl_op_class_init (GeglOpClass *klass)
       _ ("Natural colour for near-infrared and grayscale photos, from a neural network "
          "(CoColor) that sees the whole picture. Mode Automatic takes a picture with an infrared "
          "camera's red cast as near-infrared and a gray one as grayscale, and leaves a colour "
-         "photo as it is. The aux input takes colour hints: a layer with dots or strokes of the "
-         "colours wanted there, transparent elsewhere. In a grayscale image GIMP keeps the layer "
-         "gray, so the colour cannot show: use Colorize Layers..., which makes the image RGB "
-         "first."),
+         "photo as it is. In a grayscale image GIMP keeps the layer gray, so the colour cannot "
+         "show: use Colorize Layers..., which makes the image RGB first."),
       NULL);
+#endif
 }
 
+#if !COCOLOR_OP_HINTS
 /* The catalogs: where the build installed them, or $COCOLOR_LOCALEDIR (a
  * moved install, the tests).  Bound when GEGL loads the module, since
  * gegl-op.h translates the properties' labels and the enums' value labels
@@ -403,12 +451,17 @@ gegl_module_query (GTypeModule *module)
   return &modinfo;
 }
 
+/* The hints op's half of the module (colorize.c compiled as a composer). */
+void gegl_op_cocolor_colorize_hints_register_type (GTypeModule *module);
+
 G_MODULE_EXPORT gboolean
 gegl_module_register (GTypeModule *module)
 {
   bind_catalogs ();
   gegl_op_cocolor_colorize_register_type (module);
+  gegl_op_cocolor_colorize_hints_register_type (module);
   return TRUE;
 }
+#endif
 
 #endif

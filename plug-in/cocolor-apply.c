@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cc-mode-guess-buffer.h" /* mode auto's guess, as the op makes it */
+#include "cocolor-hints.h"
 #include "cocolor-op.h"
 #include "cocolor-render.h"
 
@@ -24,9 +25,10 @@ report_progress (double fraction, gpointer data)
   gimp_progress_update ((progress->index + fraction) / progress->count);
 }
 
-/* The layers that can be colorized; a message for each one that cannot. */
+/* The layers that can be colorized; a message for each one that cannot.
+ * The hints layer is never colorized: its colours are the hints. */
 static GList *
-paintable_layers (GimpDrawable **drawables)
+paintable_layers (GimpDrawable **drawables, GimpLayer *hints_layer)
 {
   GList *layers = NULL;
 
@@ -41,6 +43,8 @@ paintable_layers (GimpDrawable **drawables)
         why = _ ("it is a channel or a mask, not a layer");
       else if (gimp_item_is_group (item))
         why = _ ("it is a layer group; select the layers inside it");
+      else if (hints_layer && gimp_item_get_id (item) == gimp_item_get_id (GIMP_ITEM (hints_layer)))
+        why = _ ("it holds the colour hints");
       else if (gimp_item_get_lock_content (item))
         why = _ ("its pixels are locked");
       else if (!gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
@@ -111,7 +115,7 @@ layer_settings (const CocolorSettings *settings, GHashTable *modes, gpointer lay
  * cancel (GIMP ends the plug-in) leaves the image as it was. */
 static gboolean
 render_all (GList *layers, const CocolorSettings *settings, GHashTable *modes, GList **results,
-            GError **error)
+            GPtrArray *notes, GError **error)
 {
   Progress progress = { 0, (int)g_list_length (layers) };
 
@@ -124,7 +128,11 @@ render_all (GList *layers, const CocolorSettings *settings, GHashTable *modes, G
 
       g_autoptr (GeglBuffer) input = gimp_drawable_get_buffer (l->data);
       const CocolorSettings one = layer_settings (settings, modes, l->data);
-      GeglBuffer *output = cocolor_render (input, &one, report_progress, &progress, error);
+      CocolorHints hints;
+      cocolor_hints_for_drawable (&hints, settings->hints_layer, l->data);
+      GeglBuffer *output
+          = cocolor_render (input, &hints, &one, report_progress, &progress, notes, error);
+      cocolor_hints_clear (&hints);
       if (!output)
         {
           g_prefix_error (error, _ ("Layer “%s”: "), name);
@@ -197,6 +205,17 @@ append_saturation (GimpDrawable *drawable, double saturation)
 }
 
 static gboolean
+has_filter (GimpDrawable *drawable, GimpDrawableFilter *filter)
+{
+  g_autofree GimpDrawableFilter **filters = gimp_drawable_get_filters (drawable);
+
+  for (int i = 0; filters && filters[i]; i++)
+    if (gimp_drawable_filter_get_id (filters[i]) == gimp_drawable_filter_get_id (filter))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 append_effects (GList *layers, const CocolorSettings *settings, GHashTable *modes, GError **error)
 {
   for (GList *l = layers; l; l = l->next)
@@ -227,6 +246,16 @@ append_effects (GList *layers, const CocolorSettings *settings, GHashTable *mode
       if (settings->model)
         g_object_set (config, "model", settings->model, NULL);
       gimp_drawable_append_filter (l->data, filter);
+      /* GIMP may refuse it and say so only in its last error. */
+      g_autofree char *why = g_strdup (gimp_pdb_get_last_error (gimp_get_pdb ()));
+      if (!has_filter (l->data, filter))
+        {
+          g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_RENDER,
+                       _ ("GIMP could not add the %s effect: %s\nChoose another output."),
+                       COCOLOR_OP_NAME, why);
+          gimp_drawable_filter_delete (filter);
+          return FALSE;
+        }
       append_saturation (l->data, settings->saturation);
     }
   return TRUE;
@@ -251,11 +280,29 @@ gboolean
 cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings *settings,
                GStrv *applied, GError **error)
 {
-  g_autoptr (GList) layers = paintable_layers (drawables);
+  g_autoptr (GList) layers = paintable_layers (drawables, settings->hints_layer);
   g_autoptr (GHashTable) modes = NULL;
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   GList *results = NULL;
   gboolean ok;
 
+  if (settings->hints_layer && !cocolor_hints_in_image (settings->hints_layer, image))
+    {
+      g_autofree char *name = gimp_item_get_name (GIMP_ITEM (settings->hints_layer));
+      g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_HINTS,
+                   _ ("The colour hints layer “%s” is not in this image."), name);
+      return FALSE;
+    }
+  if (settings->hints_layer && settings->output == COCOLOR_OUTPUT_EFFECT)
+    {
+      /* GIMP 3.0 keeps no effect of an op with an aux input: say so before
+       * anything changes. */
+      g_set_error (error, COCOLOR_ERROR, COCOLOR_ERROR_HINTS,
+                   _ ("GIMP 3.0 cannot keep colour hints in a non-destructive effect. Choose "
+                      "the output “%s” or “%s”, or no hints layer."),
+                   _ ("Replace the layer's pixels"), _ ("New colour layer above (LCh Color mode)"));
+      return FALSE;
+    }
   if (!layers)
     {
       g_set_error_literal (error, COCOLOR_ERROR, COCOLOR_ERROR_NOTHING,
@@ -272,7 +319,7 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
     gimp_message (cocolor_op_device_note (settings));
 
   if (settings->output != COCOLOR_OUTPUT_EFFECT
-      && !render_all (layers, settings, modes, &results, error))
+      && !render_all (layers, settings, modes, &results, notes, error))
     {
       g_list_free_full (results, g_object_unref);
       g_clear_pointer (applied, g_strfreev);
@@ -302,6 +349,9 @@ cocolor_apply (GimpImage *image, GimpDrawable **drawables, const CocolorSettings
       ok = TRUE;
     }
   gimp_image_undo_group_end (image);
+  /* The op's notes (a model that takes no colour hints), each said once. */
+  for (guint i = 0; ok && i < notes->len; i++)
+    gimp_message (g_ptr_array_index (notes, i));
 
   g_list_free_full (results, g_object_unref);
   if (!ok)

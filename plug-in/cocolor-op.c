@@ -81,7 +81,8 @@ cocolor_op_check (const CocolorSettings *settings, GError **error)
       if (automatic)
         check.mode = (char *)modes[m];
       g_autofree char *warning = NULL;
-      g_autoptr (GeglBuffer) output = cocolor_render_op (input, &check, NULL, NULL, &warning);
+      g_autoptr (GeglBuffer) output
+          = cocolor_render_op (input, NULL, &check, NULL, NULL, NULL, &warning);
       if (!warning)
         usable++;
       else if (!first_warning)

@@ -21,6 +21,7 @@ typedef enum
   COCOLOR_ERROR_MODEL,         /* the model is missing or cannot be used */
   COCOLOR_ERROR_RENDER,        /* the op failed while rendering */
   COCOLOR_ERROR_NOTHING,       /* no layer can be colorized */
+  COCOLOR_ERROR_HINTS,         /* the colour hints layer cannot be used or made */
 } CocolorError;
 
 /* Initialises GEGL and the op's class, if it is installed, keeping the

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cocolor-hints.h"
 #include "cocolor-render.h"
 #include "cocolor-settings.h"
 
@@ -23,6 +24,8 @@ typedef struct
   int width, height;   /* the size the buffers below have */
   GeglBuffer *before;  /* the layer's thumbnail, in its own format and space */
   GeglBuffer *after;   /* colorized, or NULL when the op failed */
+  GeglBuffer *hints;   /* the colour hints at the thumbnail's size, or NULL */
+  gboolean hints_read; /* hints is the chosen layer's, as last read */
 } Preview;
 
 /* The largest size of the drawable's shape that fits the area. */
@@ -95,13 +98,33 @@ render (gpointer data)
                        GEGL_AUTO_ROWSTRIDE);
       p->width = actual_width;
       p->height = actual_height;
+      p->hints_read = FALSE;
     }
 
   cocolor_settings_read (&settings, p->config);
+  if (!p->hints_read)
+    {
+      /* Scaled as the thumbnail is, by the op's own rule, so that a dot
+       * smaller than a preview pixel still shows its effect. */
+      CocolorHints full;
+      cocolor_hints_for_drawable (&full, settings.hints_layer, p->drawable);
+      g_clear_object (&p->hints);
+      if (full.buffer)
+        p->hints
+            = cocolor_hints_reduce (&full, gimp_drawable_get_width (p->drawable),
+                                    gimp_drawable_get_height (p->drawable), p->width, p->height);
+      cocolor_hints_clear (&full);
+      p->hints_read = TRUE;
+    }
+  const CocolorHints hints = { p->hints, 0, 0 };
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_clear_object (&p->after);
-  p->after = cocolor_render (p->before, &settings, NULL, NULL, &error);
-  gtk_label_set_text (GTK_LABEL (p->status), error ? error->message : "");
-  gtk_widget_set_visible (p->status, error != NULL);
+  p->after = cocolor_render (p->before, &hints, &settings, NULL, NULL, notes, &error);
+  /* Why the picture is unchanged, or the op's note (a model that takes
+   * no colour hints). */
+  const char *status = error ? error->message : notes->len ? g_ptr_array_index (notes, 0) : NULL;
+  gtk_label_set_text (GTK_LABEL (p->status), status ? status : "");
+  gtk_widget_set_visible (p->status, status != NULL);
   draw (p);
   return G_SOURCE_REMOVE;
 }
@@ -112,6 +135,23 @@ schedule (Preview *p)
   if (p->pending)
     g_source_remove (p->pending);
   p->pending = g_timeout_add (SETTLE_MS, render, p);
+}
+
+/* Another hints layer: read it at the next render. */
+static void
+hints_changed (Preview *p)
+{
+  p->hints_read = FALSE;
+  schedule (p);
+}
+
+/* The canvas may have changed under the dialog (the user painted hints,
+ * which GIMP does not tell a plug-in): read the layer and the hints again. */
+static void
+update_clicked (Preview *p)
+{
+  g_clear_object (&p->before);
+  hints_changed (p);
 }
 
 static void
@@ -144,6 +184,7 @@ preview_free (gpointer data)
   g_signal_handlers_disconnect_by_data (p->config, p);
   g_clear_object (&p->before);
   g_clear_object (&p->after);
+  g_clear_object (&p->hints);
   g_object_unref (p->config);
   g_object_unref (p->drawable);
   g_free (p);
@@ -174,6 +215,10 @@ cocolor_preview_new (GimpDrawable *drawable, GimpProcedureConfig *config)
 
   p->original = gtk_check_button_new_with_mnemonic (_ ("Show the _original (before)"));
   gtk_box_pack_start (GTK_BOX (row), p->original, FALSE, FALSE, 0);
+  GtkWidget *update = gtk_button_new_with_mnemonic (_ ("_Update preview"));
+  gtk_widget_set_tooltip_text (update, _ ("Reads the layer and the colour hints again: the preview "
+                                          "does not see what you paint on the canvas until then"));
+  gtk_box_pack_end (GTK_BOX (row), update, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
 
   p->status = gtk_label_new (NULL);
@@ -185,6 +230,8 @@ cocolor_preview_new (GimpDrawable *drawable, GimpProcedureConfig *config)
   g_signal_connect (p->area, "button-press-event", G_CALLBACK (area_pressed), p);
   g_signal_connect (p->area, "button-release-event", G_CALLBACK (area_pressed), p);
   g_signal_connect_swapped (p->original, "toggled", G_CALLBACK (draw), p);
+  g_signal_connect_swapped (update, "clicked", G_CALLBACK (update_clicked), p);
+  g_signal_connect_swapped (config, "notify::hints-layer", G_CALLBACK (hints_changed), p);
   /* The settings that change the picture; output and device do not. */
   static const char *const picture_settings[]
       = { "mode", "strength", "working-size", "model", "saturation" };

@@ -19,6 +19,7 @@ cocolor_settings_read (CocolorSettings *settings, GimpProcedureConfig *config)
                 "output", &output,
                 "saturation", &settings->saturation,
                 "model", &model,
+                "hints-layer", &settings->hints_layer,
                 NULL);
   /* clang-format on */
   settings->output = cocolor_output_from_nick (output);
@@ -47,4 +48,5 @@ cocolor_settings_clear (CocolorSettings *settings)
   g_clear_pointer (&settings->mode, g_free);
   g_clear_pointer (&settings->device, g_free);
   g_clear_pointer (&settings->model, g_free);
+  g_clear_object (&settings->hints_layer);
 }

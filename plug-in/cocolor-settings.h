@@ -31,7 +31,8 @@ typedef struct
   char *device; /* op enum nick: "auto", "cpu" or "opencl" */
   char *model;  /* explicit model file, or NULL for the shipped one */
   CocolorOutput output;
-  double saturation; /* chroma scale after the op, COCOLOR_SATURATION_* */
+  double saturation;      /* chroma scale after the op, COCOLOR_SATURATION_* */
+  GimpLayer *hints_layer; /* the colour hints (cocolor-hints.h), or NULL */
 } CocolorSettings;
 
 /* The output whose nick is given; COCOLOR_OUTPUT_REPLACE for an unknown one. */

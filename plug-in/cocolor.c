@@ -85,6 +85,11 @@ cocolor_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
     }
 
   cocolor_settings_read (&settings, config);
+  /* libgimp 3.0 cannot keep a layer among the last used values (it warns
+   * "couldn't serialize property"): each dialog chooses the hints layer
+   * anew, the one named "CoColor hints" when there is one. */
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    g_object_set (config, "hints-layer", NULL, NULL);
   GStrv applied = NULL;
   if (!cocolor_apply (image, drawables, &settings, &applied, &error))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_EXECUTION_ERROR,
@@ -193,6 +198,13 @@ cocolor_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_add_file_argument (procedure, COCOLOR_OP_MODEL, _ (COCOLOR_OP_MODEL_MNEMONIC),
                                     _ (COCOLOR_OP_MODEL_BLURB), GIMP_FILE_CHOOSER_ACTION_ANY, TRUE,
                                     NULL, G_PARAM_READWRITE);
+  /* Last, so that scripts giving the arguments in order keep working. */
+  gimp_procedure_add_layer_argument (
+      procedure, "hints-layer", _ ("Colour _hints"),
+      _ ("A layer of the image whose opaque pixels give the colours wanted there: paint dots or "
+         "strokes on a transparent layer. It is never colorized itself. None: the network "
+         "chooses every colour"),
+      TRUE, G_PARAM_READWRITE);
 
   return procedure;
 }

@@ -55,6 +55,13 @@ PAGE = [
              "result is the same.")),
     ("dt", _("Model file")),
     ("dd", _("Leave it empty to use the model shipped for the mode.")),
+    ("dt", _("Colour hints")),
+    ("dd", _("A layer whose opaque pixels give the colours you want there. Add hints layer makes "
+             "an empty layer named “CoColor hints” above the layer; paint a few dots or strokes "
+             "of the colours you want on it with any brush, then press Update preview. Its "
+             "transparent parts leave the colour to the network, and it is never colorized "
+             "itself. An image with a layer of that name gets it chosen when the dialog opens. "
+             "A model that takes no hints colorizes without them and says so.")),
     ("h2", _("Preview")),
     ("p", _("The preview shows the whole layer as it will be colorized. Hold a mouse button down "
             "on it, or tick “Show the original”, to compare with the picture as it is. Make the "

@@ -5,7 +5,7 @@ For pictures of 1, 12, 24 and 100 megapixels (a photo tiled up to size,
 written as PPM so that file codecs cost little), runs
 `gegl in.ppm -o out.ppm -- cocolor:colorize mode=nir` at the default working
 size (mode nir: the photo is a colour one, which mode auto would leave as it
-is), the same with colour hints on the aux pad (`aux=[ gegl:load
+is), cocolor:colorize-hints with colour hints on its aux pad (`aux=[ gegl:load
 path=hints.png ]`: ten dots and a stroke on a transparent picture of the same
 size, a PNG like a user's hint picture), and the same command with gegl:nop
 instead of the op (the cost of loading and saving).  With models that take
@@ -90,7 +90,7 @@ def main():
             make_hints(w, h, f"{tmp}/hints.png")
             runs = [("io-only (gegl:nop)", ["gegl:nop"]),
                     ("default", ["cocolor:colorize", "mode=nir"]),
-                    ("hints", ["cocolor:colorize", "mode=nir", "aux=[", "gegl:load",
+                    ("hints", ["cocolor:colorize-hints", "mode=nir", "aux=[", "gegl:load",
                                f"path={tmp}/hints.png", "]"])]
             for name, chain in runs:
                 seconds, rss, stderr = run(["gegl", src, "-o", out, "--"] + chain, env)

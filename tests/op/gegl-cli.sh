@@ -45,9 +45,10 @@ assert colour_type == 2, f"PNG colour type {colour_type}: RGB (2) expected, no a
 print("ok: 16-bit TIFF stays 16-bit RGB, PNG gains no alpha")
 PY
 
-# Colour hints on the aux pad, as the README shows them: a hint picture with
-# two dots changes the colour; a transparent one, or none, gives the same
-# pixels; a model without hint inputs colours as without them, with a note.
+# Colour hints on cocolor:colorize-hints' aux pad, as the README shows them:
+# a hint picture with two dots changes the colour; a transparent one gives
+# cocolor:colorize's pixels; a model without hint inputs colours as without
+# them, with a note.
 python3 - "$photo" "$tmp" <<'PY'
 import sys
 from PIL import Image
@@ -59,13 +60,14 @@ for x, y, colour in ((w // 4, h // 4, (220, 30, 30, 255)), (w // 2, h // 2, (30,
     hints.paste(colour, (x, y, x + 5, y + 5))
 hints.save(f"{tmp}/hints.png")
 PY
+gegl --exists cocolor:colorize-hints
 gegl "$photo" -o "$tmp/h-none.png" -- cocolor:colorize mode=gray model="$hint_model"
-gegl "$photo" -o "$tmp/h-empty.png" -- cocolor:colorize mode=gray model="$hint_model" \
+gegl "$photo" -o "$tmp/h-empty.png" -- cocolor:colorize-hints mode=gray model="$hint_model" \
   aux=[ gegl:load path="$tmp/no-hints.png" ]
-gegl "$photo" -o "$tmp/h-dots.png" -- cocolor:colorize mode=gray model="$hint_model" \
+gegl "$photo" -o "$tmp/h-dots.png" -- cocolor:colorize-hints mode=gray model="$hint_model" \
   aux=[ gegl:load path="$tmp/hints.png" ]
-gegl "$photo" -o "$tmp/plain-dots.png" -- cocolor:colorize mode=gray aux=[ gegl:load path="$tmp/hints.png" ] \
-  2> "$tmp/stderr.txt"
+gegl "$photo" -o "$tmp/plain-dots.png" -- cocolor:colorize-hints mode=gray \
+  aux=[ gegl:load path="$tmp/hints.png" ] 2> "$tmp/stderr.txt"
 [ "$(grep -c "takes no colour hints" "$tmp/stderr.txt")" = 1 ] ||
   { echo "no single note for a model without hint inputs:"; cat "$tmp/stderr.txt"; exit 1; }
 python3 - "$tmp" <<'PY'

@@ -1,5 +1,6 @@
-/* cocolor:colorize with colour hints on its aux pad, through the GEGL API:
- * no aux and an aux without a hint pixel give the same result bit for bit;
+/* cocolor:colorize-hints, colour hints on an aux pad, through the GEGL API:
+ * no aux and an aux without a hint pixel give cocolor:colorize's result bit
+ * for bit (which has no aux pad: GIMP keeps its effects);
  * hints change the colour where they are (with a model that takes hints),
  * even a 3-pixel dot on a 12-megapixel picture; gray mode keeps the input's
  * luminance; hints outside the picture or outside the aux's extent count for
@@ -19,6 +20,11 @@
 
 static const char *photo_path, *hint_gray, *hint_nir, *plain_gray;
 
+#define HINTS_OP "cocolor:colorize-hints"
+/* As the aux of pipeline_new (): cocolor:colorize itself, no aux pad. */
+#define FILTER ((GeglBuffer *)&filter_marker)
+static int filter_marker;
+
 typedef struct
 {
   GeglNode *graph, *op, *aux;
@@ -33,7 +39,10 @@ pipeline_new (GeglBuffer *input, GeglBuffer *aux, const char *mode, const char *
   p.graph = gegl_node_new ();
   GeglNode *source
       = gegl_node_new_child (p.graph, "operation", "gegl:buffer-source", "buffer", input, NULL);
-  p.op = gegl_node_new_child (p.graph, "operation", "cocolor:colorize", "model", model, NULL);
+  p.op = gegl_node_new_child (p.graph, "operation", aux == FILTER ? "cocolor:colorize" : HINTS_OP,
+                              "model", model, NULL);
+  if (aux == FILTER)
+    aux = NULL;
   op_test_set_enum (p.op, "mode", mode);
   gegl_node_connect (source, "output", p.op, "input");
   p.aux = NULL;
@@ -109,9 +118,9 @@ photo (void)
   return op_test_load (photo_path);
 }
 
-/* No aux, an aux of nothing but transparency, and an aux whose only opaque
- * pixels lie outside the picture: the same pixels, for a model with hint
- * inputs and one without. */
+/* cocolor:colorize, the hints op with no aux, with an aux of nothing but
+ * transparency, and with an aux whose only opaque pixels lie outside the
+ * picture: the same pixels, for a model with hint inputs and one without. */
 static void
 test_no_hints_bit_identical (void)
 {
@@ -127,9 +136,11 @@ test_no_hints_bit_identical (void)
   const char *models[] = { hint_gray, plain_gray };
   for (guint m = 0; m < G_N_ELEMENTS (models); m++)
     {
+      g_autofree float *filter = render_once (input, FILTER, "gray", models[m]);
       g_autofree float *none = render_once (input, NULL, "gray", models[m]);
       g_autofree float *transparent = render_once (input, empty, "gray", models[m]);
       g_autofree float *off_picture = render_once (input, outside, "gray", models[m]);
+      g_assert_cmpmem (filter, n * sizeof (float), none, n * sizeof (float));
       g_assert_cmpmem (none, n * sizeof (float), transparent, n * sizeof (float));
       g_assert_cmpmem (none, n * sizeof (float), off_picture, n * sizeof (float));
     }
@@ -307,6 +318,14 @@ main (int argc, char **argv)
   if (argc < 6)
     g_error ("usage: %s OP_DIR PHOTO HINT_GRAY HINT_NIR PLAIN_GRAY", argv[0]);
   photo_path = op_test_init (argc, argv, argv[0]);
+  g_assert_true (gegl_has_operation (HINTS_OP));
+  /* The filter keeps no aux pad, so GIMP keeps its effects. */
+  {
+    GeglNode *graph = gegl_node_new ();
+    GeglNode *filter = gegl_node_new_child (graph, "operation", "cocolor:colorize", NULL);
+    g_assert_false (gegl_node_has_pad (filter, "aux"));
+    g_object_unref (graph);
+  }
   hint_gray = argv[3], hint_nir = argv[4], plain_gray = argv[5];
   g_test_add_func ("/hints/no-hints-bit-identical", test_no_hints_bit_identical);
   g_test_add_func ("/hints/change-colour", test_hints_change_colour);

@@ -205,26 +205,6 @@ def widen_state(sd, names):
     return sd
 
 
-def train_hint_columns_only(net):
-    """Leaves only the hint channels' input columns trainable (the columns of _INPUT_CONVS that the hint
-    planes enter): every other weight, bias and BatchNorm parameter is frozen, so with no hint the network
-    computes exactly what it did (the hint planes are zeros and their columns multiply zeros).  Returns the
-    trainable parameters; their gradient is masked to the hint columns (give them no weight decay)."""
-    assert net.hints
-    names = dict(net.named_parameters())
-    for p in net.parameters():
-        p.requires_grad_(False)
-    out = []
-    for k in _INPUT_CONVS:
-        w = names[k]
-        mask = torch.zeros(1, w.shape[1], 1, 1, dtype=w.dtype, device=w.device)
-        mask[:, w.shape[1] - net.n_hints:] = 1.0     # the hint planes end the input's block of columns
-        w.requires_grad_(True)
-        w.register_hook(lambda g, m=mask: g * m)
-        out.append(w)
-    return out
-
-
 def widen(net):
     """A hint network computing what `net` (a Colorizer without hints) computes when no hint is given."""
     assert not net.hints and not net.gain

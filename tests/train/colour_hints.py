@@ -245,31 +245,6 @@ def test_fine_tune_learns_the_hints():
     assert after < 0.7 * before, f"the hint error did not fall: {before:.4f} -> {after:.4f}"
 
 
-def test_hint_only_keeps_the_automatic_colour():
-    """hint_only: a few steps with a high rate move the hint columns (the hints matter) and nothing else:
-    without hints the network computes exactly what it did, BatchNorm statistics included."""
-    cfg = dict(CFG, steps=dict(CFG["steps"], fg=6), hint_only=True, hint_p0=0.0, lr=1e-2, warmup=0)
-    tr = Trainer(cfg, os.path.join(TMP, "hint-only"), DATA, log=QUIET)
-    net = tr.nets["fg"]
-    random_bn(net, 30)
-    before = {k: v.clone() for k, v in net.state_dict().items()}
-    x = torch.rand(1, 1, 48, 48)
-    net.eval()
-    with torch.no_grad():
-        ref = net(hints.net_input(net, x))
-    assert tr.run()
-    after = net.state_dict()
-    moved = {k for k in before if not torch.equal(before[k], after[k])}
-    assert moved == {"core.e0.0.weight", "core.d0.0.0.weight"}, f"hint_only moved {sorted(moved)}"
-    for k in moved:
-        n = net.n_hints
-        assert torch.equal(before[k][:, :-n], after[k][:, :-n]), f"{k}: a column other than the hints' moved"
-    net.eval()
-    with torch.no_grad():
-        got = net(hints.net_input(net, x))
-    assert torch.equal(ref, got), f"without hints the output moved by {(ref - got).abs().max():.2e}"
-
-
 def test_continuation_with_hints():
     """--resume-from-shipped with hints: F_G and F_N start widened from their snapshots (at lr 0 with BN
     frozen they stay so), a cooperative stage is refused, the run resumes with its hint stream, and a part

@@ -1,7 +1,7 @@
 # Thin wrapper: meson is the build system; this only enters the Debian 13
 # root (tools/devroot.sh) when the host lacks the dependencies.
 #   make check      build and run the whole test suite
-#   make demo       colorize a sample (or INPUT=photo.jpg MODE=nir|gray OUTPUT=out.png)
+#   make demo       colorize a sample (or INPUT=photo.jpg MODE=nir|gray HINTS=hints.png OUTPUT=out.png)
 #   make sanitize   the test suite under ASan + UBSan
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (60) each (clang, build dir FUZZ_BUILD)
 #   make bench      benchmarks (DEVICE=cpu|opencl)
@@ -38,7 +38,7 @@ install:
 	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson install -C $(BUILD) --quiet'
 
 demo:
-	BUILD=$(BUILD) PREFIX=$(PREFIX) INPUT='$(INPUT)' MODE='$(MODE)' OUTPUT='$(OUTPUT)' tools/demo.sh
+	BUILD=$(BUILD) PREFIX=$(PREFIX) INPUT='$(INPUT)' MODE='$(MODE)' HINTS='$(HINTS)' OUTPUT='$(OUTPUT)' tools/demo.sh
 
 sanitize:
 	$(RUN) sh -c '$(call MESON_SETUP,$(ASAN_BUILD),-Db_sanitize=address$(,)undefined -Db_lundef=false) && meson compile -C $(ASAN_BUILD) && meson test -C $(ASAN_BUILD) --print-errorlogs'

@@ -10,6 +10,11 @@
 ; tell each file what it is; a colour photo is left alone, not written.
 ; One line per file on standard output says what was done to it.
 ;
+; Colour hints, optional: in a hints folder, a PNG of a file's base name
+; (photos/a.jpg -> hints/a.png) is that file's hint picture (colours where
+; it is opaque, at 0,0 on the picture).  It goes in as a layer, is given to
+; the plug-in, and is taken out before the save, which it leaves as it was.
+;
 ; It never writes over an existing file: a file whose output exists is left
 ; alone, so an input can never be replaced, however the two folders are
 ; spelled and whatever symlink makes them one.  A file that cannot be
@@ -17,8 +22,9 @@
 ; with what went wrong, and the procedure fails, so gimp-console exits
 ; non-zero; the other files are still done.  What would stop every file (an
 ; unknown mode, a missing input folder, an output folder that cannot be
-; made, written into or that is the input folder) is said before any file
-; is opened; a missing output folder is made, with its parents.
+; made, written into or that is the input folder, a missing hints folder)
+; is said before any file is opened; a missing output folder is made, with
+; its parents.
 ;
 ; It lives in GIMP's scripts folder, served by the script-fu extension,
 ; and not as a plug-in of its own run by gimp-script-fu-interpreter-3.0:
@@ -329,29 +335,104 @@
                                  "mode it used for each file, and this one does not: update "
                                  "CoColor, or give nir or gray"))))))
 
-; Colorizes in-file into out-file: (done . mode), (skipped . why), or
-; (failed . what went wrong).  The image is deleted whatever happens once
-; it is open.
-(define (cocolor-batch-one in-file out-file out-dir mode strength working-size)
+; The name without its last extension ("a.b.jpg" -> "a.b"; ".b.png" -> ".b";
+; a name whose only dot starts it, or without one, as it is).
+(define (cocolor-batch-base name)
+  (let last ((i (- (string-length name) 1)))
+    (cond ((<= i 0) name)
+          ((char=? (string-ref name i) #\.) (substring name 0 i))
+          (else (last (- i 1))))))
+
+; The hint picture of the file name: the PNG of its base name in hints-dir,
+; or #f when there is none (or no hints-dir).
+(define (cocolor-batch-hints-file hints-dir name)
+  (and hints-dir
+       (let ((file (string-append hints-dir "/" (cocolor-batch-base name) ".png")))
+         (and (file-exists? file) (not (cocolor-batch-folder? file)) file))))
+
+; Loads the hint picture file into image as its top layer, at 0,0 whatever
+; its size (the plug-in ignores what lies outside the picture), and returns
+; it.  A grayscale or indexed image is made RGB first, as the plug-in makes
+; it anyway: the layer takes the image's type, and a gray one would lose the
+; hints' colours.
+(define (cocolor-batch-add-hints image file)
+  (if (not (= (car (gimp-image-get-base-type image)) RGB))
+      (gimp-image-convert-rgb image))
+  (let ((layer (car (gimp-file-load-layer RUN-NONINTERACTIVE image file))))
+    (gimp-image-insert-layer image layer 0 0)
+    (gimp-layer-set-offsets layer 0 0)
+    layer))
+
+; Whether the plug-in takes a hints layer, asked before any file is
+; touched, as cocolor-batch-check-auto asks, in the mode asked (whose
+; model must load): else every file with hints would fail, each for the
+; same reason.  The probe's hints are transparent: no note about a model
+; that takes none.
+(define (cocolor-batch-check-hints mode)
+  (let* ((image (car (gimp-image-new 16 16 RGB)))
+         (layer (car (gimp-layer-new image "CoColor probe" 16 16 RGB-IMAGE 100
+                                     LAYER-MODE-NORMAL)))
+         (hints (car (gimp-layer-new image "CoColor probe hints" 16 16 RGBA-IMAGE 100
+                                     LAYER-MODE-NORMAL)))
+         (result
+           (begin
+             (gimp-image-insert-layer image layer 0 0)
+             (gimp-image-insert-layer image hints 0 0)
+             (gimp-drawable-fill layer FILL-WHITE)
+             (gimp-drawable-fill hints FILL-TRANSPARENT)
+             (cocolor-batch-try
+               (lambda ()
+                 (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE #:image image
+                                           #:drawables (vector layer) #:mode mode
+                                           #:working-size 64 #:hints-layer hints))))))
+    (gimp-image-delete image)
+    (if (not (eq? result #t))
+        (error (string-append "CoColor: hints could not be tried: "
+                              (cocolor-batch-reason result)
+                              (if (cocolor-batch-find result "hints-layer" 0)
+                                  "; this CoColor plug-in takes no hints: update CoColor"
+                                  ""))))))
+
+; Colorizes in-file into out-file, with the hint picture hints-file unless
+; it is #f: (done . mode), (skipped . why), or (failed . what went wrong).
+; The image is deleted whatever happens once it is open.
+(define (cocolor-batch-one in-file out-file out-dir mode strength working-size hints-file)
   (let* ((image #f)
+         (hints #f)
          (applied mode)
          (opened (cocolor-batch-try
                    (lambda () (set! image (car (gimp-file-load RUN-NONINTERACTIVE in-file)))))))
     (if (not (eq? opened #t))
         (cons 'failed (string-append "could not open " in-file ": " (cocolor-batch-reason opened)))
-        (let* ((colorized
-                 (cocolor-batch-try
-                   (lambda ()
-                     (let ((layers (car (gimp-image-get-layers image))))
-                       (set! applied
-                             (cocolor-batch-applied
-                               (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE
-                                                         #:image image
-                                                         #:drawables layers
-                                                         #:mode mode
-                                                         #:strength strength
-                                                         #:working-size working-size)
-                               mode))))))
+        (let* ((layers (car (gimp-image-get-layers image)))
+               (hinted (or (not hints-file)
+                           (cocolor-batch-try
+                             (lambda () (set! hints (cocolor-batch-add-hints image hints-file))))))
+               ; Not colorized when the hints could not be loaded.
+               (colorized
+                 (if (not (eq? hinted #t))
+                     hinted
+                     (cocolor-batch-try
+                       (lambda ()
+                         (set! applied
+                               (cocolor-batch-applied
+                                 (if hints
+                                     (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE
+                                                               #:image image
+                                                               #:drawables layers
+                                                               #:mode mode
+                                                               #:strength strength
+                                                               #:working-size working-size
+                                                               #:hints-layer hints)
+                                     (plug-in-cocolor-colorize #:run-mode RUN-NONINTERACTIVE
+                                                               #:image image
+                                                               #:drawables layers
+                                                               #:mode mode
+                                                               #:strength strength
+                                                               #:working-size working-size))
+                                 mode))
+                         ; The saved file gets no layer of ours.
+                         (if hints (gimp-image-remove-layer image hints))))))
                (colour (and (eq? colorized #t) (string=? applied "none")))
                (saved (or (not (eq? colorized #t)) colour
                           (cocolor-batch-try (lambda () (cocolor-batch-save image out-file))))))
@@ -360,7 +441,10 @@
           ; the output did not exist before, so it can only be ours.
           (if (and (eq? colorized #t) (not (eq? saved #t)) (file-exists? out-file))
               (file-delete out-file))
-          (cond ((not (eq? colorized #t))
+          (cond ((not (eq? hinted #t))
+                 (cons 'failed (string-append "could not open the hints " hints-file ": "
+                                              (cocolor-batch-reason hinted))))
+                ((not (eq? colorized #t))
                  (cons 'failed (string-append "could not colorize " in-file ": "
                                               (cocolor-batch-reason colorized))))
                 (colour
@@ -380,25 +464,34 @@
   (display (apply string-append strings))
   (newline))
 
-(define (script-fu-cocolor-batch in-dir out-dir pattern mode strength working-size)
+; The hints folder is optional, last, so that calls made before it existed
+; (six arguments) still work: "" or none, no hints.
+(define (script-fu-cocolor-batch in-dir out-dir pattern mode strength working-size . hints)
   (let ((asked (cocolor-batch-mode mode))
         (in-dir (cocolor-batch-folder-name in-dir))
-        (out-dir (cocolor-batch-folder-name out-dir)))
+        (out-dir (cocolor-batch-folder-name out-dir))
+        (hints-dir (and (pair? hints) (string? (car hints)) (not (string=? (car hints) ""))
+                        (cocolor-batch-folder-name (car hints)))))
     (cond ((not asked)
            (error (string-append "CoColor: unknown mode \"" mode
                                  "\": use nir for a near-infrared photo, gray (or grey) for a "
                                  "grayscale photo, or auto to let CoColor tell each photo")))
           ((not (cocolor-batch-folder? in-dir))
-           (error (string-append "CoColor: the input folder " in-dir " does not exist"))))
+           (error (string-append "CoColor: the input folder " in-dir " does not exist")))
+          ((and hints-dir (not (cocolor-batch-folder? hints-dir)))
+           (error (string-append "CoColor: the hints folder " hints-dir " does not exist"))))
     (let ((names (cocolor-batch-list in-dir pattern))
           (failures '())
           (existing '())
           (skipped 0)
+          (with-hints 0)
           (index 0))
       (if (null? names)
           (error (string-append "CoColor: no file in " in-dir " matches " pattern)))
       (if (string=? asked "auto")
           (cocolor-batch-check-auto))
+      (if hints-dir
+          (cocolor-batch-check-hints asked))
       (if (not (cocolor-batch-folder? out-dir))
           (if (cocolor-batch-make-folder out-dir)
               (cocolor-batch-say "CoColor: made the output folder " out-dir)
@@ -424,10 +517,17 @@
                 (begin
                   (set! existing (cons out-file existing))
                   (cocolor-batch-say line "not done: " out-file " exists"))
-                (let ((result (cocolor-batch-one in-file out-file out-dir asked strength
-                                                  (truncate working-size))))
+                (let* ((hints-file (cocolor-batch-hints-file hints-dir name))
+                       (result (cocolor-batch-one in-file out-file out-dir asked strength
+                                                  (truncate working-size) hints-file)))
                   (case (car result)
-                    ((done) (cocolor-batch-say line (cdr result) ", done"))
+                    ((done)
+                     (if hints-file (set! with-hints (+ with-hints 1)))
+                     (cocolor-batch-say line (cdr result)
+                                        (if hints-file
+                                            (string-append " with the hints " hints-file)
+                                            "")
+                                        ", done"))
                     ((skipped)
                      (set! skipped (+ skipped 1))
                      (cocolor-batch-say line (cdr result)))
@@ -453,7 +553,11 @@
                            (cond ((= skipped 0) "")
                                  ((= skipped 1) ", 1 colour photo left alone")
                                  (else (string-append ", " (number->string skipped)
-                                                      " colour photos left alone"))))))))
+                                                      " colour photos left alone")))
+                           (if hints-dir
+                               (string-append ", " (number->string with-hints)
+                                              " with hints from " hints-dir)
+                               ""))))))
 
 (script-fu-register-procedure "script-fu-cocolor-batch"
   "CoColor Colorize a Folder"
@@ -465,4 +569,5 @@
   SF-STRING     "File pattern"  "*.jpg"
   SF-STRING     "Mode (nir, gray or auto)" "nir"
   SF-ADJUSTMENT "Strength"      '(1 0 1 0.05 0.1 2 0)
-  SF-ADJUSTMENT "Working size"  '(384 64 8192 64 256 0 1))
+  SF-ADJUSTMENT "Working size"  '(384 64 8192 64 256 0 1)
+  SF-STRING     "Hints folder (optional)" "")

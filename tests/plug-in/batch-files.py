@@ -15,6 +15,14 @@
       nir.png   an infrared-converted camera's picture: one brightness
                 signal in a red cast
   batch-files.py PHOTO colourful FILE   (exit status 1 when it is not)
+  batch-files.py PHOTO make-hints FOLDER COLOUR WIDTH HEIGHT NAME...
+      a hint picture under each name: RGBA, WIDTHxHEIGHT, transparent but
+      for two opaque patches of COLOUR (red, blue); COLOUR clear: none;
+      COLOUR junk: a file that is no picture
+  batch-files.py PHOTO no-hints-shown COLOUR FILE...
+      the patches of make-hints COLOUR are not in the files' pixels (a
+      hints layer left in the image would show in the saved file), and a
+      TIFF has one page
 
 The pictures are small (150x100): the test models have random weights, so
 only what the batch keeps or loses is checked, not the colours.
@@ -44,6 +52,9 @@ XMP = (
     '<?xpacket end="w"?>'
 ).encode()
 SIZE = (150, 100)
+# make-hints: the patches (x0, y0, x1, y1), inside a hint picture of 120x80.
+HINT_PATCHES = ((10, 10, 40, 30), (80, 50, 110, 70))
+HINT_COLOURS = {"red": (230, 20, 20), "blue": (20, 40, 230)}
 
 
 def exif():
@@ -178,6 +189,37 @@ def make_mixed(photo, folder):
     Image.fromarray((cast * 255).round().astype(np.uint8)).save(os.path.join(folder, "nir.png"))
 
 
+def make_hints(folder, colour, width, height, names):
+    os.makedirs(folder, exist_ok=True)
+    for name in names:
+        path = os.path.join(folder, name)
+        if colour == "junk":
+            with open(path, "w") as f:
+                f.write("not a picture")
+            continue
+        rgba = np.zeros((height, width, 4), np.uint8)
+        if colour != "clear":
+            for x0, y0, x1, y1 in HINT_PATCHES:
+                rgba[y0:y1, x0:x1] = (*HINT_COLOURS[colour], 255)
+        Image.fromarray(rgba).save(path)
+
+
+def no_hints_shown(colour, paths):
+    """Returns the list of files that show the hints or have more than one page."""
+    shown = []
+    want = np.array(HINT_COLOURS[colour], dtype=np.float64)
+    for path in paths:
+        im = Image.open(path)
+        pages = getattr(im, "n_frames", 1)
+        rgb = np.asarray(im.convert("RGB"), dtype=np.float64)
+        distance = min(
+            float(np.abs(rgb[y0:y1, x0:x1] - want).mean()) for x0, y0, x1, y1 in HINT_PATCHES)
+        print(f"{path}: {pages} page(s), patches {distance:.1f}/255 from {colour}")
+        if pages != 1 or distance < 20:
+            shown.append(path)
+    return shown
+
+
 def colourful(rgb):
     rgb = np.asarray(rgb, dtype=np.float64)
     return float((rgb.max(axis=2) - rgb.min(axis=2)).mean()) > 0.03 * 255
@@ -193,6 +235,13 @@ def main():
             sys.exit("lost: " + "; ".join(lost))
     elif command == "make-mixed":
         make_mixed(photo, target)
+    elif command == "make-hints":
+        colour, width, height, *names = sys.argv[4:]
+        make_hints(target, colour, int(width), int(height), names)
+    elif command == "no-hints-shown":
+        shown = no_hints_shown(target, sys.argv[4:])
+        if shown:
+            sys.exit("the hints show in: " + ", ".join(shown))
     elif command == "colourful":
         if not colourful(Image.open(target).convert("RGB")):
             sys.exit(f"{target} has no colour")

@@ -32,6 +32,19 @@
 #              photo is left alone and said so.  Skipped (77) while the
 #              plug-in cannot say which mode it used (the batch then refuses
 #              auto, which is checked).
+#   hints      a hints folder (a random-weight gray test model with hint
+#              inputs, exported here): a file with a hint picture (of
+#              another size than the picture) comes out other than without,
+#              and other again with hints of another colour, though the
+#              picture is grayscale; a fully transparent hint picture, and no
+#              hint picture, give the same pixels as no hints folder; the
+#              per-file line and the count say which files had hints; a hint
+#              picture that is no picture fails its file, named; the saved
+#              files do not show the hints layer (one page in a TIFF) and
+#              keep EXIF, XMP, profile and bit depth; a model without hint
+#              inputs colorizes without them and says so; a missing hints
+#              folder is refused before anything is made; six arguments, no
+#              hints folder, still work.
 # Usage: test-batch.sh OP_MODULE PLUG_IN BATCH_SCRIPT PO_BUILD PHOTO SCENARIO
 here=$(dirname "$0")
 . "$here/gimp-env.sh"
@@ -49,14 +62,17 @@ scheme_string() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
 }
 
-# batch IN OUT PATTERN MODE: runs the procedure; $status, and the log in
+# batch IN OUT PATTERN MODE [HINTS]: runs the procedure (with the hints
+# folder HINTS as a seventh argument when given); $status, and the log in
 # $tmp/log.txt.
 batch() {
   status=0
+  hints_arg=
+  if [ $# -gt 4 ]; then hints_arg=" $(scheme_string "$5")"; fi
   gimp_batch plug-in-script-fu-eval -b "(script-fu-cocolor-batch $(scheme_string "$1") \
-$(scheme_string "$2") $(scheme_string "$3") $(scheme_string "$4") 1.0 128)" \
+$(scheme_string "$2") $(scheme_string "$3") $(scheme_string "$4") 1.0 128$hints_arg)" \
     > "$tmp/log.txt" 2>&1 || status=$?
-  echo "--- batch \"$1\" -> \"$2\" ($3, $4): exit status $status"
+  echo "--- batch \"$1\" -> \"$2\" ($3, $4${5:+, hints $5}): exit status $status"
   cat "$tmp/log.txt"
   echo "---"
 }
@@ -326,6 +342,83 @@ auto)
   batch "$tmp/in" "$tmp/nir" "nir.png" nir
   check "gray.png colorized as gray" same "$tmp/auto/gray.png" "$tmp/gray/gray.png"
   check "nir.png colorized as nir" same "$tmp/auto/nir.png" "$tmp/nir/nir.png"
+  ;;
+
+hints)
+  export_py="$here/../../models/train/export.py"
+  mkdir -p "$tmp/models"
+  python3 "$export_py" --random --hints --task gray --seed 21 --base 8 --levels 3 --dtype fp16 \
+    -o "$tmp/models/cocolor-gray.safetensors" > /dev/null
+  plain_models=$COCOLOR_MODEL_DIR
+  export COCOLOR_MODEL_DIR="$tmp/models"
+  # a.png gray with red hints (120x80, on a 150x100 picture), b.png RGB with
+  # fully transparent ones, c.png gray with none (a folder of that name is
+  # none); the blue folder: the same hints in blue, and c.png's no picture.
+  pictures make "$tmp/in" a.png b.png c.png
+  files_py make-hints "$tmp/red/" red 120 80 a.png
+  files_py make-hints "$tmp/red" clear 150 100 b.png
+  files_py make-hints "$tmp/blue" blue 120 80 a.png
+  files_py make-hints "$tmp/blue" junk 150 100 c.png
+  mkdir -p "$tmp/red/c.png"
+
+  batch "$tmp/in" "$tmp/out-red" "*.png" gray "$tmp/red/"
+  succeeds "a hints folder"
+  logged "the file with hints is said so" "[1/3] a.png: gray with the hints $tmp/red/a.png, done"
+  logged "transparent hints are hints" "[2/3] b.png: gray with the hints $tmp/red/b.png, done"
+  logged "a file without hints, said so" "[3/3] c.png: gray, done"
+  logged "the count" "3 of 3 files colorized, 2 with hints from $tmp/red"
+  no_image_left "hints"
+  check "no other file is written" listing "$tmp/out-red" a.png b.png c.png
+  check "the hints layer does not show" coloured "$tmp/out-red/a.png" "$tmp/out-red/b.png"
+  check_files "nor any of its patches" no-hints-shown red "$tmp/out-red/a.png"
+
+  # Six arguments, as before the hints folder: no hints.  Two renders of
+  # one picture may differ by float noise, which 8 bits round to 1/255 now
+  # and then ("same": within 1/255); a hint changes pixels by far more.
+  batch "$tmp/in" "$tmp/out-none" "*.png" gray
+  succeeds "six arguments"
+  logged "no hints said" "[1/3] a.png: gray, done"
+  not_logged "no count of hints" "with hints from"
+  check "hints change the result" differ "$tmp/out-red/a.png" "$tmp/out-none/a.png"
+  check "fully transparent hints: the same pixels as none" \
+    same "$tmp/out-red/b.png" "$tmp/out-none/b.png"
+  check "no hint picture: the same pixels as no hints folder" \
+    same "$tmp/out-red/c.png" "$tmp/out-none/c.png"
+  batch "$tmp/in" "$tmp/out-empty" "a.png" gray ""
+  succeeds "an empty hints folder argument"
+  check "is no hints folder" same "$tmp/out-empty/a.png" "$tmp/out-none/a.png"
+
+  batch "$tmp/in" "$tmp/out-blue" "*.png" gray "$tmp/blue"
+  fails "a hint picture that is no picture"
+  logged "its file is named" "[3/3] c.png: FAILED: could not open the hints $tmp/blue/c.png"
+  no_image_left "junk hints"
+  check "the others are done" listing "$tmp/out-blue" a.png b.png
+  check "the hints keep their colour in a grayscale picture" \
+    differ "$tmp/out-blue/a.png" "$tmp/out-red/a.png"
+
+  files_py make-metadata "$tmp/meta"
+  files_py make-hints "$tmp/meta-hints" red 150 100 a.png b.png c.png d.png
+  batch "$tmp/meta" "$tmp/out-meta" "*" gray "$tmp/meta-hints"
+  succeeds "four formats with hints"
+  for name in a.jpg b.png c.tif d.webp; do
+    logged "$name is said to have hints" "$name: gray with the hints"
+  done
+  not_logged "no CRITICAL from the export" "should not be reached"
+  check_files "EXIF, XMP, profile and bit depth kept" check-metadata "$tmp/out-meta"
+  check_files "no hints layer saved, one page in the TIFF" no-hints-shown red \
+    "$tmp/out-meta/a.jpg" "$tmp/out-meta/b.png" "$tmp/out-meta/c.tif" "$tmp/out-meta/d.webp"
+
+  COCOLOR_MODEL_DIR=$plain_models batch "$tmp/in" "$tmp/out-plain" "a.png" gray "$tmp/red"
+  succeeds "a model without hint inputs"
+  logged "says it takes no hints" "takes no colour hints"
+
+  batch "$tmp/in" "$tmp/out-nowhere" "*.png" gray "$tmp/nowhere/"
+  fails "a missing hints folder"
+  logged "is said to be missing" "the hints folder $tmp/nowhere does not exist"
+  if [ -e "$tmp/out-nowhere" ]; then fail "the output folder was made"; else ok "nothing made"; fi
+  batch "$tmp/in" "$tmp/out-nowhere" "*.png" gray "$tmp/red/a.png"
+  fails "a file for a hints folder"
+  logged "is refused" "the hints folder $tmp/red/a.png does not exist"
   ;;
 
 *)

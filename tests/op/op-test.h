@@ -1,6 +1,6 @@
 /* What the op's GEGL-API tests share: GEGL with the built op loaded, a
- * picture file as a GeglBuffer, enum properties by nick, and the largest
- * difference between two renders.  Header-only: each test is one program. */
+ * picture file as a GeglBuffer, enum properties by nick, a render of a
+ * node, and the largest difference between two renders.  Header-only: each test is one program. */
 #pragma once
 
 #include <gegl.h>
@@ -46,6 +46,17 @@ op_test_set_enum (GeglNode *op, const char *property, const char *nick)
 
   g_assert_nonnull (value);
   gegl_node_set (op, property, value->value, NULL);
+}
+
+/* rect of op's output as R'G'B'A float (free it). */
+static inline float *
+op_test_render (GeglNode *op, const GeglRectangle *rect)
+{
+  float *px = g_new (float, (gsize)rect->width * rect->height * 4);
+
+  gegl_node_blit (op, 1.0, rect, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  return px;
 }
 
 static inline double

@@ -238,8 +238,11 @@ cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionK
         lum[i] = CLAMP (prediction->signal.gain * lum[i], 0.0f, 1.0f);
     }
   g_autofree float *hint_planes = NULL;
+  /* The hints at full resolution whatever the level: a mipmap averages a
+   * small dot's alpha below the threshold (GIMP previews a zoomed-out
+   * picture from level 1 and up), and every hint must count. */
   if (hints
-      && !read_hints (hints, &rect, key->level, w, h, cc_network_hint_min_radius (network),
+      && !read_hints (hints, &key->bbox, 0, w, h, cc_network_hint_min_radius (network),
                       &hint_planes, &prediction->hint_cells, error))
     {
       cc_prediction_unref (prediction);

@@ -231,6 +231,25 @@ test_tiny_dot_on_big_picture (void)
     g_object_unref (p.graph);
   }
   g_assert_cmpfloat (window_difference (none, hinted, 80, 30, 30, 50, 50), >, 1e-3);
+
+  /* Zoomed out (GEGL's mipmap level 2, as GIMP renders a zoomed-out view):
+   * the dot, a fraction of a pixel there, still counts. */
+  g_object_set (gegl_config (), "mipmap-rendering", TRUE, NULL);
+  const GeglRectangle quarter = { 0, 0, 1000, 750 };
+  float *at_quarter[2];
+  for (int k = 0; k < 2; k++)
+    {
+      Pipeline p = pipeline_new (input, k ? dot : NULL, "gray", hint_gray);
+      at_quarter[k] = g_new (float, (gsize)quarter.width * quarter.height * 4);
+      gegl_node_blit (p.op, 0.25, &quarter, babl_format ("R'G'B'A float"), at_quarter[k],
+                      GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      g_object_unref (p.graph);
+    }
+  g_assert_cmpfloat (window_difference (at_quarter[0], at_quarter[1], 1000, 740, 490, 760, 510), >,
+                     1e-3);
+  g_free (at_quarter[0]);
+  g_free (at_quarter[1]);
+  g_object_set (gegl_config (), "mipmap-rendering", FALSE, NULL);
 }
 
 /* The op node keeps its prediction between renders: new hints on the same

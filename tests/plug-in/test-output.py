@@ -38,9 +38,10 @@ def colorized(saturation):
 
 muted, normal, vivid = colorized(0.0), colorized(1.0), colorized(2.0)
 check(chroma(muted) < 0.01, "saturation 0: no colour", chroma(muted))
-# Two renders of one picture differ by float noise (up to ~1e-5 seen), far
-# below what any saturation change makes (2: +100 % chroma).
-check(np.abs(normal - plain).max() < 1e-3, "saturation 1: the plain result",
+# Two renders of one picture differ by float noise (up to ~1e-5 seen), which
+# in this 8-bit layer now and then rounds a pixel one step (1/255) the other
+# way: far below what any saturation change makes (2: +100 % chroma).
+check(np.abs(normal - plain).max() <= 1 / 255 + 1e-6, "saturation 1: the plain result",
       np.abs(normal - plain).max())
 check(chroma(vivid) > 1.3 * chroma(normal), "saturation 2: more colour", chroma(normal), "->",
       chroma(vivid))

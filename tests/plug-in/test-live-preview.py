@@ -42,7 +42,9 @@ for mode in (None, "nir"):
     before = pixels(layer)
     results.append(live_result(layer, **({"mode": mode} if mode else {})))
     image.delete()
-check(np.array_equal(results[0], results[1]), "auto colorizes an IR camera's file as NIR")
+# (two renders: float noise may round a pixel of the 8-bit layer one step)
+check(np.abs(results[0] - results[1]).max() <= 1 / 255 + 1e-6,
+      "auto colorizes an IR camera's file as NIR")
 check(np.abs(results[0] - before).mean() > 0.01, "and changes it",
       np.abs(results[0] - before).mean())
 

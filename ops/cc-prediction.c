@@ -124,18 +124,20 @@ read_small (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl 
   return TRUE;
 }
 
-/* The hint planes at working size (w × h) from the hint picture over rect
- * (at level), read tile by tile; *planes stays NULL when it holds no hint.
- * FALSE only when memory runs out. */
+/* The hint planes at working size (w × h) from the hint picture over rect,
+ * read tile by tile at full resolution whatever the level the picture is
+ * rendered at: a mipmap averages a small dot's alpha below the threshold
+ * (GIMP shows a zoomed-out picture from level 1 and up), and every hint
+ * must count.  *planes stays NULL when it holds no hint.  FALSE only when
+ * memory runs out. */
 static gboolean
-read_hints (GeglBuffer *hints, const GeglRectangle *rect, int level, int w, int h, int min_radius,
-            float **planes, gsize *hinted, GError **error)
+read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, int min_radius,
+            float **planes, GError **error)
 {
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (rect->width, rect->height, w, h);
   g_autofree float *out = g_try_new (float, (gsize)w * h * CC_HINT_PLANES);
 
   *planes = NULL;
-  *hinted = 0;
   if (!grid || !out)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
@@ -145,7 +147,7 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int level, int w, int 
   /* The hint colour as 8-bit sRGB, whatever the hint picture's space (an
    * 8-bit sRGB layer or PNG is read as it is stored); outside the hint
    * picture nothing (GEGL_ABYSS_NONE is transparent). */
-  GeglBufferIterator *it = gegl_buffer_iterator_new (hints, rect, level, babl_format ("R'G'B'A u8"),
+  GeglBufferIterator *it = gegl_buffer_iterator_new (hints, rect, 0, babl_format ("R'G'B'A u8"),
                                                      GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
   while (gegl_buffer_iterator_next (it))
     {
@@ -153,8 +155,7 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int level, int w, int 
       cc_hint_grid_add (grid, it->items[0].data, roi->x - rect->x, roi->y - rect->y, roi->width,
                         roi->height, (gsize)roi->width * 4);
     }
-  *hinted = cc_hint_grid_finish (grid, min_radius, out);
-  if (*hinted > 0)
+  if (cc_hint_grid_finish (grid, min_radius, out) > 0)
     *planes = g_steal_pointer (&out);
   return TRUE;
 }
@@ -238,12 +239,9 @@ cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionK
         lum[i] = CLAMP (prediction->signal.gain * lum[i], 0.0f, 1.0f);
     }
   g_autofree float *hint_planes = NULL;
-  /* The hints at full resolution whatever the level: a mipmap averages a
-   * small dot's alpha below the threshold (GIMP previews a zoomed-out
-   * picture from level 1 and up), and every hint must count. */
   if (hints
-      && !read_hints (hints, &key->bbox, 0, w, h, cc_network_hint_min_radius (network),
-                      &hint_planes, &prediction->hint_cells, error))
+      && !read_hints (hints, &key->bbox, w, h, cc_network_hint_min_radius (network), &hint_planes,
+                      error))
     {
       cc_prediction_unref (prediction);
       return NULL;
@@ -252,7 +250,6 @@ cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionK
     {
       /* Said by the op, once; the colour is the automatic one. */
       prediction->hints_ignored = TRUE;
-      prediction->hint_cells = 0;
       g_clear_pointer (&hint_planes, g_free);
     }
   if (!cc_network_run (network, lum, hint_planes, w, h, rgb, error)

@@ -42,7 +42,6 @@ typedef struct
    * (device opencl, or auto with a GPU); NULL: on the CPU. */
   CcClColour *opencl;
   gint opencl_failed;     /* once they failed, the CPU does the rest (atomic) */
-  gsize hint_cells;       /* working pixels the hints set (0: automatic colour) */
   gboolean hints_ignored; /* hints were given, but the model takes none */
 } CcPrediction;
 

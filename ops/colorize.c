@@ -13,8 +13,9 @@
  * the picture (cc-hints.h; no aux, or one without a hint pixel, is the
  * automatic result bit for bit).  This file is compiled twice, as the
  * filter and (COCOLOR_OP_HINTS) as the composer: GIMP 3.0 keeps no
- * non-destructive effect of an op with an aux pad.  Any failure (missing model, bad file, no
- * memory, a colour photo in mode auto) warns once and passes the picture through unchanged. */
+ * non-destructive effect of an op with an aux pad.  Any failure (missing
+ * model, bad file, no memory, a colour photo in mode auto) warns once and
+ * passes the picture through unchanged. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -203,28 +204,24 @@ get_invalidated_by_change (GeglOperation *operation, const gchar *input_pad,
   return whole_input (operation, input_region);
 }
 
+/* Says message once (not again while it stays the last one said at that
+ * level): the op's one failure warning (cocolor-op-contract.h), or a note
+ * that is no failure (g_message), which the plug-in and the gegl CLI show
+ * without taking the result for a pass-through. */
+static void
+say_once (char **last, GLogLevelFlags level, const char *message)
+{
+  if (g_strcmp0 (*last, message) == 0)
+    return;
+  g_free (*last);
+  *last = g_strdup (message);
+  g_log (G_LOG_DOMAIN, level, "%s", message);
+}
+
 static void
 warn_once (State *state, const char *message)
 {
-  if (g_strcmp0 (state->last_warning, message) == 0)
-    return;
-  g_free (state->last_warning);
-  state->last_warning = g_strdup (message);
-  /* The op's one failure warning (cocolor-op-contract.h): the problem, in
-   * the domain that names CoColor. */
-  g_warning ("%s", message);
-}
-
-/* A note, not a failure: said once, at message level, so that the plug-in
- * and the gegl CLI show it without taking the result for a pass-through. */
-static void
-note_once (State *state, const char *message)
-{
-  if (g_strcmp0 (state->last_note, message) == 0)
-    return;
-  g_free (state->last_note);
-  state->last_note = g_strdup (message);
-  g_message ("%s", message);
+  say_once (&state->last_warning, G_LOG_LEVEL_WARNING, message);
 }
 
 static void
@@ -297,7 +294,7 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, GeglBuffer *hints, 
           g_autofree char *note = g_strdup_printf (
               _ ("%s takes no colour hints; the picture is colorized without them"),
               key.model_path);
-          note_once (state, note);
+          say_once (&state->last_note, G_LOG_LEVEL_MESSAGE, note);
         }
     }
   g_mutex_unlock (&state->lock);

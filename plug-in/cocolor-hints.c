@@ -2,7 +2,9 @@
 
 #include "cocolor-hints.h"
 
-#include <math.h>
+#include <string.h>
+
+#include "cc-hints.h" /* the op's grid: the preview maps hints as the op does */
 
 /* Rows of the hints layer read at a time by cocolor_hints_reduce. */
 #define STRIP_ROWS 64
@@ -81,55 +83,38 @@ GeglBuffer *
 cocolor_hints_reduce (const CocolorHints *hints, int full_width, int full_height, int width,
                       int height)
 {
+  /* Read and written in the hints' own space: the op converts to sRGB. */
   const Babl *space = babl_format_get_space (gegl_buffer_get_format (hints->buffer));
-  const Babl *format = babl_format_with_space ("R'G'B'A float", space);
   const GeglRectangle *own = gegl_buffer_get_extent (hints->buffer);
   const GeglRectangle placed = { own->x + hints->x, own->y + hints->y, own->width, own->height };
   const GeglRectangle full = { 0, 0, full_width, full_height };
   const GeglRectangle out_rect = { 0, 0, width, height };
-  const gsize cells = (gsize)width * height;
-  g_autofree double *sum = g_new0 (double, cells * 3);
-  g_autofree guint32 *count = g_new0 (guint32, cells);
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (full_width, full_height, width, height);
+  g_autofree float *pixels = g_new (float, (gsize)width * height * 4);
   GeglRectangle area;
 
-  if (gegl_rectangle_intersect (&area, &placed, &full))
+  /* No grid (no memory): a preview without the hints, not a crash. */
+  if (grid && gegl_rectangle_intersect (&area, &placed, &full))
     {
-      g_autofree float *rows = g_new (float, (gsize)area.width * STRIP_ROWS * 4);
+      /* The op's rule for its grid (cc-hints.h), on strips of the layer. */
+      const Babl *u8 = babl_format_with_space ("R'G'B'A u8", space);
+      g_autofree guint8 *rows = g_new (guint8, (gsize)area.width * STRIP_ROWS * 4);
 
       for (int y0 = area.y; y0 < area.y + area.height; y0 += STRIP_ROWS)
         {
           const int n = MIN (STRIP_ROWS, area.y + area.height - y0);
           const GeglRectangle strip = { area.x - hints->x, y0 - hints->y, area.width, n };
 
-          gegl_buffer_get (hints->buffer, &strip, 1.0, format, rows, GEGL_AUTO_ROWSTRIDE,
+          gegl_buffer_get (hints->buffer, &strip, 1.0, u8, rows, GEGL_AUTO_ROWSTRIDE,
                            GEGL_ABYSS_NONE);
-          for (int r = 0; r < n; r++)
-            {
-              const gsize cy = (gsize)((gint64)(y0 + r) * height / full_height);
-              for (int c = 0; c < area.width; c++)
-                {
-                  const float *p = rows + ((gsize)r * area.width + c) * 4;
-                  /* The op's rule: alpha at least one half (NaN is not). */
-                  if (!(p[3] >= 0.5f) || !isfinite (p[0]) || !isfinite (p[1]) || !isfinite (p[2]))
-                    continue;
-                  const gsize cell
-                      = cy * width + (gsize)((gint64)(area.x + c) * width / full_width);
-                  for (int k = 0; k < 3; k++)
-                    sum[cell * 3 + k] += p[k];
-                  count[cell]++;
-                }
-            }
+          cc_hint_grid_add (grid, rows, area.x, y0, area.width, n, (gsize)area.width * 4);
         }
     }
-
-  g_autofree float *pixels = g_new0 (float, cells * 4);
-  for (gsize i = 0; i < cells; i++)
-    if (count[i])
-      {
-        for (int k = 0; k < 3; k++)
-          pixels[i * 4 + k] = (float)(sum[i * 3 + k] / count[i]);
-        pixels[i * 4 + 3] = 1.0f;
-      }
+  if (grid)
+    cc_hint_grid_rgba (grid, pixels);
+  else
+    memset (pixels, 0, (gsize)width * height * 4 * sizeof (float));
+  const Babl *format = babl_format_with_space ("R'G'B'A float", space);
   GeglBuffer *reduced = gegl_buffer_new (&out_rect, format);
   gegl_buffer_set (reduced, &out_rect, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
   return reduced;

@@ -17,10 +17,11 @@ import re
 import sys
 
 MAX_LINES = 800
-# The headers of ops/ the plug-in may include: the op's contract, and mode
-# auto's guess (static inline) with what it includes.
+# The headers of ops/ the plug-in may include: the op's contract, mode
+# auto's guess with what it includes, and the hint grid (static inline: the
+# preview decides as the op does).
 PLUG_IN_SHARES = {"ops/cocolor-op-contract.h", "ops/cc-mode-guess-buffer.h", "ops/cc-mode-guess.h",
-                  "ops/cc-luma.h"}
+                  "ops/cc-luma.h", "ops/cc-hints.h"}
 HOST_HEADERS = re.compile(r"^(gegl|babl|libgimp|gtk|gdk)")
 OPENCL_HEADERS = re.compile(r"^(CL/|clblast)")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

@@ -1,4 +1,4 @@
-/* Colour hints on the network's grid (ops/cc-hints.c): a tiny dot on a huge
+/* Colour hints on the network's grid (ops/cc-hints.h): a tiny dot on a huge
  * picture still counts, strokes and areas average per cell, the alpha
  * threshold, pixels outside the picture, the BT.601 planes, and small
  * hints grown to the trained disc.  Hint pixels are 8-bit R'G'B'A. */

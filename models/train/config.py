@@ -45,6 +45,8 @@ BASE = {
     "fuse_width": 16,
     "steps": {"fg": 3500, "trans": 800, "fn": 4000, "coop": 1200, "fuse": 300},
     "fn_synth_frac": 0.25,        # share of an F_N batch that is T_G2N(gray of RGB photos)
+    "fn_camera": 0.0,             # share of F_N's crops given as the op derives them from an IR camera's
+                                  # colour-cast file (camera.py: gains, exposure, gamma, 8 bits, noise)
     "coop_lr_frac": 0.3,          # cooperative stage lr = lr * this
     "coop_extra_frac": 0.5,       # coop: extra half-batches of photos for F_G (gray) and F_N (synthetic NIR)
     "w_gray": W_GRAY,

@@ -222,6 +222,8 @@ class Sampler:
         self.cutmix = cutmix
         # simulated colour hints (schedule._hints) draw from their own stream: the crops stay as they were
         self.hint_gen = torch.Generator().manual_seed(seed)
+        # and the IR-camera augmentation (camera.py) from another
+        self.camera_gen = torch.Generator().manual_seed(seed + 1)
 
     def crop(self, items, n, size, need_nir=True, weights=None):
         """weights: optional per-item sampling weights (default: every item alike)."""

@@ -17,6 +17,7 @@ import math
 
 import torch
 
+from . import camera
 from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
 from .data import mix_weights
 from .hints import net_input, simulate
@@ -166,6 +167,7 @@ def step_fn(cfg, nets, data, sampler, frac):
     if ns:
         sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
         nir, rgb, mask = torch.cat([nir, sn]), torch.cat([rgb, sr]), torch.cat([mask, sm])
+    nir = camera.augment(nir, cfg.get("fn_camera", 0.0), sampler.camera_gen)
     hints = _hints(cfg, sampler, rgb, mask)
     with _ac(cfg):
         out = nets["fn"](net_input(nets["fn"], nir, hints))

@@ -57,6 +57,7 @@ class Trainer:
               "nets": nets_state(self.nets), "opt": self.opt.state_dict() if self.opt else None,
               "sampler": self.sampler.rng.getstate(), "torch_rng": torch.get_rng_state(),
               "hint_rng": self.sampler.hint_gen.get_state(),
+              "camera_rng": self.sampler.camera_gen.get_state(),
               "snapshots": self.snapshots, "history": self.history, "times": self.times,
               "sized": self.sized, "lineage": self.lineage}
         tmp = os.path.join(self.run_dir, "last.pt.tmp")
@@ -71,6 +72,8 @@ class Trainer:
         torch.set_rng_state(ck["torch_rng"])
         if "hint_rng" in ck:
             self.sampler.hint_gen.set_state(ck["hint_rng"])
+        if "camera_rng" in ck:
+            self.sampler.camera_gen.set_state(ck["camera_rng"])
         self.snapshots, self.history, self.times = ck["snapshots"], ck["history"], ck.get("times", {})
         self.sized = ck.get("sized", [])
         self.lineage = ck.get("lineage", [])

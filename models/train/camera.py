@@ -1,0 +1,67 @@
+"""IR-camera augmentation for F_N: NIR crops turned into what the op feeds the network for a converted
+camera's file (fn_camera in config.py).
+
+A converted camera records one NIR signal through its three filter dyes, with its own exposure and tone
+curve, as an 8-bit RGB file with a red/orange cast.  The op (ops/cc-nir-signal.c) takes the file's BT.601
+luma as the NIR and, for a colour-cast file, a gain that puts its 99.5th percentile at 0.87.  What is left
+for the network is the camera's gamma, its exposure's clipping, the 8-bit steps of a dark channel and
+noise; this module makes exactly that from a clean NIR crop:
+
+    v = clamp(nir * gains * exposure, 0, 1) ** gamma        (per channel, gains R 0.85-1, G 0.45-0.65,
+                                                             B 0.3-0.5: tools/eval-op.py's camera)
+    v = round(v * 255 + noise) / 255                        (8 bits; sensor/JPEG noise, sigma 0-1.5 steps)
+    signal = luma(v) * 0.87 / quantile(luma(v), 0.995)      (the op's gain for a cast file)
+
+The gain is taken over the crop (the op takes it over the whole picture): a crop's high percentile is
+noisier than a picture's, which is a harmless extra exposure augmentation.
+"""
+import torch
+
+from .cocolor_nets import LUMA
+
+GAINS = ((0.85, 1.0), (0.45, 0.65), (0.30, 0.50))   # R, G, B: tools/eval-op.py CAMERA_GAINS
+EXPOSURE = (0.6, 1.3)
+GAMMA = (0.8, 1.25)
+NOISE = 1.5             # at most this many 8-bit steps of Gaussian noise
+TARGET, PERCENTILE = 0.87, 0.995                    # ops/cc-nir-signal.c
+
+
+def _uniform(gen, n, lo, hi):
+    return lo + (hi - lo) * torch.rand(n, generator=gen)
+
+
+def camera_file(nir, gen):
+    """The 8-bit RGB a converted camera writes for NIR crops nir [N,1,H,W] in [0,1] (on the CPU generator
+    gen; the result on nir's device): [N,3,H,W]."""
+    n = nir.shape[0]
+    gains = torch.stack([_uniform(gen, n, lo, hi) for lo, hi in GAINS], 1)
+    exposure = _uniform(gen, n, *EXPOSURE)
+    gamma = _uniform(gen, n, *GAMMA)
+    sigma = _uniform(gen, n, 0.0, NOISE)
+    noise = torch.randn(nir.shape[0], 3, *nir.shape[2:], generator=gen)
+    dev = nir.device
+    v = (nir.float() * (gains * exposure[:, None]).to(dev)[:, :, None, None]).clamp(0, 1)
+    v = v ** gamma.to(dev)[:, None, None, None]
+    v = (v * 255 + noise.to(dev) * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
+    return v
+
+
+def op_signal(rgb):
+    """The NIR the op derives from colour-cast camera files rgb [N,3,H,W]: luma times the gain that puts its
+    99.5th percentile at 0.87 (ops/cc-nir-signal.c for a cast picture; the gain within [1/8, 8])."""
+    luma = sum(w * rgb[:, i:i + 1] for i, w in enumerate(LUMA))
+    high = torch.quantile(luma.flatten(1), PERCENTILE, dim=1)
+    gain = (TARGET / high.clamp_min(1e-6)).clamp(1 / 8, 8)
+    return luma * gain[:, None, None, None]
+
+
+def augment(nir, p, gen):
+    """nir [N,1,H,W] with each crop, with probability p, replaced by what the op makes of a camera's file of
+    it (camera_file, op_signal); the others as they were."""
+    pick = torch.rand(nir.shape[0], generator=gen) < p
+    if p <= 0 or not pick.any():
+        return nir
+    out = nir.clone()
+    idx = pick.nonzero()[:, 0].to(nir.device)
+    out[idx] = op_signal(camera_file(nir[idx], gen)).to(nir.dtype)
+    return out

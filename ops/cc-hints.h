@@ -16,13 +16,22 @@
 #include <glib.h>
 #include <string.h>
 
+#include "cc-hints-near.h"
+
 G_BEGIN_DECLS
 
-/* The hint planes, in this order (the values of CcHintPlane, cc-model.h):
- * BT.601 Y, Cb, Cr of the hint colour on sRGB-encoded values (Cb and Cr
- * centred on 0), and the mask, 1 at a hint cell; each a plane of
- * work_width x work_height floats, 0 where there is no hint. */
-#define CC_HINT_PLANES 4
+/* The hint planes, in this order (the values of CcHintPlane, cc-model.h),
+ * each a plane of work_width x work_height floats: BT.601 Y, Cb, Cr of the
+ * hint colour on sRGB-encoded values (Cb and Cr centred on 0), and the
+ * mask, 1 at a hint cell, all 0 where there is no hint; then, at every
+ * cell, the Y, Cb, Cr of the nearest hint cell and min (1, the distance to
+ * it / 128) (cc-hints-near.h). */
+#define CC_HINT_PLANES 8
+/* Where the mask, the nearest hint's Y (Cb, Cr after it) and the distance
+ * are among them. */
+#define CC_HINT_MASK_PLANE 3
+#define CC_HINT_NEAR_PLANE 4
+#define CC_HINT_DIST_PLANE 7
 
 typedef struct _CcHintGrid CcHintGrid;
 
@@ -174,42 +183,32 @@ cc_hint_write_colour (float *planes, gsize cells, gsize cell, double r, double g
   planes[cell] = (float)luma;
   planes[cells + cell] = (float)((b - luma) / 1.772);
   planes[2 * cells + cell] = (float)((r - luma) / 1.402);
-  planes[3 * cells + cell] = 1.0f;
+  planes[CC_HINT_MASK_PLANE * cells + cell] = 1.0f;
 }
 
-/* Writes the CC_HINT_PLANES planes into planes and returns the number of
- * hinted cells.  A hint smaller than min_radius cells (a group of touching
+/* Grows each hint smaller than min_radius cells (a group of touching
  * hinted cells whose bounding box is narrower than a disc of that radius
- * both ways, as a small dot on a big picture is) is grown to a disc of
- * radius min_radius around its centre, of its mean colour: the smallest
- * hint the network learnt to spread.  Grown discs never cover hinted cells;
- * where two overlap, the one whose hint comes first in raster order wins. */
+ * both ways, as a small dot on a big picture is) to a disc of radius
+ * min_radius around its centre, of its mean colour, in planes (Y, Cb, Cr,
+ * mask): the smallest hint the network learnt to spread.  Grown discs
+ * never cover hinted cells; where two overlap, the one whose hint comes
+ * first in raster order wins.  Returns the number of cells grown; hinted
+ * is the number of hinted cells. */
 static inline gsize
-cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes)
+cc_hint_grow (const CcHintGrid *grid, int min_radius, gsize hinted, float *planes)
 {
   const int ww = grid->work_width, wh = grid->work_height;
   const gsize cells = (gsize)ww * wh;
-  gsize hinted = 0;
-  int label = 0;
-
-  memset (planes, 0, cells * CC_HINT_PLANES * sizeof (float));
-  for (gsize i = 0; i < cells; i++)
-    if (grid->count[i])
-      {
-        cc_hint_write_colour (planes, cells, i, (double)grid->sum[i * 3] / grid->count[i],
-                              (double)grid->sum[i * 3 + 1] / grid->count[i],
-                              (double)grid->sum[i * 3 + 2] / grid->count[i]);
-        hinted++;
-      }
-  if (min_radius <= 0 || hinted == 0)
-    return hinted;
 
   /* Small hints grow to the trained disc; labels mark the groups already
    * seen, and the cells grown (-1) so that a later disc leaves them. */
   g_autofree int *labels = g_try_new0 (int, cells);
   g_autofree gsize *stack = g_try_new (gsize, hinted);
+  gsize grown = 0;
+  int label = 0;
+
   if (!labels || !stack)
-    return hinted; /* no memory for the groups: the hints as they are */
+    return 0; /* no memory for the groups: the hints as they are */
   const int diameter = 2 * min_radius + 1;
   for (gsize i = 0; i < cells; i++)
     {
@@ -232,10 +231,44 @@ cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes)
             labels[cell] = -1;
             cc_hint_write_colour (planes, cells, cell, sum[0] / count, sum[1] / count,
                                   sum[2] / count);
-            hinted++;
+            grown++;
           }
     }
-  return hinted;
+  return grown;
+}
+
+/* Writes the CC_HINT_PLANES planes into planes and the number of hinted
+ * cells into *hinted, small hints grown (cc_hint_grow) before the nearest
+ * hints are found; FALSE, the planes undefined, when memory for the
+ * nearest hints runs out. */
+static inline gboolean
+cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes, gsize *hinted)
+{
+  const int ww = grid->work_width, wh = grid->work_height;
+  const gsize cells = (gsize)ww * wh;
+
+  memset (planes, 0, cells * CC_HINT_PLANES * sizeof (float));
+  *hinted = 0;
+  for (gsize i = 0; i < cells; i++)
+    if (grid->count[i])
+      {
+        cc_hint_write_colour (planes, cells, i, (double)grid->sum[i * 3] / grid->count[i],
+                              (double)grid->sum[i * 3 + 1] / grid->count[i],
+                              (double)grid->sum[i * 3 + 2] / grid->count[i]);
+        ++*hinted;
+      }
+  if (min_radius > 0 && *hinted > 0)
+    *hinted += cc_hint_grow (grid, min_radius, *hinted, planes);
+  if (*hinted == 0)
+    {
+      for (gsize i = 0; i < cells; i++)
+        planes[CC_HINT_DIST_PLANE * cells + i] = 1.0f;
+      return TRUE;
+    }
+  /* The nearest hints, grown ones included: what the network learnt. */
+  return cc_hint_near_planes (planes, planes + CC_HINT_MASK_PLANE * cells, 3, ww, wh,
+                              planes + CC_HINT_NEAR_PLANE * cells,
+                              planes + CC_HINT_DIST_PLANE * cells);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcHintGrid, cc_hint_grid_free)

@@ -9,14 +9,10 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <string.h>
 
 #include "cc-backends.h"
 #include "cc-forward.h"
-#include "cc-hints.h"
-
-/* The op fills the hint planes in CcHintPlane order. */
-G_STATIC_ASSERT (CC_HINT_PLANES == CC_HINT_N_PLANES && CC_HINT_Y == 0 && CC_HINT_MASK == 3);
+#include "cc-network-input.h"
 
 /* The most activation memory one network run may take; past it the op
  * asks for a smaller working size instead of driving GIMP out of memory. */
@@ -236,21 +232,7 @@ cc_network_run (CcNetwork *network, const float *lum, const float *hints, int wi
                    _ ("Out of memory for a %d×%d working picture"), W, H);
       return FALSE;
     }
-  /* Pad by repeating the edges, and map [0, 1] to the model's input range. */
-  const float scale = info->input_max - info->input_min;
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++)
-      in[(gsize)y * W + x]
-          = info->input_min + scale * lum[(gsize)MIN (y, height - 1) * width + MIN (x, width - 1)];
-  /* The hint planes the model declares, as they are (the padding has no
-   * hint); none given: zeros, the model's automatic colour. */
-  for (int k = 0; hints && k < info->n_hints; k++)
-    {
-      const float *plane = hints + (gsize)info->hint_planes[k] * width * height;
-      float *dst = in + (gsize)(info->hint_first + k) * n;
-      for (int y = 0; y < height; y++)
-        memcpy (dst + (gsize)y * W, plane + (gsize)y * width, sizeof (float) * width);
-    }
+  cc_network_input_fill (info, lum, hints, width, height, W, H, in);
 
   g_mutex_lock (&network->lock);
   CcForward *fw = forward_for (network, H, W, error);

@@ -29,9 +29,9 @@ gboolean cc_network_takes_hints (const CcNetwork *network);
 int cc_network_hint_min_radius (const CcNetwork *network);
 
 /* lum: width × height, values in [0, 1] (perceptual luminance or NIR).
- * hints: NULL, or the CC_HINT_PLANES planes of width × height that
- * cc_hint_grid_finish () writes; the network takes those its model
- * declares (none for a model without hint inputs).
+ * hints: NULL (no hint), or the CC_HINT_PLANES planes of width × height
+ * that cc_hint_grid_finish () writes; the network takes those its model
+ * declares (none for a model without hint inputs; cc-network-input.h).
  * rgb: 3 planes of width × height receive sR'G'B' in [0, 1].  Any size is
  * accepted: the picture is padded to what the network needs and cropped. */
 gboolean cc_network_run (CcNetwork *network, const float *lum, const float *hints, int width,

@@ -124,7 +124,8 @@ read_small (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl 
   return TRUE;
 }
 
-/* The hint planes at working size (w × h) from the hint picture over rect,
+/* The hint planes at working size (w × h) from the hint picture over rect
+ * (cc-hints.h: the hints, then the nearest hint at every cell),
  * read tile by tile at full resolution whatever the level the picture is
  * rendered at: a mipmap averages a small dot's alpha below the threshold
  * (GIMP shows a zoomed-out picture from level 1 and up), and every hint
@@ -155,7 +156,14 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, int min_
       cc_hint_grid_add (grid, it->items[0].data, roi->x - rect->x, roi->y - rect->y, roi->width,
                         roi->height, (gsize)roi->width * 4);
     }
-  if (cc_hint_grid_finish (grid, min_radius, out) > 0)
+  gsize hinted;
+  if (!cc_hint_grid_finish (grid, min_radius, out, &hinted))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
+      return FALSE;
+    }
+  if (hinted > 0)
     *planes = g_steal_pointer (&out);
   return TRUE;
 }

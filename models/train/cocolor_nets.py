@@ -108,7 +108,8 @@ class UNetCore(nn.Module):
 
 # The hint channels a colour network takes beside its input (hints.py fills them): in gray mode only the
 # hint's chroma is used (the output's luma is the input's), in NIR mode it sets colour and lightness.
-HINT_CHANNELS = {"gray": ("cb", "cr", "mask"), "nir": ("y", "cb", "cr", "mask")}
+HINT_CHANNELS = {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_dist"),
+                 "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")}
 
 # The input-channel columns of the convolutions that see the network's input: the first encoder conv sees
 # it alone, the first full-resolution decoder conv after the upsampled features and the encoder's first

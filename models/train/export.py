@@ -57,8 +57,8 @@ TASKS = ("nir", "gray")
 DEFAULT_INPUT_SPACE = {"nir": "nir", "gray": "srgb-luma"}
 FP16_MAX = 65504.0
 # Colour-hint input planes (models/FORMAT.md, "Hint inputs"): BT.601 Y, Cb, Cr of the hint colour on
-# gamma-encoded sRGB and the hint mask.
-HINT_CHANNEL_NAMES = ("y", "cb", "cr", "mask")
+# gamma-encoded sRGB and the hint mask; the nearest hint's Y, Cb, Cr at every pixel and the distance to it.
+HINT_CHANNEL_NAMES = ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")
 HINT_SPACE = "bt601-srgb"
 
 
@@ -113,8 +113,8 @@ def _validate_hints(contract, need) -> None:
          f"input.hints.channels must be distinct names of {list(HINT_CHANNEL_NAMES)} with \"mask\"")
     need(first + len(names) == contract["input"]["channels"],
          "input.hints must end the input: first + len(channels) == input.channels")
-    need(contract["task"] != "gray" or "y" not in names,
-         'a gray model takes no "y" hint (its output keeps the input\'s luma)')
+    need(contract["task"] != "gray" or not {"y", "near_y"} & set(names),
+         'a gray model takes no "y" or "near_y" hint (its output keeps the input\'s luma)')
     need(hints.get("space") == HINT_SPACE, f'input.hints.space must be "{HINT_SPACE}"')
     r = hints.get("min_radius")
     need(isinstance(r, int) and not isinstance(r, bool) and 0 <= r <= 64,

@@ -15,8 +15,9 @@ a hint picture: alpha >= 0.5).  Every hint is one colour over one shape, the tru
   picture holds them.
 
 encode() turns hints into the input channels cocolor_nets.HINT_CHANNELS names: gray mode Cb, Cr, mask
-(only chroma is used), NIR mode Y, Cb, Cr, mask (BT.601, as the networks' output); net_input() puts them
-beside x, zeros when there are none.
+(only chroma is used), NIR mode Y, Cb, Cr, mask (BT.601, as the networks' output), then the nearest hint's
+colour and the distance to it at every pixel (a dense start the network refines: sparse dots alone were not
+learnt beyond a local tint in CPU-sized fine-tunes); net_input() puts them beside x, none given = no hint.
 """
 import math
 
@@ -187,11 +188,51 @@ def eval_hints(rgb, n, seed, mask=None):
     return (hint_rgb * 255).round() / 255, hint_mask
 
 
+NEAR_SCALE = 128.0      # near_dist: the distance to the nearest hint in pixels over this, at most 1
+
+
+def nearest_fill(values, hint_mask, chunk=4096):
+    """At every pixel the values [N,C,H,W] of the nearest hint pixel (Euclidean, in pixels; a hint pixel is
+    its own nearest; ties: the first in raster order) and min(1, that distance / NEAR_SCALE) [N,1,H,W].  A
+    sample without hints: values 0, distance 1.  Only hint pixels with a non-hint 8-neighbour can be nearest
+    to a pixel outside the hints, so only those are searched."""
+    n, c, h, w = values.shape
+    m = hint_mask > 0.5
+    inner = -torch.nn.functional.max_pool2d(-(m.to(values.dtype)), 3, 1, 1, ) > 0.5   # all 8 neighbours hint
+    edge = m & ~inner
+    near = values.new_zeros(n, c, h, w)
+    dist = values.new_ones(n, 1, h, w)
+    ys, xs = torch.meshgrid(torch.arange(h, device=values.device), torch.arange(w, device=values.device),
+                            indexing="ij")
+    grid = torch.stack([ys.flatten(), xs.flatten()], 1).to(values.dtype)
+    for i in range(n):
+        src = edge[i, 0].flatten().nonzero()[:, 0]
+        if src.numel() == 0:
+            continue
+        pts = grid[src]
+        best_d = values.new_empty(h * w)
+        best_i = torch.empty(h * w, dtype=torch.long, device=values.device)
+        for a in range(0, h * w, chunk):
+            d2 = torch.cdist(grid[a:a + chunk], pts, compute_mode="donot_use_mm_for_euclid_dist")
+            best_d[a:a + chunk], best_i[a:a + chunk] = d2.min(1)
+        flat = values[i].reshape(c, -1)
+        fill = flat[:, src[best_i]]
+        own = m[i, 0].flatten()
+        fill[:, own] = flat[:, own]
+        best_d[own] = 0
+        near[i] = fill.view(c, h, w)
+        dist[i, 0] = (best_d / NEAR_SCALE).clamp(max=1.0).view(h, w)
+    return near, dist
+
+
 def encode(hint_rgb, hint_mask, mode):
     """The hint input channels of a `mode` network (HINT_CHANNELS): BT.601 Y, Cb, Cr of the hint colour at
-    hint pixels, 0 elsewhere, and the mask."""
+    hint pixels, 0 elsewhere, the mask, and the nearest hint's Y, Cb, Cr with the distance to it at every
+    pixel (nearest_fill; models/FORMAT.md, *Hint inputs*)."""
     ycc = rgb_to_ycbcr(hint_rgb) * hint_mask
-    planes = {"y": ycc[:, 0:1], "cb": ycc[:, 1:2], "cr": ycc[:, 2:3], "mask": hint_mask}
+    near, dist = nearest_fill(ycc, hint_mask)
+    planes = {"y": ycc[:, 0:1], "cb": ycc[:, 1:2], "cr": ycc[:, 2:3], "mask": hint_mask,
+              "near_y": near[:, 0:1], "near_cb": near[:, 1:2], "near_cr": near[:, 2:3], "near_dist": dist}
     return torch.cat([planes[c] for c in HINT_CHANNELS[mode]], 1)
 
 
@@ -202,5 +243,5 @@ def net_input(net, x, hints=None):
     if not k:
         return x
     if hints is None:
-        return torch.cat([x, x.new_zeros(x.shape[0], k, *x.shape[2:])], 1)
+        hints = (x.new_zeros(x.shape[0], 3, *x.shape[2:]), x.new_zeros(x.shape[0], 1, *x.shape[2:]))
     return torch.cat([x, encode(hints[0], hints[1], net.mode).to(x.dtype)], 1)

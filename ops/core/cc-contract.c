@@ -91,11 +91,21 @@ parse_contract_side (JsonObject *contract, const char *side, int *channels, floa
 }
 
 /* input.hints (models/FORMAT.md, "Hint inputs"): the hint planes that end
- * the input, each named once, the mask always; a gray model takes no Y. */
+ * the input, each named once, the mask always; a gray model takes no Y
+ * (neither the hint's nor the nearest hint's). */
 static gboolean
 parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
 {
-  static const char *const names[CC_HINT_N_PLANES] = { "y", "cb", "cr", "mask" };
+  static const char *const names[CC_HINT_N_PLANES] = {
+    [CC_HINT_Y] = "y",
+    [CC_HINT_CB] = "cb",
+    [CC_HINT_CR] = "cr",
+    [CC_HINT_MASK] = "mask",
+    [CC_HINT_NEAR_Y] = "near_y",
+    [CC_HINT_NEAR_CB] = "near_cb",
+    [CC_HINT_NEAR_CR] = "near_cr",
+    [CC_HINT_NEAR_DIST] = "near_dist",
+  };
   JsonNode *node = json_object_get_member (input, "hints");
   JsonObject *hints;
   JsonNode *planes;
@@ -111,8 +121,9 @@ parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
   planes = json_object_get_member (hints, "channels");
   if (planes == NULL || !JSON_NODE_HOLDS_ARRAY (planes)
       || (n = json_array_get_length (json_node_get_array (planes))) == 0 || n > CC_HINT_N_PLANES)
-    return cc_contract_error (error, _ ("input.hints.channels must be an array of 1 to 4 of "
-                                        "\"y\", \"cb\", \"cr\" and \"mask\""));
+    return cc_contract_error (error, _ ("input.hints.channels must be an array of 1 to 8 of "
+                                        "\"y\", \"cb\", \"cr\", \"mask\", \"near_y\", "
+                                        "\"near_cb\", \"near_cr\" and \"near_dist\""));
   for (guint i = 0; i < n; i++)
     {
       const char *name
@@ -123,15 +134,17 @@ parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
         k++;
       if (k == CC_HINT_N_PLANES || seen[k])
         return cc_contract_error (error, _ ("input.hints.channels must name each of \"y\", "
-                                            "\"cb\", \"cr\" and \"mask\" at most once"));
+                                            "\"cb\", \"cr\", \"mask\", \"near_y\", "
+                                            "\"near_cb\", \"near_cr\" and \"near_dist\" "
+                                            "at most once"));
       seen[k] = TRUE;
       info->hint_planes[i] = (CcHintPlane)k;
     }
   if (!seen[CC_HINT_MASK])
     return cc_contract_error (error, _ ("input.hints.channels must include \"mask\""));
-  if (seen[CC_HINT_Y] && info->task == CC_TASK_GRAY)
-    return cc_contract_error (error, _ ("input.hints: a gray model takes no \"y\" hint (its "
-                                        "output keeps the input's luma)"));
+  if ((seen[CC_HINT_Y] || seen[CC_HINT_NEAR_Y]) && info->task == CC_TASK_GRAY)
+    return cc_contract_error (error, _ ("input.hints: a gray model takes no \"y\" or "
+                                        "\"near_y\" hint (its output keeps the input's luma)"));
   if (!cc_json_get_int (json_object_get_member (hints, "first"), &first) || first < 1
       || first + n != (gint64)info->input_channels)
     return cc_contract_error (error, _ ("input.hints must end the input: \"first\" >= 1 and "

@@ -83,13 +83,19 @@ typedef enum
 } CcTask;
 
 /* A colour-hint input plane (models/FORMAT.md, "Hint inputs"): BT.601 Y,
- * Cb, Cr of the hint colour on gamma-encoded sRGB, and the hint mask. */
+ * Cb, Cr of the hint colour on gamma-encoded sRGB, and the hint mask; then,
+ * dense, the nearest hint's Y, Cb, Cr at every pixel and the distance to
+ * it (min (1, pixels / 128)). */
 typedef enum
 {
   CC_HINT_Y,
   CC_HINT_CB,
   CC_HINT_CR,
   CC_HINT_MASK,
+  CC_HINT_NEAR_Y,
+  CC_HINT_NEAR_CB,
+  CC_HINT_NEAR_CR,
+  CC_HINT_NEAR_DIST,
   CC_HINT_N_PLANES
 } CcHintPlane;
 

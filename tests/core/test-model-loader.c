@@ -123,7 +123,10 @@ add_info (JsonBuilder *b, const CcModelInfo *info)
   json_builder_add_string_value (b, info->provenance_json);
   if (info->n_hints > 0)
     {
-      static const char *const planes[] = { "y", "cb", "cr", "mask" };
+      /* CcHintPlane's order, written out apart from the loader's table. */
+      static const char *const planes[]
+          = { "y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist" };
+      G_STATIC_ASSERT (G_N_ELEMENTS (planes) == CC_HINT_N_PLANES);
       json_builder_set_member_name (b, "hints");
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "first");

@@ -603,20 +603,24 @@ def check_rewrite_while_loading():
 def check_hint_contracts():
     """input.hints (models/FORMAT.md, "Hint inputs"): declared planes read back, each rule refused with a
     message naming it, and a model without hints reads as taking none."""
-    for task, planes in (("gray", ["cb", "cr", "mask"]), ("nir", ["y", "cb", "cr", "mask"])):
+    declared = (("gray", ["cb", "cr", "mask"]), ("nir", ["y", "cb", "cr", "mask"]),
+                ("gray", ["cb", "cr", "mask", "near_cb", "near_cr", "near_dist"]),
+                ("nir", ["y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist"]),
+                ("gray", ["near_dist", "mask", "near_cr"]))
+    for i, (task, planes) in enumerate(declared):
         net = test_unet.random_model(5, base=4, levels=2, in_channels=1 + len(planes))
         c = export.make_contract(task, input_channels=1 + len(planes),
                                  hints=export.hint_contract(planes, min_radius=3))
-        path = os.path.join(TMP, f"hints-{task}.safetensors")
+        path = os.path.join(TMP, f"hints-{i}-{task}.safetensors")
         export.export_model(net, path, c)
         d = dump(path)
         h = d.get("contract", {}).get("hints")
         ok(d.get("ok") is True and h == {"first": 1, "channels": planes, "min_radius": 3},
-           f"hints {task}: the hint planes read back", d)
+           f"hints {task} {planes}: the hint planes read back", d)
     d = dump(os.path.join(TMP, "unet-fp32.safetensors"))
     ok(d.get("ok") is True and "hints" not in d["contract"], "a model without input.hints takes none", d)
 
-    tensors, meta = read_safetensors(os.path.join(TMP, "hints-gray.safetensors"))
+    tensors, meta = read_safetensors(os.path.join(TMP, "hints-0-gray.safetensors"))   # cb, cr, mask
     header, arrays = build_header(tensors, meta)
     data = b"".join(a.tobytes() for a in arrays)
     contract = json.loads(meta["cocolor.contract"])
@@ -636,6 +640,15 @@ def check_hint_contracts():
         ("hints-mask-missing", lambda h, c: h.update(channels=["y", "cb", "cr"]), "mask"),
         ("hints-unknown", lambda h, c: h.update(channels=["cb", "alpha", "mask"]), "at most once"),
         ("hints-gray-y", lambda h, c: h.update(channels=["y", "cr", "mask"]), "gray model takes no"),
+        ("hints-gray-near-y", lambda h, c: h.update(channels=["near_y", "cr", "mask"]),
+         "gray model takes no"),
+        ("hints-near-twice", lambda h, c: h.update(channels=["near_cb", "mask", "near_cb"]), "at most once"),
+        ("hints-near-unknown", lambda h, c: h.update(channels=["near_cb", "near_alpha", "mask"]),
+         "at most once"),
+        ("hints-near-no-mask", lambda h, c: h.update(channels=["near_cb", "near_cr", "near_dist"]), "mask"),
+        ("hints-too-many", lambda h, c: (h.update(channels=["cb", "cr", "mask", "near_cb", "near_cr", "near_dist",
+                                                            "cb", "cr", "mask"]),
+                                         c["input"].update(channels=10)), "1 to 8"),
         ("hints-not-last", lambda h, c: h.update(first=0), "end the input"),
         ("hints-first-off", lambda h, c: c["input"].update(channels=5), "end the input"),
         ("hints-space", lambda h, c: h.update(space="lab"), "bt601-srgb"),

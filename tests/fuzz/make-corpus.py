@@ -141,9 +141,9 @@ RGB_GRAPH = {"input": "rgb", "output": 9, "nodes": [
 ]}
 RGB_CONTRACT = contract("gray", 3, "srgb", 3, "linear-rgb")
 # The same graph as a gray model with colour-hint inputs (models/FORMAT.md,
-# "Hint inputs"): the picture, then Cb and the mask.
+# "Hint inputs"): the picture, then the nearest hint's distance and the mask.
 HINTS_CONTRACT = contract("gray", 3, "srgb-luma", 3, "srgb")
-HINTS_CONTRACT["input"]["hints"] = {"first": 1, "channels": ["cb", "mask"],
+HINTS_CONTRACT["input"]["hints"] = {"first": 1, "channels": ["near_dist", "mask"],
                                     "space": "bt601-srgb", "min_radius": 2}
 
 NONE_GRAPH = {"input": "nir", "output": "rgb", "nodes": [

@@ -1,7 +1,10 @@
 /* Colour hints on the network's grid (ops/cc-hints.h): a tiny dot on a huge
  * picture still counts, strokes and areas average per cell, the alpha
  * threshold, pixels outside the picture, the BT.601 planes, and small
- * hints grown to the trained disc.  Hint pixels are 8-bit R'G'B'A. */
+ * hints grown to the trained disc; the nearest hint at every cell
+ * (ops/cc-hints-near.h) against a brute-force search.  Hint pixels are
+ * 8-bit R'G'B'A. */
+#include <math.h>
 #include <string.h>
 
 #include "cc-hints.h"
@@ -21,6 +24,18 @@ paint (guint8 *rgba, int width, int x, int y, guint8 r, guint8 g, guint8 b, guin
   p[1] = g;
   p[2] = b;
   p[3] = a;
+}
+
+/* cc_hint_grid_finish, which must not fail here; the number of hinted
+ * cells. */
+static gsize
+finish (const CcHintGrid *grid, int min_radius, float *planes)
+{
+  gsize hinted = G_MAXSIZE;
+
+  g_assert_true (cc_hint_grid_finish (grid, min_radius, planes, &hinted));
+  g_assert_cmpuint (hinted, !=, G_MAXSIZE);
+  return hinted;
 }
 
 /* A 3-pixel red dot on a 100 MP picture (12000 x 8400, fed in strips of
@@ -43,7 +58,7 @@ test_tiny_dot_on_huge_picture (void)
           paint (strip, width, dot_x + i, dot_y - y, 255, 0, 0, 255);
       cc_hint_grid_add (grid, strip, 0, y, width, MIN (rows, height - y), (gsize)width * 4);
     }
-  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 1);
+  g_assert_cmpuint (finish (grid, 0, channels), ==, 1);
   {
     gsize cx = (gsize)dot_x * ww / width, cy = (gsize)dot_y * wh / height;
     gsize cell = cy * ww + cx, cells = (gsize)ww * wh;
@@ -53,7 +68,7 @@ test_tiny_dot_on_huge_picture (void)
     g_assert_cmpfloat_with_epsilon (channels[cell], 0.299, 1e-6); /* Y */
 
     /* Grown to the trained disc of radius 2: 13 cells around it, all red. */
-    g_assert_cmpuint (cc_hint_grid_finish (grid, 2, channels), ==, 13);
+    g_assert_cmpuint (finish (grid, 2, channels), ==, 13);
     for (int dy = -3; dy <= 3; dy++)
       for (int dx = -3; dx <= 3; dx++)
         {
@@ -85,8 +100,8 @@ test_growth (void)
   paint (rgba, ww, 2, 5, 0, 0, 255, 255); /* blue dot below them */
   cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
 
-  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, planes), ==, 8);
-  gsize grown = cc_hint_grid_finish (grid, 2, planes);
+  g_assert_cmpuint (finish (grid, 0, planes), ==, 8);
+  gsize grown = finish (grid, 2, planes);
   /* The stroke: its 5 cells and none around them. */
   for (int x = 8; x < 17; x++)
     g_assert_cmpfloat (mask[7 * ww + x], ==, 0.0f);
@@ -139,7 +154,7 @@ test_means_and_edges (void)
   cc_hint_grid_add (grid, rgba, width, height, width, height, (gsize)width * 4);
   cc_hint_grid_add (grid, rgba, -width, -height, width, height, (gsize)width * 4);
 
-  g_assert_cmpuint (cc_hint_grid_finish (grid, 0, channels), ==, 2);
+  g_assert_cmpuint (finish (grid, 0, channels), ==, 2);
   /* Planes: Y, Cb, Cr, mask. */
   g_assert_cmpfloat (channels[3 * cells + 0], ==, 1.0f);
   g_assert_cmpfloat (channels[3 * cells + 1], ==, 0.0f);
@@ -174,10 +189,226 @@ test_area_and_sizes (void)
     for (int x = 0; x < width; x++)
       paint (rgba, width, x, y, 51, 102, 153, 255);
   cc_hint_grid_add (grid, rgba, 0, 0, width, height, (gsize)width * 4);
-  g_assert_cmpuint (cc_hint_grid_finish (grid, 2, channels), ==, (gsize)ww * wh);
+  g_assert_cmpuint (finish (grid, 2, channels), ==, (gsize)ww * wh);
 
   g_assert_null (cc_hint_grid_new (0, 10, 4, 4));
   g_assert_null (cc_hint_grid_new (10, 10, -1, 4));
+}
+
+/* ------------------------------------------------------------------ */
+/* The nearest hint (cc-hints-near.h) against a brute-force search.     */
+
+/* The smallest squared distance from cell i to a hinted cell of mask, and
+ * how many hinted cells are that near (0: no hint). */
+static gint64
+brute_nearest (const float *mask, int ww, int wh, gsize i, int *ties, gsize *which)
+{
+  const gint64 x = (gint64)(i % ww), y = (gint64)(i / ww);
+  gint64 best = G_MAXINT64;
+
+  *ties = 0;
+  for (gsize j = 0; j < (gsize)ww * wh; j++)
+    if (mask[j] != 0.0f)
+      {
+        gint64 dx = x - (gint64)(j % ww), dy = y - (gint64)(j / ww), d2 = dx * dx + dy * dy;
+        if (d2 < best)
+          best = d2, *ties = 1, *which = j;
+        else if (d2 == best)
+          ++*ties;
+      }
+  return best;
+}
+
+/* cc_hint_nearest on mask: every cell's nearest is a hinted cell exactly as
+ * near as the nearest the brute force finds (the same one when it is the
+ * only one); none anywhere on a grid without a hint. */
+static void
+check_nearest (const float *mask, int ww, int wh)
+{
+  const gsize cells = (gsize)ww * wh;
+  g_autofree guint32 *nearest = g_new (guint32, cells);
+
+  g_assert_true (cc_hint_nearest (mask, ww, wh, nearest));
+  for (gsize i = 0; i < cells; i++)
+    {
+      int ties;
+      gsize which = 0;
+      gint64 best = brute_nearest (mask, ww, wh, i, &ties, &which);
+      if (ties == 0)
+        {
+          g_assert_cmpuint (nearest[i], ==, CC_HINT_NEAR_NONE);
+          continue;
+        }
+      g_assert_cmpuint (nearest[i], <, cells);
+      g_assert_cmpfloat (mask[nearest[i]], !=, 0.0f);
+      gint64 dx = (gint64)(i % ww) - (gint64)(nearest[i] % ww);
+      gint64 dy = (gint64)(i / ww) - (gint64)(nearest[i] / ww);
+      g_assert_cmpint (dx * dx + dy * dy, ==, best);
+      if (ties == 1)
+        g_assert_cmpuint (nearest[i], ==, which);
+    }
+}
+
+static void
+mask_disc (float *mask, int ww, int wh, int cx, int cy, int ry, int rx)
+{
+  for (int y = 0; y < wh; y++)
+    for (int x = 0; x < ww; x++)
+      if ((double)(x - cx) * (x - cx) / ((double)rx * rx)
+              + (double)(y - cy) * (y - cy) / ((double)ry * ry)
+          <= 1.0)
+        mask[(gsize)y * ww + x] = 1.0f;
+}
+
+/* Single dot, two dots, a stroke, an area, hints on the edges and in the
+ * corners, no hint, non-square and one-cell-wide grids, scattered dots. */
+static void
+test_nearest_brute_force (void)
+{
+  static const int sizes[][2] = { { 32, 32 }, { 61, 17 }, { 13, 47 }, { 1, 40 }, { 40, 1 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      const int ww = sizes[s][0], wh = sizes[s][1];
+      const gsize cells = (gsize)ww * wh;
+      g_autofree float *mask = g_new0 (float, cells);
+
+      check_nearest (mask, ww, wh); /* no hint */
+      mask[(gsize)(wh / 3) * ww + ww / 2] = 1.0f;
+      check_nearest (mask, ww, wh); /* one dot */
+      mask[(gsize)(wh - 1 - wh / 5) * ww + ww / 7] = 1.0f;
+      check_nearest (mask, ww, wh); /* two dots */
+
+      memset (mask, 0, cells * sizeof (float));
+      for (int t = 0; t < 4 * MAX (ww, wh); t++) /* a slanted stroke */
+        {
+          int x = (int)(0.2 * ww + t * 0.15), y = (int)(0.9 * wh - t * 0.2);
+          if (x >= 0 && y >= 0 && x < ww && y < wh)
+            mask[(gsize)y * ww + x] = 1.0f;
+        }
+      check_nearest (mask, ww, wh);
+
+      memset (mask, 0, cells * sizeof (float));
+      mask_disc (mask, ww, wh, ww / 3, wh / 2, MAX (1, wh / 4), MAX (1, ww / 5)); /* an area */
+      check_nearest (mask, ww, wh);
+
+      memset (mask, 0, cells * sizeof (float));
+      mask[0] = mask[cells - 1] = 1.0f; /* the corners and an edge */
+      mask[ww - 1] = 1.0f;
+      for (int x = 0; x < ww; x += 3)
+        mask[(gsize)(wh - 1) * ww + x] = 1.0f;
+      check_nearest (mask, ww, wh);
+
+      GRand *rand = g_rand_new_with_seed (s + 1); /* scattered dots, with ties */
+      for (int pass = 0; pass < 3; pass++)
+        {
+          memset (mask, 0, cells * sizeof (float));
+          for (gsize i = 0; i < cells; i++)
+            if (g_rand_double (rand) < (pass == 0 ? 0.01 : pass == 1 ? 0.1 : 0.6))
+              mask[i] = 1.0f;
+          check_nearest (mask, ww, wh);
+        }
+      g_rand_free (rand);
+    }
+
+  /* Sizes it refuses, without touching memory. */
+  guint32 none[1];
+  float one[1] = { 1.0f };
+  g_assert_false (cc_hint_nearest (one, 0, 1, none));
+  g_assert_false (cc_hint_nearest (one, CC_HINT_NEAR_MAX_SIDE + 1, 1, none));
+}
+
+/* The planes of cc_hint_grid_finish for the hints painted in rgba (one
+ * pixel a cell): under each hint its own colour and distance 0; elsewhere
+ * the nearest hint's colour (where the nearest is one cell) and exactly
+ * min (1, distance / 128). */
+static void
+check_near_planes (const guint8 *rgba, int ww, int wh, int min_radius)
+{
+  const gsize cells = (gsize)ww * wh;
+  g_autoptr (CcHintGrid) grid = cc_hint_grid_new (ww, wh, ww, wh);
+  g_autofree float *planes = g_new (float, cells * CC_HINT_PLANES);
+  const float *mask = planes + 3 * cells, *dist = planes + 7 * cells;
+
+  cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
+  gsize hinted = finish (grid, min_radius, planes);
+  for (gsize i = 0; i < cells; i++)
+    {
+      int ties;
+      gsize which = 0;
+      gint64 best = brute_nearest (mask, ww, wh, i, &ties, &which);
+      if (hinted == 0)
+        {
+          g_assert_cmpint (ties, ==, 0);
+          g_assert_cmpfloat (dist[i], ==, 1.0f);
+          for (int c = 0; c < 3; c++)
+            g_assert_cmpfloat (planes[(4 + c) * cells + i], ==, 0.0f);
+          continue;
+        }
+      g_assert_cmpfloat (dist[i], ==, (float)MIN (1.0, sqrt ((double)best) / 128.0));
+      if (mask[i] != 0.0f)
+        g_assert_cmpfloat (dist[i], ==, 0.0f);
+      if (ties == 1)
+        for (int c = 0; c < 3; c++)
+          g_assert_cmpfloat (planes[(4 + c) * cells + i], ==, planes[c * cells + which]);
+    }
+}
+
+/* The near planes on grids of coloured hints: dots, a stroke, an area,
+ * hints on the edges, none at all, a non-square grid, and distances past
+ * 128 cells, which read 1. */
+static void
+test_near_planes (void)
+{
+  {
+    const int ww = 50, wh = 30;
+    g_autofree guint8 *rgba = strip_new (ww, wh);
+    check_near_planes (rgba, ww, wh, 0); /* no hint: dist 1, colours 0 */
+    paint (rgba, ww, 20, 10, 255, 0, 0, 255);
+    check_near_planes (rgba, ww, wh, 0);
+    check_near_planes (rgba, ww, wh, 2); /* grown to a disc first */
+    paint (rgba, ww, 41, 25, 0, 0, 255, 255);
+    check_near_planes (rgba, ww, wh, 0);
+    for (int x = 0; x < ww; x += 2) /* a dashed stroke along the top edge */
+      paint (rgba, ww, x, 0, 0, (guint8)(5 * x), 60, 255);
+    for (int y = 0; y < wh; y++) /* one down the right edge */
+      paint (rgba, ww, ww - 1, y, 200, (guint8)(8 * y), 10, 255);
+    check_near_planes (rgba, ww, wh, 0);
+    check_near_planes (rgba, ww, wh, 3);
+  }
+  {
+    const int ww = 23, wh = 71; /* an area of several colours, tall grid */
+    g_autofree guint8 *rgba = strip_new (ww, wh);
+    for (int y = 30; y < 45; y++)
+      for (int x = 5; x < 17; x++)
+        if ((x - 11) * (x - 11) + (y - 37) * (y - 37) < 40)
+          paint (rgba, ww, x, y, (guint8)(10 * x), (guint8)(3 * y), 99, 255);
+    check_near_planes (rgba, ww, wh, 0);
+  }
+  {
+    /* A dot in the first column of a 300-wide grid: cells up to 128 away
+     * read distance / 128, farther ones 1, all of the dot's colour. */
+    const int ww = 300, wh = 5;
+    const gsize cells = (gsize)ww * wh;
+    g_autofree guint8 *rgba = strip_new (ww, wh);
+    g_autofree float *planes = g_new (float, cells * CC_HINT_PLANES);
+    g_autoptr (CcHintGrid) grid = cc_hint_grid_new (ww, wh, ww, wh);
+    paint (rgba, ww, 0, 2, 0, 255, 0, 255);
+    check_near_planes (rgba, ww, wh, 0);
+    cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
+    g_assert_cmpuint (finish (grid, 0, planes), ==, 1);
+    const float *dist = planes + 7 * cells;
+    g_assert_cmpfloat (dist[2 * ww + 64], ==, 0.5f);
+    g_assert_cmpfloat (dist[2 * ww + 128], ==, 1.0f);
+    g_assert_cmpfloat (dist[2 * ww + 127], ==, 127.0f / 128.0f);
+    g_assert_cmpfloat (dist[2 * ww + 299], ==, 1.0f);
+    g_assert_cmpfloat (dist[4 * ww + 96], ==, (float)(sqrt (96.0 * 96 + 4) / 128.0));
+    for (gsize i = 0; i < cells; i++)
+      {
+        g_assert_cmpfloat (planes[4 * cells + i], ==, planes[2 * ww]);             /* near Y */
+        g_assert_cmpfloat (planes[6 * cells + i], ==, planes[2 * cells + 2 * ww]); /* Cr */
+      }
+  }
 }
 
 int
@@ -188,5 +419,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hints/means-and-edges", test_means_and_edges);
   g_test_add_func ("/hints/area-and-sizes", test_area_and_sizes);
   g_test_add_func ("/hints/growth", test_growth);
+  g_test_add_func ("/hints/nearest-brute-force", test_nearest_brute_force);
+  g_test_add_func ("/hints/near-planes", test_near_planes);
   return g_test_run ();
 }

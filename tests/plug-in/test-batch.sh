@@ -347,7 +347,7 @@ auto)
 hints)
   export_py="$here/../../models/train/export.py"
   mkdir -p "$tmp/models"
-  python3 "$export_py" --random --hints --task gray --seed 21 --base 8 --levels 3 --dtype fp16 \
+  python3 "$export_py" --random --hints --task gray --seed 22 --base 8 --levels 3 --dtype fp16 \
     -o "$tmp/models/cocolor-gray.safetensors" > /dev/null
   plain_models=$COCOLOR_MODEL_DIR
   export COCOLOR_MODEL_DIR="$tmp/models"

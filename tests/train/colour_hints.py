@@ -172,16 +172,51 @@ def test_eval_hints_are_seeded_and_nested():
 
 
 def test_encoding():
-    """Gray mode: Cb, Cr, mask; NIR mode: Y, Cb, Cr, mask; zero where there is no hint."""
+    """Gray mode: Cb, Cr, mask, then the nearest hint's Cb, Cr and the distance; NIR mode the same with Y;
+    the sparse planes zero where there is no hint, the dense ones equal to them at hint pixels."""
     rgb = photo(64)
     hr, hm = hints.eval_hints(rgb, 10, 2)
     ycc = rgb_to_ycbcr(hr)
     g, n = hints.encode(hr, hm, "gray"), hints.encode(hr, hm, "nir")
-    assert g.shape[1] == 3 and n.shape[1] == 4 and HINT_CHANNELS == {"gray": ("cb", "cr", "mask"),
-                                                                       "nir": ("y", "cb", "cr", "mask")}
-    assert torch.equal(g[:, 2:], hm) and torch.equal(n[:, 3:], hm)
+    assert HINT_CHANNELS == {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_dist"),
+                             "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")}
+    assert g.shape[1] == 6 and n.shape[1] == 8
+    assert torch.equal(g[:, 2:3], hm) and torch.equal(n[:, 3:4], hm)
     assert torch.allclose(g[:, :2], ycc[:, 1:] * hm) and torch.allclose(n[:, :3], ycc * hm)
     assert (n[:, :3][hm.expand(-1, 3, -1, -1) == 0] == 0).all()
+    on = hm[0, 0] > 0.5
+    assert torch.equal(n[0, 4:7][:, on], n[0, :3][:, on]) and (n[0, 7][on] == 0).all()
+    assert (n[0, 7][~on] > 0).all() and torch.equal(g[:, 3:], n[:, 5:]), "gray's dense planes are NIR's"
+    none = hints.encode(torch.zeros_like(hr), torch.zeros_like(hm), "nir")
+    assert (none[:, :7] == 0).all() and (none[:, 7] == 1).all(), "no hint: zeros and distance 1"
+
+
+def test_nearest_fill_matches_brute_force():
+    """nearest_fill against every pixel's distance to every hint pixel: distances exact (clamped at
+    NEAR_SCALE), colours those of a nearest hint pixel; strokes, regions and pictures without hints."""
+    gen = torch.Generator().manual_seed(3)
+    rgb = torch.rand(6, 3, 24, 200, generator=gen)        # wide: distances beyond NEAR_SCALE
+    cfg = {"hint_p0": 0.2, "hint_mean": 3.0, "hint_stroke": 0.4, "hint_region": 0.3, "hint_similar": 2.0}
+    hr, hm = hints.simulate(rgb, None, cfg, gen)
+    vals = rgb_to_ycbcr(hr) * hm
+    near, dist = hints.nearest_fill(vals, hm, chunk=1000)
+    ys, xs = torch.meshgrid(torch.arange(24.), torch.arange(200.), indexing="ij")
+    grid = torch.stack([ys.flatten(), xs.flatten()], 1)
+    seen = 0
+    for i in range(6):
+        on = hm[i, 0].flatten() > 0.5
+        if not on.any():
+            assert (dist[i] == 1).all() and (near[i] == 0).all(), f"sample {i}: no hint"
+            continue
+        seen += 1
+        d = torch.cdist(grid, grid[on])
+        best = d.min(1).values
+        assert torch.allclose(dist[i, 0].flatten(), (best / hints.NEAR_SCALE).clamp(max=1), atol=1e-5), i
+        ties = (d - best[:, None]).abs() < 1e-4                     # the hint pixels at that distance
+        apart = torch.cdist(near[i].reshape(3, -1).T, vals[i].reshape(3, -1).T[on])
+        assert torch.where(ties, apart, torch.inf).min(1).values.max() < 1e-5, \
+            f"sample {i}: a pixel took a colour of no nearest hint"
+    assert seen >= 3, "too few samples with hints to test"
 
 
 # ---- networks
@@ -207,17 +242,20 @@ def test_widened_networks_compute_the_same():
 
 
 def test_fn_starts_from_fg_hint_weights():
-    """From scratch F_N starts from F_G: F_G's Cb, Cr and mask weights go to F_N's planes of those names, Y
-    gets zeros."""
+    """From scratch F_N starts from F_G: F_G's hint weights go to F_N's planes of the same names, the planes
+    F_G lacks (Y, near Y) get zeros."""
     fg = build("fg", CFG["widths_colour"], hints=True)
     fn = build("fn", CFG["widths_colour"], hints=True)
     fn.load_state_dict(fg.state_dict())
     for conv in ("e0", "d0"):
         a = (fg.core.e0[0] if conv == "e0" else fg.core.d0[0][0]).weight
         b = (fn.core.e0[0] if conv == "e0" else fn.core.d0[0][0]).weight
-        k = a.shape[1] - 3      # x's column is the last before the hint planes
-        assert torch.equal(b[:, :k], a[:, :k]) and torch.equal(b[:, k], torch.zeros_like(b[:, k])) \
-            and torch.equal(b[:, k + 1:], a[:, k:]), f"{conv}: F_G's hint weights not carried to F_N's"
+        k = a.shape[1] - len(HINT_CHANNELS["gray"])     # x's column and those before it
+        assert torch.equal(b[:, :k], a[:, :k]), f"{conv}: the columns before the hints differ"
+        for j, name in enumerate(HINT_CHANNELS["nir"]):
+            want = a[:, k + HINT_CHANNELS["gray"].index(name)] if name in HINT_CHANNELS["gray"] else \
+                torch.zeros_like(b[:, k + j])
+            assert torch.equal(b[:, k + j], want), f"{conv}: F_N's {name} column is not F_G's (or zero)"
 
 
 def test_fine_tune_learns_the_hints():

@@ -1,5 +1,5 @@
 /* The nearest hint at every cell of the network's grid (models/FORMAT.md,
- * "Hint inputs": near_y, near_cb, near_cr, near_dist), the dense start the
+ * "Hint inputs": near_y, near_cb, near_cr, near_close), the dense start the
  * hint networks refine.
  *
  * An exact Euclidean distance transform that carries the nearest hinted
@@ -19,7 +19,7 @@
 
 G_BEGIN_DECLS
 
-/* near_dist is min (1, distance in cells / CC_HINT_NEAR_SCALE). */
+/* near_close is max (0, 1 - distance in cells / CC_HINT_NEAR_SCALE). */
 #define CC_HINT_NEAR_SCALE 128.0
 /* No hinted cell: in cc_hint_nearest's output. */
 #define CC_HINT_NEAR_NONE G_MAXUINT32
@@ -119,13 +119,14 @@ cc_hint_nearest (const float *mask, int width, int height, guint32 *nearest)
 
 /* The dense planes: for each cell of a width x height grid, fill (n_values
  * planes) takes the values (n_values planes, row-major) of its nearest
- * cell where mask is not 0, and dist min (1, that distance /
- * CC_HINT_NEAR_SCALE).  No hinted cell: fill 0 and dist 1 everywhere.  FALSE
+ * cell where mask is not 0, and close its closeness max (0, 1 - that
+ * distance / CC_HINT_NEAR_SCALE).  No hinted cell: fill and close 0
+ * everywhere.  FALSE
  * when cc_hint_nearest fails or its memory runs out; the planes are then
  * undefined. */
 static inline gboolean
 cc_hint_near_planes (const float *values, const float *mask, int n_values, int width, int height,
-                     float *fill, float *dist)
+                     float *fill, float *close)
 {
   if (width <= 0 || height <= 0)
     return FALSE;
@@ -141,14 +142,14 @@ cc_hint_near_planes (const float *values, const float *mask, int n_values, int w
           {
             for (int c = 0; c < n_values; c++)
               fill[c * cells + i] = 0.0f;
-            dist[i] = 1.0f;
+            close[i] = 0.0f;
             continue;
           }
         const gint64 dy = y - (gint64)(src / (guint32)width),
                      dx = (gint64)x - (gint64)(src % (guint32)width);
         for (int c = 0; c < n_values; c++)
           fill[c * cells + i] = values[c * cells + src];
-        dist[i] = (float)MIN (1.0, sqrt ((double)(dx * dx + dy * dy)) / CC_HINT_NEAR_SCALE);
+        close[i] = (float)MAX (0.0, 1.0 - sqrt ((double)(dx * dx + dy * dy)) / CC_HINT_NEAR_SCALE);
       }
   return TRUE;
 }

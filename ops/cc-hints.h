@@ -24,14 +24,14 @@ G_BEGIN_DECLS
  * each a plane of work_width x work_height floats: BT.601 Y, Cb, Cr of the
  * hint colour on sRGB-encoded values (Cb and Cr centred on 0), and the
  * mask, 1 at a hint cell, all 0 where there is no hint; then, at every
- * cell, the Y, Cb, Cr of the nearest hint cell and min (1, the distance to
- * it / 128) (cc-hints-near.h). */
+ * cell, the Y, Cb, Cr of the nearest hint cell and its closeness max (0,
+ * 1 - the distance to it / 128) (cc-hints-near.h); no hint: all 0. */
 #define CC_HINT_PLANES 8
-/* Where the mask, the nearest hint's Y (Cb, Cr after it) and the distance
- * are among them. */
+/* Where the mask, the nearest hint's Y (Cb, Cr after it) and its
+ * closeness are among them. */
 #define CC_HINT_MASK_PLANE 3
 #define CC_HINT_NEAR_PLANE 4
-#define CC_HINT_DIST_PLANE 7
+#define CC_HINT_CLOSE_PLANE 7
 
 typedef struct _CcHintGrid CcHintGrid;
 
@@ -260,15 +260,11 @@ cc_hint_grid_finish (const CcHintGrid *grid, int min_radius, float *planes, gsiz
   if (min_radius > 0 && *hinted > 0)
     *hinted += cc_hint_grow (grid, min_radius, *hinted, planes);
   if (*hinted == 0)
-    {
-      for (gsize i = 0; i < cells; i++)
-        planes[CC_HINT_DIST_PLANE * cells + i] = 1.0f;
-      return TRUE;
-    }
+    return TRUE; /* every plane 0 */
   /* The nearest hints, grown ones included: what the network learnt. */
   return cc_hint_near_planes (planes, planes + CC_HINT_MASK_PLANE * cells, 3, ww, wh,
                               planes + CC_HINT_NEAR_PLANE * cells,
-                              planes + CC_HINT_DIST_PLANE * cells);
+                              planes + CC_HINT_CLOSE_PLANE * cells);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CcHintGrid, cc_hint_grid_free)

@@ -16,7 +16,7 @@ G_STATIC_ASSERT (CC_HINT_PLANES == CC_HINT_N_PLANES && CC_HINT_Y == 0
                  && CC_HINT_MASK == CC_HINT_MASK_PLANE && CC_HINT_NEAR_Y == CC_HINT_NEAR_PLANE
                  && CC_HINT_NEAR_CB == CC_HINT_NEAR_PLANE + 1
                  && CC_HINT_NEAR_CR == CC_HINT_NEAR_PLANE + 2
-                 && CC_HINT_NEAR_DIST == CC_HINT_DIST_PLANE);
+                 && CC_HINT_NEAR_CLOSE == CC_HINT_CLOSE_PLANE);
 
 /* A width x height plane into a W x H one (W >= width, H >= height), as
  * offset + scale * value; the padding repeats the edges when `repeat`,
@@ -46,9 +46,9 @@ cc_network_input_plane (const float *src, int width, int height, int W, int H, f
  * height, in [0, 1]) and hints (NULL, or the CC_HINT_PLANES planes of
  * width x height that cc_hint_grid_finish writes).  The picture's padding
  * repeats its edges; so does the nearest hints' (they are dense), while
- * the sparse planes have no hint there.  No hints: every hint plane is 0
- * but near_dist, 1, as for a grid without a hinted cell (what the
- * networks learnt as "no hint"). */
+ * the sparse planes have no hint there.  No hints: every hint plane is 0,
+ * as for a grid without a hinted cell (what the networks learnt as "no
+ * hint"). */
 static inline void
 cc_network_input_fill (const CcModelInfo *info, const float *lum, const float *hints, int width,
                        int height, int W, int H, float *in)
@@ -65,9 +65,7 @@ cc_network_input_fill (const CcModelInfo *info, const float *lum, const float *h
       float *dst = in + (gsize)(info->hint_first + k) * n;
       if (!hints)
         {
-          const float v = p == CC_HINT_NEAR_DIST ? 1.0f : 0.0f;
-          for (gsize i = 0; i < n; i++)
-            dst[i] = v;
+          memset (dst, 0, n * sizeof (float));
           continue;
         }
       cc_network_input_plane (hints + (gsize)p * width * height, width, height, W, H, 0.0f, 1.0f,

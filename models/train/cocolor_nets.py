@@ -108,8 +108,8 @@ class UNetCore(nn.Module):
 
 # The hint channels a colour network takes beside its input (hints.py fills them): in gray mode only the
 # hint's chroma is used (the output's luma is the input's), in NIR mode it sets colour and lightness.
-HINT_CHANNELS = {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_dist"),
-                 "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")}
+HINT_CHANNELS = {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_close"),
+                 "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close")}
 
 # The input-channel columns of the convolutions that see the network's input: the first encoder conv sees
 # it alone, the first full-resolution decoder conv after the upsampled features and the encoder's first
@@ -204,6 +204,26 @@ def widen_state(sd, names):
         cols = [w[:, :keep + 1]] + [w[:, keep + 1 + src.index(n)][:, None] if n in src else zeros for n in names]
         sd[k] = torch.cat(cols, 1)
     return sd
+
+
+def train_hint_columns_only(net):
+    """Leaves only the hint channels' input columns trainable (the columns of _INPUT_CONVS that the hint
+    planes enter): every other weight, bias and BatchNorm parameter is frozen, so with no hint the network
+    computes exactly what it did (the hint planes are zeros and their columns multiply zeros).  Returns the
+    trainable parameters; their gradient is masked to the hint columns (give them no weight decay)."""
+    assert net.hints
+    names = dict(net.named_parameters())
+    for p in net.parameters():
+        p.requires_grad_(False)
+    out = []
+    for k in _INPUT_CONVS:
+        w = names[k]
+        mask = torch.zeros(1, w.shape[1], 1, 1, dtype=w.dtype, device=w.device)
+        mask[:, w.shape[1] - net.n_hints:] = 1.0     # the hint planes end the input's block of columns
+        w.requires_grad_(True)
+        w.register_hook(lambda g, m=mask: g * m)
+        out.append(w)
+    return out
 
 
 def widen(net):

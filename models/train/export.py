@@ -57,8 +57,8 @@ TASKS = ("nir", "gray")
 DEFAULT_INPUT_SPACE = {"nir": "nir", "gray": "srgb-luma"}
 FP16_MAX = 65504.0
 # Colour-hint input planes (models/FORMAT.md, "Hint inputs"): BT.601 Y, Cb, Cr of the hint colour on
-# gamma-encoded sRGB and the hint mask; the nearest hint's Y, Cb, Cr at every pixel and the distance to it.
-HINT_CHANNEL_NAMES = ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")
+# gamma-encoded sRGB and the hint mask; the nearest hint's Y, Cb, Cr at every pixel and its closeness.
+HINT_CHANNEL_NAMES = ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close")
 HINT_SPACE = "bt601-srgb"
 
 

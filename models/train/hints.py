@@ -16,7 +16,7 @@ a hint picture: alpha >= 0.5).  Every hint is one colour over one shape, the tru
 
 encode() turns hints into the input channels cocolor_nets.HINT_CHANNELS names: gray mode Cb, Cr, mask
 (only chroma is used), NIR mode Y, Cb, Cr, mask (BT.601, as the networks' output), then the nearest hint's
-colour and the distance to it at every pixel (a dense start the network refines: sparse dots alone were not
+colour and its closeness at every pixel (a dense start the network refines: sparse dots alone were not
 learnt beyond a local tint in CPU-sized fine-tunes); net_input() puts them beside x, none given = no hint.
 """
 import math
@@ -188,20 +188,20 @@ def eval_hints(rgb, n, seed, mask=None):
     return (hint_rgb * 255).round() / 255, hint_mask
 
 
-NEAR_SCALE = 128.0      # near_dist: the distance to the nearest hint in pixels over this, at most 1
+NEAR_SCALE = 128.0      # near_close: 1 - the distance to the nearest hint in pixels over this, at least 0
 
 
 def nearest_fill(values, hint_mask, chunk=4096):
     """At every pixel the values [N,C,H,W] of the nearest hint pixel (Euclidean, in pixels; a hint pixel is
-    its own nearest; ties: the first in raster order) and min(1, that distance / NEAR_SCALE) [N,1,H,W].  A
-    sample without hints: values 0, distance 1.  Only hint pixels with a non-hint 8-neighbour can be nearest
+    its own nearest; ties: the first in raster order) and its closeness max(0, 1 - that distance / NEAR_SCALE)
+    [N,1,H,W].  A sample without hints: all 0, so that no hint is zeros in every plane.  Only hint pixels with a non-hint 8-neighbour can be nearest
     to a pixel outside the hints, so only those are searched."""
     n, c, h, w = values.shape
     m = hint_mask > 0.5
     inner = -torch.nn.functional.max_pool2d(-(m.to(values.dtype)), 3, 1, 1, ) > 0.5   # all 8 neighbours hint
     edge = m & ~inner
     near = values.new_zeros(n, c, h, w)
-    dist = values.new_ones(n, 1, h, w)
+    close = values.new_zeros(n, 1, h, w)
     ys, xs = torch.meshgrid(torch.arange(h, device=values.device), torch.arange(w, device=values.device),
                             indexing="ij")
     grid = torch.stack([ys.flatten(), xs.flatten()], 1).to(values.dtype)
@@ -221,18 +221,18 @@ def nearest_fill(values, hint_mask, chunk=4096):
         fill[:, own] = flat[:, own]
         best_d[own] = 0
         near[i] = fill.view(c, h, w)
-        dist[i, 0] = (best_d / NEAR_SCALE).clamp(max=1.0).view(h, w)
-    return near, dist
+        close[i, 0] = (1.0 - best_d / NEAR_SCALE).clamp(min=0.0).view(h, w)
+    return near, close
 
 
 def encode(hint_rgb, hint_mask, mode):
     """The hint input channels of a `mode` network (HINT_CHANNELS): BT.601 Y, Cb, Cr of the hint colour at
-    hint pixels, 0 elsewhere, the mask, and the nearest hint's Y, Cb, Cr with the distance to it at every
+    hint pixels, 0 elsewhere, the mask, and the nearest hint's Y, Cb, Cr with its closeness at every
     pixel (nearest_fill; models/FORMAT.md, *Hint inputs*)."""
     ycc = rgb_to_ycbcr(hint_rgb) * hint_mask
-    near, dist = nearest_fill(ycc, hint_mask)
+    near, close = nearest_fill(ycc, hint_mask)
     planes = {"y": ycc[:, 0:1], "cb": ycc[:, 1:2], "cr": ycc[:, 2:3], "mask": hint_mask,
-              "near_y": near[:, 0:1], "near_cb": near[:, 1:2], "near_cr": near[:, 2:3], "near_dist": dist}
+              "near_y": near[:, 0:1], "near_cb": near[:, 1:2], "near_cr": near[:, 2:3], "near_close": close}
     return torch.cat([planes[c] for c in HINT_CHANNELS[mode]], 1)
 
 

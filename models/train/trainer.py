@@ -18,6 +18,7 @@ import torch
 from . import schedule
 from .checkpoints import (SNAPSHOT_NET, STAGE_SNAPSHOT, TRAIN_STATE, load_nets_state, make_nets, nets_state,
                           network_part, run_summary)
+from .cocolor_nets import train_hint_columns_only
 from .data import Sampler
 
 REFIT_EVERY = 500   # steps between re-fits of a budgeted stage's step count
@@ -121,6 +122,13 @@ class Trainer:
         return total, (now, self.step)
 
     def _make_opt(self, stage):
+        if self.cfg.get("hint_only"):
+            # only the hint columns learn: the automatic result stays the shipped one, bit for bit
+            if stage not in ("fg", "fn") or not self.cfg.get("hints"):
+                raise ValueError("hint_only trains the hint columns of F_G or F_N: hints=true, fg/fn stages")
+            params = train_hint_columns_only(self.nets[stage])
+            self.opt = torch.optim.AdamW(params, lr=schedule.stage_lr(self.cfg, stage), weight_decay=0.0)
+            return
         params = schedule.trainable(schedule.stage_params(stage, self.nets))
         self.opt = torch.optim.AdamW(params, lr=schedule.stage_lr(self.cfg, stage),
                                      weight_decay=self.cfg["weight_decay"])
@@ -179,7 +187,7 @@ class Trainer:
             if self._opt_state is not None and self.step > 0:
                 self.opt.load_state_dict(self._opt_state)
             self._opt_state = None
-            schedule.set_modes(stage, self.nets, cfg.get("freeze_bn", False))
+            schedule.set_modes(stage, self.nets, cfg.get("freeze_bn", False) or cfg.get("hint_only", False))
             base = schedule.stage_lr(cfg, stage)
             fn = schedule.STEP[stage]
             t0, acc, n = time.time(), {}, 0

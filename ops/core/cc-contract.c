@@ -104,7 +104,7 @@ parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
     [CC_HINT_NEAR_Y] = "near_y",
     [CC_HINT_NEAR_CB] = "near_cb",
     [CC_HINT_NEAR_CR] = "near_cr",
-    [CC_HINT_NEAR_DIST] = "near_dist",
+    [CC_HINT_NEAR_CLOSE] = "near_close",
   };
   JsonNode *node = json_object_get_member (input, "hints");
   JsonObject *hints;
@@ -123,7 +123,7 @@ parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
       || (n = json_array_get_length (json_node_get_array (planes))) == 0 || n > CC_HINT_N_PLANES)
     return cc_contract_error (error, _ ("input.hints.channels must be an array of 1 to 8 of "
                                         "\"y\", \"cb\", \"cr\", \"mask\", \"near_y\", "
-                                        "\"near_cb\", \"near_cr\" and \"near_dist\""));
+                                        "\"near_cb\", \"near_cr\" and \"near_close\""));
   for (guint i = 0; i < n; i++)
     {
       const char *name
@@ -135,7 +135,7 @@ parse_hints (JsonObject *input, CcModelInfo *info, GError **error)
       if (k == CC_HINT_N_PLANES || seen[k])
         return cc_contract_error (error, _ ("input.hints.channels must name each of \"y\", "
                                             "\"cb\", \"cr\", \"mask\", \"near_y\", "
-                                            "\"near_cb\", \"near_cr\" and \"near_dist\" "
+                                            "\"near_cb\", \"near_cr\" and \"near_close\" "
                                             "at most once"));
       seen[k] = TRUE;
       info->hint_planes[i] = (CcHintPlane)k;

@@ -95,7 +95,7 @@ typedef enum
   CC_HINT_NEAR_Y,
   CC_HINT_NEAR_CB,
   CC_HINT_NEAR_CR,
-  CC_HINT_NEAR_DIST,
+  CC_HINT_NEAR_CLOSE,
   CC_HINT_N_PLANES
 } CcHintPlane;
 

@@ -125,7 +125,7 @@ add_info (JsonBuilder *b, const CcModelInfo *info)
     {
       /* CcHintPlane's order, written out apart from the loader's table. */
       static const char *const planes[]
-          = { "y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist" };
+          = { "y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close" };
       G_STATIC_ASSERT (G_N_ELEMENTS (planes) == CC_HINT_N_PLANES);
       json_builder_set_member_name (b, "hints");
       json_builder_begin_object (b);

@@ -604,9 +604,9 @@ def check_hint_contracts():
     """input.hints (models/FORMAT.md, "Hint inputs"): declared planes read back, each rule refused with a
     message naming it, and a model without hints reads as taking none."""
     declared = (("gray", ["cb", "cr", "mask"]), ("nir", ["y", "cb", "cr", "mask"]),
-                ("gray", ["cb", "cr", "mask", "near_cb", "near_cr", "near_dist"]),
-                ("nir", ["y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist"]),
-                ("gray", ["near_dist", "mask", "near_cr"]))
+                ("gray", ["cb", "cr", "mask", "near_cb", "near_cr", "near_close"]),
+                ("nir", ["y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close"]),
+                ("gray", ["near_close", "mask", "near_cr"]))
     for i, (task, planes) in enumerate(declared):
         net = test_unet.random_model(5, base=4, levels=2, in_channels=1 + len(planes))
         c = export.make_contract(task, input_channels=1 + len(planes),
@@ -645,8 +645,8 @@ def check_hint_contracts():
         ("hints-near-twice", lambda h, c: h.update(channels=["near_cb", "mask", "near_cb"]), "at most once"),
         ("hints-near-unknown", lambda h, c: h.update(channels=["near_cb", "near_alpha", "mask"]),
          "at most once"),
-        ("hints-near-no-mask", lambda h, c: h.update(channels=["near_cb", "near_cr", "near_dist"]), "mask"),
-        ("hints-too-many", lambda h, c: (h.update(channels=["cb", "cr", "mask", "near_cb", "near_cr", "near_dist",
+        ("hints-near-no-mask", lambda h, c: h.update(channels=["near_cb", "near_cr", "near_close"]), "mask"),
+        ("hints-too-many", lambda h, c: (h.update(channels=["cb", "cr", "mask", "near_cb", "near_cr", "near_close",
                                                             "cb", "cr", "mask"]),
                                          c["input"].update(channels=10)), "1 to 8"),
         ("hints-not-last", lambda h, c: h.update(first=0), "end the input"),

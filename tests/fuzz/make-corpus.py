@@ -143,7 +143,7 @@ RGB_CONTRACT = contract("gray", 3, "srgb", 3, "linear-rgb")
 # The same graph as a gray model with colour-hint inputs (models/FORMAT.md,
 # "Hint inputs"): the picture, then the nearest hint's distance and the mask.
 HINTS_CONTRACT = contract("gray", 3, "srgb-luma", 3, "srgb")
-HINTS_CONTRACT["input"]["hints"] = {"first": 1, "channels": ["near_dist", "mask"],
+HINTS_CONTRACT["input"]["hints"] = {"first": 1, "channels": ["near_close", "mask"],
                                     "space": "bt601-srgb", "min_radius": 2}
 
 NONE_GRAPH = {"input": "nir", "output": "rgb", "nodes": [

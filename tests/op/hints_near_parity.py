@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The op's nearest-hint planes (ops/cc-hints-near.h through hints-near-dump) against the training side's
-models/train/hints.nearest_fill on the same hint cells: the same distance plane, and the same colour
+models/train/hints.nearest_fill on the same hint cells: the same closeness plane, and the same colour
 wherever the nearest hint is one cell (between equally near ones, each side may take either, so there
 the op's colour must be one of theirs).  Dots, strokes and areas of several colours on grids of several
 shapes, small hints grown or not; exit 77 (skipped) without PyTorch.
@@ -58,13 +58,13 @@ def check(planes, label):
     _, h, w = planes.shape
     values = torch.from_numpy(planes[0:3].copy())[None]
     mask = torch.from_numpy(planes[3:4].copy())[None]
-    near, dist = nearest_fill(values, mask)
-    near, dist = near[0].numpy(), dist[0, 0].numpy()
+    near, close = nearest_fill(values, mask)
+    near, close = near[0].numpy(), close[0, 0].numpy()
     bad = []
-    if not np.array_equal(dist, planes[7]):
-        e = np.abs(dist - planes[7]).max()
+    if not np.array_equal(close, planes[7]):
+        e = np.abs(close - planes[7]).max()
         if e > 1e-6:
-            bad.append(f"{label}: near_dist differs by {e}")
+            bad.append(f"{label}: near_close differs by {e}")
     hy, hx = np.nonzero(planes[3] > 0.5)
     if len(hy) == 0:
         return bad

@@ -328,7 +328,7 @@ check_near_planes (const guint8 *rgba, int ww, int wh, int min_radius)
   const gsize cells = (gsize)ww * wh;
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (ww, wh, ww, wh);
   g_autofree float *planes = g_new (float, cells * CC_HINT_PLANES);
-  const float *mask = planes + 3 * cells, *dist = planes + 7 * cells;
+  const float *mask = planes + 3 * cells, *close = planes + 7 * cells;
 
   cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
   gsize hinted = finish (grid, min_radius, planes);
@@ -340,14 +340,14 @@ check_near_planes (const guint8 *rgba, int ww, int wh, int min_radius)
       if (hinted == 0)
         {
           g_assert_cmpint (ties, ==, 0);
-          g_assert_cmpfloat (dist[i], ==, 1.0f);
+          g_assert_cmpfloat (close[i], ==, 0.0f);
           for (int c = 0; c < 3; c++)
             g_assert_cmpfloat (planes[(4 + c) * cells + i], ==, 0.0f);
           continue;
         }
-      g_assert_cmpfloat (dist[i], ==, (float)MIN (1.0, sqrt ((double)best) / 128.0));
+      g_assert_cmpfloat (close[i], ==, (float)MAX (0.0, 1.0 - sqrt ((double)best) / 128.0));
       if (mask[i] != 0.0f)
-        g_assert_cmpfloat (dist[i], ==, 0.0f);
+        g_assert_cmpfloat (close[i], ==, 1.0f);
       if (ties == 1)
         for (int c = 0; c < 3; c++)
           g_assert_cmpfloat (planes[(4 + c) * cells + i], ==, planes[c * cells + which]);
@@ -356,14 +356,14 @@ check_near_planes (const guint8 *rgba, int ww, int wh, int min_radius)
 
 /* The near planes on grids of coloured hints: dots, a stroke, an area,
  * hints on the edges, none at all, a non-square grid, and distances past
- * 128 cells, which read 1. */
+ * 128 cells, whose closeness is 0. */
 static void
 test_near_planes (void)
 {
   {
     const int ww = 50, wh = 30;
     g_autofree guint8 *rgba = strip_new (ww, wh);
-    check_near_planes (rgba, ww, wh, 0); /* no hint: dist 1, colours 0 */
+    check_near_planes (rgba, ww, wh, 0); /* no hint: closeness and colours 0 */
     paint (rgba, ww, 20, 10, 255, 0, 0, 255);
     check_near_planes (rgba, ww, wh, 0);
     check_near_planes (rgba, ww, wh, 2); /* grown to a disc first */
@@ -387,7 +387,7 @@ test_near_planes (void)
   }
   {
     /* A dot in the first column of a 300-wide grid: cells up to 128 away
-     * read distance / 128, farther ones 1, all of the dot's colour. */
+     * read 1 - distance / 128, farther ones 0, all of the dot's colour. */
     const int ww = 300, wh = 5;
     const gsize cells = (gsize)ww * wh;
     g_autofree guint8 *rgba = strip_new (ww, wh);
@@ -397,12 +397,12 @@ test_near_planes (void)
     check_near_planes (rgba, ww, wh, 0);
     cc_hint_grid_add (grid, rgba, 0, 0, ww, wh, (gsize)ww * 4);
     g_assert_cmpuint (finish (grid, 0, planes), ==, 1);
-    const float *dist = planes + 7 * cells;
-    g_assert_cmpfloat (dist[2 * ww + 64], ==, 0.5f);
-    g_assert_cmpfloat (dist[2 * ww + 128], ==, 1.0f);
-    g_assert_cmpfloat (dist[2 * ww + 127], ==, 127.0f / 128.0f);
-    g_assert_cmpfloat (dist[2 * ww + 299], ==, 1.0f);
-    g_assert_cmpfloat (dist[4 * ww + 96], ==, (float)(sqrt (96.0 * 96 + 4) / 128.0));
+    const float *close = planes + 7 * cells;
+    g_assert_cmpfloat (close[2 * ww + 64], ==, 0.5f);
+    g_assert_cmpfloat (close[2 * ww + 128], ==, 0.0f);
+    g_assert_cmpfloat (close[2 * ww + 127], ==, 1.0f / 128.0f);
+    g_assert_cmpfloat (close[2 * ww + 299], ==, 0.0f);
+    g_assert_cmpfloat (close[4 * ww + 96], ==, (float)(1.0 - sqrt (96.0 * 96 + 4) / 128.0));
     for (gsize i = 0; i < cells; i++)
       {
         g_assert_cmpfloat (planes[4 * cells + i], ==, planes[2 * ww]);             /* near Y */

@@ -2,7 +2,7 @@
  * model's range with its edges repeated into the padding; the hint planes
  * the contract declares, in its order, the sparse ones 0 in the padding and
  * the nearest hint's repeated like the picture; and with no hints at all,
- * near_dist 1 everywhere, as for a grid without a hinted cell. */
+ * every hint plane 0, as for a grid without a hinted cell. */
 #include <math.h>
 
 #include "cc-network-input.h"
@@ -50,9 +50,10 @@ static void
 test_planes_and_padding (void)
 {
   static const CcHintPlane gray[] = { CC_HINT_CB,      CC_HINT_CR,      CC_HINT_MASK,
-                                      CC_HINT_NEAR_CB, CC_HINT_NEAR_CR, CC_HINT_NEAR_DIST };
-  static const CcHintPlane nir[] = { CC_HINT_NEAR_DIST, CC_HINT_Y,  CC_HINT_MASK,    CC_HINT_NEAR_Y,
-                                     CC_HINT_NEAR_CR,   CC_HINT_CB, CC_HINT_NEAR_CB, CC_HINT_CR };
+                                      CC_HINT_NEAR_CB, CC_HINT_NEAR_CR, CC_HINT_NEAR_CLOSE };
+  static const CcHintPlane nir[]
+      = { CC_HINT_NEAR_CLOSE, CC_HINT_Y,  CC_HINT_MASK,    CC_HINT_NEAR_Y,
+          CC_HINT_NEAR_CR,    CC_HINT_CB, CC_HINT_NEAR_CB, CC_HINT_CR };
   const int w = 13, h = 7, W = 16, H = 16;
   const gsize n = (gsize)W * H, cells = (gsize)w * h;
   g_autofree float *lum = g_new (float, cells);
@@ -84,7 +85,7 @@ test_planes_and_padding (void)
                     const CcHintPlane p = info.hint_planes[k];
                     const float v = in[(gsize)(1 + k) * n + at];
                     if (!given)
-                      g_assert_cmpfloat (v, ==, p == CC_HINT_NEAR_DIST ? 1.0f : 0.0f);
+                      g_assert_cmpfloat (v, ==, 0.0f);
                     else if (p >= CC_HINT_NEAR_Y || inside)
                       g_assert_cmpfloat (v, ==, planes[(gsize)p * cells + src]);
                     else
@@ -95,17 +96,17 @@ test_planes_and_padding (void)
     }
   /* The dots set both sparse and dense values: the checks above saw them. */
   g_assert_cmpfloat (planes[CC_HINT_MASK * cells + 2 * w + 1], ==, 1.0f);
-  g_assert_cmpfloat (planes[CC_HINT_NEAR_DIST * cells + (gsize)(h - 1) * w + w - 1], >, 0.0f);
+  g_assert_cmpfloat (planes[CC_HINT_NEAR_CLOSE * cells + (gsize)(h - 1) * w + w - 1], >, 0.0f);
 }
 
 /* No hints (no aux, or one without a hint pixel) give the network what a
- * grid without a hinted cell gives it: near_dist 1, every other plane 0. */
+ * grid without a hinted cell gives it: every hint plane 0. */
 static void
 test_none_is_empty_grid (void)
 {
   static const CcHintPlane nir[]
       = { CC_HINT_Y,      CC_HINT_CB,      CC_HINT_CR,      CC_HINT_MASK,
-          CC_HINT_NEAR_Y, CC_HINT_NEAR_CB, CC_HINT_NEAR_CR, CC_HINT_NEAR_DIST };
+          CC_HINT_NEAR_Y, CC_HINT_NEAR_CB, CC_HINT_NEAR_CR, CC_HINT_NEAR_CLOSE };
   const int w = 9, h = 5, W = 16, H = 8;
   const gsize n = (gsize)W * H, cells = (gsize)w * h;
   CcModelInfo info = info_new (CC_TASK_NIR, nir, G_N_ELEMENTS (nir), 0.0f, 1.0f);
@@ -122,8 +123,8 @@ test_none_is_empty_grid (void)
   cc_network_input_fill (&info, lum, planes, w, h, W, H, empty);
   g_assert_cmpmem (none, n * info.input_channels * sizeof (float), empty,
                    n * info.input_channels * sizeof (float));
-  for (gsize i = 0; i < n; i++)
-    g_assert_cmpfloat (none[8 * n + i], ==, 1.0f);
+  for (gsize i = n; i < n * info.input_channels; i++)
+    g_assert_cmpfloat (none[i], ==, 0.0f);
 }
 
 int

@@ -172,23 +172,23 @@ def test_eval_hints_are_seeded_and_nested():
 
 
 def test_encoding():
-    """Gray mode: Cb, Cr, mask, then the nearest hint's Cb, Cr and the distance; NIR mode the same with Y;
+    """Gray mode: Cb, Cr, mask, then the nearest hint's Cb, Cr and its closeness; NIR mode the same with Y;
     the sparse planes zero where there is no hint, the dense ones equal to them at hint pixels."""
     rgb = photo(64)
     hr, hm = hints.eval_hints(rgb, 10, 2)
     ycc = rgb_to_ycbcr(hr)
     g, n = hints.encode(hr, hm, "gray"), hints.encode(hr, hm, "nir")
-    assert HINT_CHANNELS == {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_dist"),
-                             "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_dist")}
+    assert HINT_CHANNELS == {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_close"),
+                             "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close")}
     assert g.shape[1] == 6 and n.shape[1] == 8
     assert torch.equal(g[:, 2:3], hm) and torch.equal(n[:, 3:4], hm)
     assert torch.allclose(g[:, :2], ycc[:, 1:] * hm) and torch.allclose(n[:, :3], ycc * hm)
     assert (n[:, :3][hm.expand(-1, 3, -1, -1) == 0] == 0).all()
     on = hm[0, 0] > 0.5
-    assert torch.equal(n[0, 4:7][:, on], n[0, :3][:, on]) and (n[0, 7][on] == 0).all()
-    assert (n[0, 7][~on] > 0).all() and torch.equal(g[:, 3:], n[:, 5:]), "gray's dense planes are NIR's"
+    assert torch.equal(n[0, 4:7][:, on], n[0, :3][:, on])
+    assert (n[0, 7][~on] < 1).all() and (n[0, 7][on] == 1).all() and torch.equal(g[:, 3:], n[:, 5:]), "gray's dense planes are NIR's"
     none = hints.encode(torch.zeros_like(hr), torch.zeros_like(hm), "nir")
-    assert (none[:, :7] == 0).all() and (none[:, 7] == 1).all(), "no hint: zeros and distance 1"
+    assert (none == 0).all(), "no hint: every plane 0"
 
 
 def test_nearest_fill_matches_brute_force():
@@ -199,19 +199,19 @@ def test_nearest_fill_matches_brute_force():
     cfg = {"hint_p0": 0.2, "hint_mean": 3.0, "hint_stroke": 0.4, "hint_region": 0.3, "hint_similar": 2.0}
     hr, hm = hints.simulate(rgb, None, cfg, gen)
     vals = rgb_to_ycbcr(hr) * hm
-    near, dist = hints.nearest_fill(vals, hm, chunk=1000)
+    near, close = hints.nearest_fill(vals, hm, chunk=1000)
     ys, xs = torch.meshgrid(torch.arange(24.), torch.arange(200.), indexing="ij")
     grid = torch.stack([ys.flatten(), xs.flatten()], 1)
     seen = 0
     for i in range(6):
         on = hm[i, 0].flatten() > 0.5
         if not on.any():
-            assert (dist[i] == 1).all() and (near[i] == 0).all(), f"sample {i}: no hint"
+            assert (close[i] == 0).all() and (near[i] == 0).all(), f"sample {i}: no hint"
             continue
         seen += 1
         d = torch.cdist(grid, grid[on])
         best = d.min(1).values
-        assert torch.allclose(dist[i, 0].flatten(), (best / hints.NEAR_SCALE).clamp(max=1), atol=1e-5), i
+        assert torch.allclose(close[i, 0].flatten(), (1 - best / hints.NEAR_SCALE).clamp(min=0), atol=1e-5), i
         ties = (d - best[:, None]).abs() < 1e-4                     # the hint pixels at that distance
         apart = torch.cdist(near[i].reshape(3, -1).T, vals[i].reshape(3, -1).T[on])
         assert torch.where(ties, apart, torch.inf).min(1).values.max() < 1e-5, \
@@ -281,6 +281,31 @@ def test_fine_tune_learns_the_hints():
     after = hint_error(tr.nets["fg"])
     print(f"  chroma error at the hint pixels {before:.4f} -> {after:.4f}")
     assert after < 0.7 * before, f"the hint error did not fall: {before:.4f} -> {after:.4f}"
+
+
+def test_hint_only_keeps_the_automatic_colour():
+    """hint_only: a few steps with a high rate move the hint columns (the hints matter) and nothing else:
+    without hints the network computes exactly what it did, BatchNorm statistics included."""
+    cfg = dict(CFG, steps=dict(CFG["steps"], fg=6), hint_only=True, hint_p0=0.0, lr=1e-2, warmup=0)
+    tr = Trainer(cfg, os.path.join(TMP, "hint-only"), DATA, log=QUIET)
+    net = tr.nets["fg"]
+    random_bn(net, 30)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    x = torch.rand(1, 1, 48, 48)
+    net.eval()
+    with torch.no_grad():
+        ref = net(hints.net_input(net, x))
+    assert tr.run()
+    after = net.state_dict()
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved == {"core.e0.0.weight", "core.d0.0.0.weight"}, f"hint_only moved {sorted(moved)}"
+    for k in moved:
+        n = net.n_hints
+        assert torch.equal(before[k][:, :-n], after[k][:, :-n]), f"{k}: a column other than the hints' moved"
+    net.eval()
+    with torch.no_grad():
+        got = net(hints.net_input(net, x))
+    assert torch.equal(ref, got), f"without hints the output moved by {(ref - got).abs().max():.2e}"
 
 
 def test_continuation_with_hints():

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # A screenshot of the plug-in's dialog in the real GIMP 3 for the README:
 #   tools/devroot.sh tools/screenshot-dialog.sh [OUTPUT]   (default docs/cocolor-dialog.png)
+#   tools/devroot.sh tools/screenshot-dialog.sh docs/cocolor-hints-dialog.png HINTS.png
+#     the same with colour hints: the photo stays an RGB image (desaturated)
+#     and the hint picture becomes a layer named "CoColor hints" above it,
+#     which the dialog preselects (tools/hints-example.sh makes one)
 #
 # Builds the op, the plug-in and the test models in $BUILD (default
 # build/screenshot) and installs them into the private prefix $PREFIX
@@ -28,6 +32,9 @@ fi
 BUILD=${BUILD:-build/screenshot}
 PREFIX=${PREFIX:-$checkout/build/prefix-screenshot}
 output=${1:-docs/cocolor-dialog.png}
+hints=${2:-}
+[ -z "$hints" ] || [ -f "$hints" ] || { echo "screenshot-dialog: hints '$hints' is not a file" >&2; exit 1; }
+[ -z "$hints" ] || hints=$(realpath "$hints")
 photo=/usr/lib/python3/dist-packages/skimage/data/coffee.png
 title="CoColor Colorize" # the dialog's title (plug-in/cocolor-dialog.c)
 
@@ -102,11 +109,23 @@ DISPLAY=":$(head -n 1 "$tmp/display")"
 export DISPLAY
 
 # The batch command blocks in the dialog until GIMP is stopped.
+if [ -n "$hints" ]; then
+  prepare="(gimp-drawable-desaturate (vector-ref (car (gimp-image-get-layers img)) 0) DESATURATE-LUMA)
+  (let ((layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img \"$hints\"))))
+    (gimp-item-set-name layer \"CoColor hints\")
+    (gimp-image-insert-layer img layer -1 0))"
+else
+  prepare="(gimp-image-convert-grayscale img)"
+fi
+# the photo's layer alone (the hints layer, when there is one, is on top)
+photo_layer=0
+[ -z "$hints" ] || photo_layer=1
+drawables="(vector (vector-ref (car (gimp-image-get-layers img)) $photo_layer))"
 script="(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$photo\"))))
-  (gimp-image-convert-grayscale img)
+  $prepare
   (gimp-display-new img)
   (plug-in-cocolor-colorize #:run-mode RUN-INTERACTIVE #:image img
-                            #:drawables (car (gimp-image-get-layers img))))"
+                            #:drawables $drawables))"
 setsid dbus-run-session -- gimp-3.0 -n --no-splash -f \
   --batch-interpreter=plug-in-script-fu-eval -b "$script" >"$tmp/gimp.log" 2>&1 &
 gimp_pid=$!

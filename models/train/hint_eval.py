@@ -23,6 +23,7 @@ import zlib
 
 import torch
 
+from . import camera
 from .baselines import levin, nearest_fill, ycc_to_rgb
 from .checkpoints import load_models_for_eval
 from .cocolor_nets import build, rgb_to_gray, rgb_to_ycbcr
@@ -111,8 +112,9 @@ def picture_seed(name):
 
 @torch.no_grad()
 def evaluate_hints(data, nets, counts=EVAL_COUNTS, modes=("gray", "nir"), use_levin=True, limit=None,
-                   log=None):
-    """nets: {'gray': F_G, 'nir': F_N} (either may be missing).  Returns {mode: {set: {method: {count:
+                   log=None, camera_seed=None):
+    """nets: {'gray': F_G, 'nir': F_N} (either may be missing); camera_seed: NIR mode sees the NIR as the op
+    derives it from a converted IR camera's file of the picture (camera.py, seeded by it and the picture).  Returns {mode: {set: {method: {count:
     {psnr, ssim, colf_ratio, de00, n}}}}}; methods: net, nearest, levin; at 0 hints the baselines are
     'nocolour'."""
     res = {}
@@ -127,6 +129,9 @@ def evaluate_hints(data, nets, counts=EVAL_COUNTS, modes=("gray", "nir"), use_le
                 rgb = _crop16(p.rgb[None].float() / 255.0)
                 mask = None if p.mask is None else _crop16(p.mask[None].float() / 255.0)
                 x = rgb_to_gray(rgb) if mode == "gray" else _crop16(p.nir[None].float() / 255.0)
+                if mode == "nir" and camera_seed is not None:
+                    gen = torch.Generator().manual_seed(camera_seed * 1_000_003 + picture_seed(p.name))
+                    x = camera.op_signal(camera.camera_file(x, gen))
                 for n in counts:
                     hr, hm = eval_hints(rgb, n, picture_seed(p.name), mask)
                     runs = {}
@@ -198,6 +203,8 @@ def main(argv=None):
     ap.add_argument("--no-levin", action="store_true", help="skip the Levin baseline (seconds a picture)")
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--camera", type=int, default=None, metavar="SEED",
+                    help="NIR mode on simulated IR-camera files (camera.py), drawn from SEED and each picture")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.part:
@@ -214,7 +221,7 @@ def main(argv=None):
                 photo_max_side=cfg.get("photo_max_side", base["photo_max_side"]),
                 val_every=cfg.get("val_every", base["val_every"]))
     res = evaluate_hints(data, nets, [int(c) for c in a.counts.split(",")], tuple(a.modes.split(",")),
-                         not a.no_levin, a.limit, log=print)
+                         not a.no_levin, a.limit, log=print, camera_seed=a.camera)
     print(format_hint_table(res), flush=True)
     if a.json:
         json.dump(res, open(a.json, "w"), indent=1)

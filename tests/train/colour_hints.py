@@ -36,7 +36,7 @@ from models.train.config import get                                             
 from models.train.data import Pair                                                    # noqa: E402
 from models.train.evaluate import psnr                                                # noqa: E402
 from models.train.hint_eval import ciede2000, evaluate_hints, format_hint_table       # noqa: E402
-from models.train.join import join_parts, slim                                        # noqa: E402
+from models.train.join import join_parts, slim, without_hints                                        # noqa: E402
 from models.train.reference import run_file                                           # noqa: E402
 from models.train.safetensors_io import read_safetensors                              # noqa: E402
 from models.train.trainer import Trainer                                              # noqa: E402
@@ -356,6 +356,14 @@ def test_continuation_with_hints():
     joined.resume_from_shipped(state)
     join_parts(joined, [torch.load(part, weights_only=False)], log=QUIET)
     assert torch.equal(joined.nets["fg"].core.e0[0].weight, one.nets["fg"].core.e0[0].weight), "join lost F_G"
+    plain = Trainer(dict(tr.cfg, hints=False), os.path.join(TMP, "joined-plain"), DATA, log=QUIET)
+    plain.resume_from_shipped(state)
+    join_parts(plain, [without_hints(torch.load(part, weights_only=False))], log=QUIET)
+    net, wide = plain.nets["fg"].eval(), one.nets["fg"].eval()
+    x = torch.rand(1, 1, 48, 64)
+    with torch.no_grad():
+        diff = (net(x) - wide(hints.net_input(wide, x))).abs().max().item()
+    assert not net.n_hints and diff < 1e-5, f"without_hints: {net.n_hints} hint planes, {diff:.2e} from no hints"
 
 
 # ---- baselines and evaluation

@@ -39,11 +39,18 @@ def network_part(stage, state, reached, cfg, history, lineage):
             "steps": {stage: reached}, "config": cfg, "history": list(history), "lineage": lineage}
 
 
+def takes_hints(cfg, net):
+    """Whether colour network `net` (fg, fn) of a run takes hint inputs: cfg hints is true (both), false, or
+    the list of those that do (a join of a hint F_G with an F_N without)."""
+    h = cfg.get("hints", False)
+    return net in h if isinstance(h, (list, tuple)) else bool(h)
+
+
 def make_nets(cfg):
     """The networks of a run: {fg, fn, tn2g, tg2n, fuse}; the fusion module holds F_N, F_G and T_N2G and
     owns only its gate (schedule.owned)."""
-    hints = cfg.get("hints", False)
-    nets = {"fg": build("fg", cfg["widths_colour"], hints), "fn": build("fn", cfg["widths_colour"], hints),
+    nets = {"fg": build("fg", cfg["widths_colour"], takes_hints(cfg, "fg")),
+            "fn": build("fn", cfg["widths_colour"], takes_hints(cfg, "fn")),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
     nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
     return nets
@@ -67,7 +74,7 @@ def net_from_snapshot(cfg, snapshots, name):
     if name not in snapshots:
         return None
     kind, mode = SNAPSHOT_NET[name]
-    m = build(kind, cfg["widths_colour"], cfg.get("hints", False))
+    m = build(kind, cfg["widths_colour"], takes_hints(cfg, kind))
     m.load_state_dict(snapshots[name])
     m.set_mode(mode)
     return m
@@ -90,12 +97,13 @@ def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
 
 def shipped_with_hints(path=TRAIN_STATE):
     """The shipped networks {'nir', 'gray'} (the state's choices, F_N alone or cooperative, F_G before or after
-    cooperation; a fused NIR graph has no hint form) widened to take colour hints with zero weights for them:
-    with no hint they compute what the shipped ones do; a hint continuation starts there."""
+    cooperation; a fused NIR graph has no hint form) taking colour hints: those without hint inputs widened with
+    zero weights for them, so that with no hint they compute what the shipped ones do; a hint continuation
+    starts there."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
     if ck.get("nir_choice") == "fused":
         raise ValueError(f"{path}: the shipped NIR model is the fused graph, which takes no hints")
-    return {k: widen(m.float()).eval() for k, m in load_models_for_eval(ck).items()}
+    return {k: (m.float() if m.hints else widen(m.float())).eval() for k, m in load_models_for_eval(ck).items()}
 
 
 def training_state(ck, nir_choice, gray_choice, lineage):

@@ -17,7 +17,7 @@ import os
 import torch
 
 from . import schedule
-from .checkpoints import STAGE_SNAPSHOT, TRAIN_STATE, network_part, run_summary
+from .checkpoints import STAGE_SNAPSHOT, TRAIN_STATE, network_part, run_summary, takes_hints
 from .cocolor_nets import widen_state
 from .data import Data
 from .train import finish_run, run_log
@@ -82,17 +82,17 @@ def without_hints(part):
     """A part trained with hint inputs as the network it is when given no hint: its hint columns dropped
     (exact, since no hint is zeros in every hint plane), for a continuation whose hints are not worth
     shipping but whose automatic result is."""
-    if not part["config"].get("hints"):
+    if not takes_hints(part["config"], part["stage"]):
         return part
     return dict(part, state=widen_state(part["state"], ()), config=dict(part["config"], hints=False))
 
 
-def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True, drop_hints=False):
+def join(parts, run_dir, data_root=None, shipped=TRAIN_STATE, export=True, drop_hints=()):
     log = run_log(run_dir)
     parts = [torch.load(p, map_location="cpu", weights_only=False) for p in parts]
-    if drop_hints:
-        parts = [without_hints(p) for p in parts]
-    cfg = parts[-1]["config"]
+    parts = [without_hints(p) if p["stage"] in drop_hints else p for p in parts]
+    # the networks that keep hint inputs: the parts trained with them and not dropped
+    cfg = dict(parts[-1]["config"], hints=[p["stage"] for p in parts if p["config"].get("hints")])
     data = Data(data_root, epfl_scale=cfg["epfl_scale"], photo_max_side=cfg["photo_max_side"],
                 val_every=cfg["val_every"], log=log)
     tr = Trainer(dict(cfg, device="cpu"), run_dir, data, log)
@@ -118,14 +118,16 @@ def main(argv=None):
     j.add_argument("--shipped-state", default=TRAIN_STATE)
     j.add_argument("--threads", type=int, default=1)
     j.add_argument("--no-export", action="store_true")
-    j.add_argument("--drop-hints", action="store_true",
-                   help="join parts trained with hint inputs without them (the networks given no hint)")
+    j.add_argument("--drop-hints", default="", metavar="STAGES",
+                   help="comma-separated stages (fg, fn) whose parts, trained with hint inputs, are joined "
+                        "without them (the networks given no hint)")
     a = ap.parse_args(argv)
     if a.cmd == "slim":
         slim(a.run_dir, a.out, a.chroma_gain)
     else:
         torch.set_num_threads(a.threads)
-        join(a.parts, a.run_dir, a.data, a.shipped_state, export=not a.no_export, drop_hints=a.drop_hints)
+        join(a.parts, a.run_dir, a.data, a.shipped_state, export=not a.no_export,
+             drop_hints=tuple(filter(None, a.drop_hints.split(","))))
 
 
 if __name__ == "__main__":

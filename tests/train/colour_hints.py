@@ -12,21 +12,15 @@ Usage: colour_hints.py [REPO_ROOT] [TEST_NAME...]
 import json
 import math
 import os
-import shutil
 import sys
 import tempfile
-import time
-import traceback
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, ROOT)
-try:
-    import numpy as np
-    import torch
-    from PIL import Image
-except ImportError as e:
-    print(f"SKIP: {e}")
-    sys.exit(77)
+import runner
+
+ROOT = runner.setup()
+import numpy as np                                                                    # noqa: E402
+import torch                                                                          # noqa: E402
+from PIL import Image                                                                 # noqa: E402
 
 from models.train import export, hints, train                                         # noqa: E402
 from models.train.baselines import levin, nearest_fill, ycc_to_rgb                     # noqa: E402
@@ -477,28 +471,5 @@ def test_hint_run_exports_its_hints():
 TESTS = [f for name, f in globals().items() if name.startswith("test_")]
 
 
-def main():
-    t_start = time.time()
-    only = set(sys.argv[2:])
-    failed = []
-    try:
-        for test in TESTS:
-            if only and test.__name__ not in only:
-                continue
-            t = time.time()
-            try:
-                test()
-            except Exception as e:
-                failed.append(test.__name__)
-                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                print(f"FAIL {test.__name__}: {detail}")
-                continue
-            print(f"ok {test.__name__} ({time.time() - t:.1f} s)")
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print(f"colour hints test took {time.time() - t_start:.1f} s; {len(failed)} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(runner.run(TESTS, "colour hints test", cleanup=TMP))

@@ -9,18 +9,13 @@ Usage: ir_camera.py [REPO_ROOT] [TEST_NAME...]
 """
 import os
 import sys
-import time
-import traceback
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, ROOT)
-try:
-    import numpy as np
-    import torch
-    from PIL import Image
-except ImportError as e:
-    print(f"SKIP: {e}")
-    sys.exit(77)
+import runner
+
+ROOT = runner.setup()
+import numpy as np                                                                    # noqa: E402
+import torch                                                                          # noqa: E402
+from PIL import Image                                                                 # noqa: E402
 
 from models.train import camera, schedule                                             # noqa: E402
 from models.train.cocolor_nets import build                                           # noqa: E402
@@ -115,23 +110,5 @@ def test_fn_step_feeds_the_camera_signal():
 TESTS = [f for name, f in globals().items() if name.startswith("test_")]
 
 
-def main():
-    wanted = set(sys.argv[2:])
-    failed = 0
-    t_all = time.time()
-    for test in TESTS:
-        if wanted and test.__name__ not in wanted:
-            continue
-        t0 = time.time()
-        try:
-            test()
-            print(f"ok {test.__name__} ({time.time() - t0:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {test.__name__}: {traceback.format_exc(limit=3)}")
-    print(f"IR-camera augmentation test took {time.time() - t_all:.1f} s; {failed} failed")
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(runner.run(TESTS, "IR-camera augmentation test", cleanup=None))

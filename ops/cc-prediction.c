@@ -129,17 +129,18 @@ read_small (GeglBuffer *input, const GeglRectangle *rect, int level, const Babl 
  * read tile by tile at full resolution whatever the level the picture is
  * rendered at: a mipmap averages a small dot's alpha below the threshold
  * (GIMP shows a zoomed-out picture from level 1 and up), and every hint
- * must count.  *planes stays NULL when it holds no hint.  FALSE only when
- * memory runs out. */
+ * must count.  *found says whether it holds a hint; *planes stays NULL
+ * when it holds none, and for a network without hint inputs, which only
+ * needs to know that.  FALSE only when memory runs out. */
 static gboolean
-read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, int min_radius,
-            float **planes, GError **error)
+read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, const CcNetwork *network,
+            gboolean *found, float **planes, GError **error)
 {
   g_autoptr (CcHintGrid) grid = cc_hint_grid_new (rect->width, rect->height, w, h);
-  g_autofree float *out = g_try_new (float, (gsize)w * h * CC_HINT_PLANES);
 
+  *found = FALSE;
   *planes = NULL;
-  if (!grid || !out)
+  if (!grid)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
                    _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
@@ -156,15 +157,20 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, int min_
       cc_hint_grid_add (grid, it->items[0].data, roi->x - rect->x, roi->y - rect->y, roi->width,
                         roi->height, (gsize)roi->width * 4);
     }
+  for (gsize i = 0; i < (gsize)w * h && !*found; i++)
+    *found = grid->count[i] > 0;
+  if (!*found || !cc_network_takes_hints (network))
+    return TRUE;
+
+  g_autofree float *out = g_try_new (float, (gsize)w * h * CC_HINT_PLANES);
   gsize hinted;
-  if (!cc_hint_grid_finish (grid, min_radius, out, &hinted))
+  if (!out || !cc_hint_grid_finish (grid, cc_network_hint_min_radius (network), out, &hinted))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
                    _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
       return FALSE;
     }
-  if (hinted > 0)
-    *planes = g_steal_pointer (&out);
+  *planes = g_steal_pointer (&out);
   return TRUE;
 }
 
@@ -247,19 +253,14 @@ cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionK
         lum[i] = CLAMP (prediction->signal.gain * lum[i], 0.0f, 1.0f);
     }
   g_autofree float *hint_planes = NULL;
-  if (hints
-      && !read_hints (hints, &key->bbox, w, h, cc_network_hint_min_radius (network), &hint_planes,
-                      error))
+  gboolean found = FALSE;
+  if (hints && !read_hints (hints, &key->bbox, w, h, network, &found, &hint_planes, error))
     {
       cc_prediction_unref (prediction);
       return NULL;
     }
-  if (hint_planes && !cc_network_takes_hints (network))
-    {
-      /* Said by the op, once; the colour is the automatic one. */
-      prediction->hints_ignored = TRUE;
-      g_clear_pointer (&hint_planes, g_free);
-    }
+  /* Said by the op, once; the colour is the automatic one. */
+  prediction->hints_ignored = found && !cc_network_takes_hints (network);
   if (!cc_network_run (network, lum, hint_planes, w, h, rgb, error)
       || !(prediction->guided = cc_guided_fit (lum, rgb, w, h, 3, guided_params[key->task].radius,
                                                guided_params[key->task].eps, error)))

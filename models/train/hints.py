@@ -198,7 +198,7 @@ def nearest_fill(values, hint_mask, chunk=4096):
     to a pixel outside the hints, so only those are searched."""
     n, c, h, w = values.shape
     m = hint_mask > 0.5
-    inner = -torch.nn.functional.max_pool2d(-(m.to(values.dtype)), 3, 1, 1, ) > 0.5   # all 8 neighbours hint
+    inner = -torch.nn.functional.max_pool2d(-(m.to(values.dtype)), 3, 1, 1) > 0.5   # all 8 neighbours hint
     edge = m & ~inner
     near = values.new_zeros(n, c, h, w)
     close = values.new_zeros(n, 1, h, w)

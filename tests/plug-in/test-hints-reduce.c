@@ -62,6 +62,15 @@ at (const float *pixels, int x, int y)
   return pixels + ((gsize)y * SMALL_W + x) * 4;
 }
 
+/* The preview pixel's colour is (r, g, b) within one 8-bit step. */
+static void
+assert_colour (const float *p, float r, float g, float b)
+{
+  g_assert_cmpfloat_with_epsilon (p[0], r, STEP);
+  g_assert_cmpfloat_with_epsilon (p[1], g, STEP);
+  g_assert_cmpfloat_with_epsilon (p[2], b, STEP);
+}
+
 /* One pixel of a 1000 x 800 picture marks its preview pixel, opaque, in its
  * colour; a transparent layer marks none. */
 static void
@@ -75,9 +84,7 @@ test_one_pixel (void)
   g_autofree float *one = reduce (buffer, 0, 0);
   g_assert_cmpint (count_hints (one), ==, 1);
   const float *p = at (one, 50, 40);
-  g_assert_cmpfloat_with_epsilon (p[0], 0.9f, STEP);
-  g_assert_cmpfloat_with_epsilon (p[1], 0.2f, STEP);
-  g_assert_cmpfloat_with_epsilon (p[2], 0.1f, STEP);
+  assert_colour (p, 0.9f, 0.2f, 0.1f);
   g_assert_cmpfloat (p[3], ==, 1.0f);
 }
 
@@ -94,10 +101,7 @@ test_mean_and_threshold (void)
   g_autofree float *small = reduce (buffer, 0, 0);
 
   g_assert_cmpint (count_hints (small), ==, 1);
-  const float *p = at (small, 0, 0);
-  g_assert_cmpfloat_with_epsilon (p[0], 0.5f, STEP);
-  g_assert_cmpfloat_with_epsilon (p[1], 0.0f, STEP);
-  g_assert_cmpfloat_with_epsilon (p[2], 0.5f, STEP);
+  assert_colour (at (small, 0, 0), 0.5f, 0.0f, 0.5f);
 }
 
 /* A hints layer placed at (980, -10) of the picture: its pixel (5, 15) is

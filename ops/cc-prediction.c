@@ -198,15 +198,14 @@ CcPrediction *
 cc_prediction_compute (GeglBuffer *input, GeglBuffer *hints, const CcPredictionKey *key,
                        GError **error)
 {
-  /* The picture at the requested mipmap level. */
-  GeglRectangle rect = key->bbox;
-  if (key->level > 0)
+  /* The picture at the requested mipmap level, on the grid the op's tiles
+   * come on (cc_rect_at_level); a picture narrower than a pixel there
+   * keeps one, so that it is no error. */
+  GeglRectangle rect = cc_rect_at_level (&key->bbox, key->level);
+  if (!gegl_rectangle_is_empty (&key->bbox))
     {
-      int s = 1 << key->level;
-      rect.x = key->bbox.x / s;
-      rect.y = key->bbox.y / s;
-      rect.width = MAX (1, key->bbox.width / s);
-      rect.height = MAX (1, key->bbox.height / s);
+      rect.width = MAX (1, rect.width);
+      rect.height = MAX (1, rect.height);
     }
   if (rect.width < 1 || rect.height < 1)
     {

@@ -45,6 +45,18 @@ typedef struct
   gboolean hints_ignored; /* hints were given, but the model takes none */
 } CcPrediction;
 
+/* rect, in level-0 coordinates, as the pixels of the picture at mipmap
+ * level that it covers: both edges rounded down (towards -infinity), so
+ * that the parts GEGL's threads get stay apart and still cover the whole. */
+static inline GeglRectangle
+cc_rect_at_level (const GeglRectangle *rect, int level)
+{
+  const int x = rect->x >> level, y = rect->y >> level;
+
+  return (GeglRectangle){ x, y, ((rect->x + rect->width) >> level) - x,
+                          ((rect->y + rect->height) >> level) - y };
+}
+
 gboolean cc_prediction_key_equal (const CcPredictionKey *a, const CcPredictionKey *b);
 void cc_prediction_key_clear (CcPredictionKey *key);
 

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "cocolor-op-contract.h"
 
@@ -302,6 +303,27 @@ get_prediction (GeglOperation *operation, GeglBuffer *input, GeglBuffer *hints, 
   return prediction;
 }
 
+/* The input over rect, a rectangle of the picture at level, copied into
+ * output as it is: gegl_buffer_copy () copies level 0, which an op before
+ * this one leaves unrendered at a higher level. */
+static void
+pass_through (GeglBuffer *input, GeglBuffer *output, const GeglRectangle *rect, int level)
+{
+  const Babl *format = gegl_buffer_get_format (output);
+  const gsize bpp = babl_format_get_bytes_per_pixel (format);
+
+  if (level == 0)
+    {
+      gegl_buffer_copy (input, rect, GEGL_ABYSS_NONE, output, rect);
+      return;
+    }
+  GeglBufferIterator *it = gegl_buffer_iterator_new (output, rect, level, format, GEGL_ACCESS_WRITE,
+                                                     GEGL_ABYSS_NONE, 2);
+  gegl_buffer_iterator_add (it, input, rect, level, format, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+  while (gegl_buffer_iterator_next (it))
+    memcpy (it->items[0].data, it->items[1].data, it->length * bpp);
+}
+
 #if COCOLOR_OP_HINTS
 static gboolean
 process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *aux, GeglBuffer *output,
@@ -319,11 +341,17 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   g_autoptr (CcPrediction) prediction = get_prediction (operation, input, aux, level);
   /* sRGB in and out; babl converts the output into the input's space. */
   const Babl *rgba = babl_format ("R'G'B'A float");
+  /* GEGL's filter and composer hand process () level-0 rectangles at any
+   * level (its point ops alone scale them): taken as rectangles at the
+   * level, a part of a zoomed-out view (GIMP renders those in parts) was
+   * written elsewhere and its own pixels never. */
+  const GeglRectangle scaled = cc_rect_at_level (result, level);
+  result = &scaled;
 
   if (!prediction)
     {
       /* The warning is out; the picture goes through untouched. */
-      gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);
+      pass_through (input, output, result, level);
       return TRUE;
     }
 
@@ -351,7 +379,7 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
         }
     }
   if (!ok)
-    gegl_buffer_copy (input, result, GEGL_ABYSS_NONE, output, result);
+    pass_through (input, output, result, level);
   return TRUE;
 }
 

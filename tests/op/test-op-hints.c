@@ -5,7 +5,10 @@
  * even a 3-pixel dot on a 12-megapixel picture; gray mode keeps the input's
  * luminance; hints outside the picture or outside the aux's extent count for
  * nothing; the cached prediction follows the hints; a model without hint
- * inputs colorizes as without hints and says so once, as a note.
+ * inputs colorizes as without hints and says so once, as a note.  Zoomed
+ * out (GEGL's mipmap level 2, as GIMP renders a zoomed-out view, in parts),
+ * every part is that window of the whole, the dot still shows, and a
+ * pass-through passes the level through.
  *
  *   test-op-hints OP_DIR PHOTO HINT_MODEL_GRAY HINT_MODEL_NIR PLAIN_MODEL_GRAY
  *
@@ -189,6 +192,57 @@ test_hints_change_colour (void)
     }
 }
 
+/* The 4000 x 3000 picture of the tiny-dot tests: the photo scaled up,
+ * structure for the network to see. */
+static GeglBuffer *
+big_picture (void)
+{
+  const GeglRectangle rect = { 0, 0, 4000, 3000 };
+  GeglBuffer *input = gegl_buffer_new (&rect, babl_format ("Y' float"));
+  g_autoptr (GeglBuffer) small = photo ();
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *src
+      = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", small, NULL);
+  GeglNode *scale
+      = gegl_node_new_child (graph, "operation", "gegl:scale-size", "x", (double)rect.width, "y",
+                             (double)rect.height, "sampler", GEGL_SAMPLER_LINEAR, NULL);
+  GeglNode *write
+      = gegl_node_new_child (graph, "operation", "gegl:write-buffer", "buffer", input, NULL);
+
+  gegl_node_link_many (src, scale, write, NULL);
+  gegl_node_process (write);
+  g_object_unref (graph);
+  return input;
+}
+
+/* The tiny dot's place, and an aux that covers a part of the big picture. */
+#define DOT_X 3001
+#define DOT_Y 2001
+
+static GeglBuffer *
+tiny_dot (void)
+{
+  GeglRectangle part = { 2000, 1000, 2000, 2000 };
+  GeglBuffer *dot = hints_new (&part);
+
+  paint (dot, DOT_X, DOT_Y, 3, 1, 1.0f, 0.0f, 0.0f);
+  return dot;
+}
+
+/* rect of the op's output at a quarter (R'G'B'A float; free it), as GIMP
+ * shows a zoomed-out view: with mipmap rendering, GEGL's level 2. */
+static float *
+render_quarter (Pipeline *p, const GeglRectangle *rect)
+{
+  float *px = g_new (float, (gsize)rect->width * rect->height * 4);
+
+  g_object_set (gegl_config (), "mipmap-rendering", TRUE, NULL);
+  gegl_node_blit (p->op, 0.25, rect, babl_format ("R'G'B'A float"), px, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  g_object_set (gegl_config (), "mipmap-rendering", FALSE, NULL);
+  return px;
+}
+
 /* A 3-pixel dot on a 4000 x 3000 picture is a thousandth of a working pixel
  * wide and still changes the colour around it; the same dot 8 pixels to the
  * side of a picture-sized aux of another extent lands where its coordinates
@@ -196,29 +250,9 @@ test_hints_change_colour (void)
 static void
 test_tiny_dot_on_big_picture (void)
 {
-  const GeglRectangle rect = { 0, 0, 4000, 3000 };
-  g_autoptr (GeglBuffer) input = gegl_buffer_new (&rect, babl_format ("Y' float"));
-  g_autoptr (GeglBuffer) small = photo ();
-  /* The photo scaled up as the picture: structure for the network to see. */
-  {
-    GeglNode *graph = gegl_node_new ();
-    const GeglRectangle *s = gegl_buffer_get_extent (small);
-    GeglNode *src
-        = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", small, NULL);
-    GeglNode *scale
-        = gegl_node_new_child (graph, "operation", "gegl:scale-size", "x", (double)rect.width, "y",
-                               (double)rect.height, "sampler", GEGL_SAMPLER_LINEAR, NULL);
-    GeglNode *write
-        = gegl_node_new_child (graph, "operation", "gegl:write-buffer", "buffer", input, NULL);
-    (void)s;
-    gegl_node_link_many (src, scale, write, NULL);
-    gegl_node_process (write);
-    g_object_unref (graph);
-  }
-  GeglRectangle part = { 2000, 1000, 2000, 2000 }; /* an aux that covers a part */
-  g_autoptr (GeglBuffer) dot = hints_new (&part);
-  paint (dot, 3001, 2001, 3, 1, 1.0f, 0.0f, 0.0f);
-  GeglRectangle around = { 3001 - 40, 2001 - 40, 80, 80 };
+  g_autoptr (GeglBuffer) input = big_picture ();
+  g_autoptr (GeglBuffer) dot = tiny_dot ();
+  GeglRectangle around = { DOT_X - 40, DOT_Y - 40, 80, 80 };
   g_autofree float *none = NULL, *hinted = NULL;
   {
     Pipeline p = pipeline_new (input, NULL, "gray", hint_gray);
@@ -234,22 +268,102 @@ test_tiny_dot_on_big_picture (void)
 
   /* Zoomed out (GEGL's mipmap level 2, as GIMP renders a zoomed-out view):
    * the dot, a fraction of a pixel there, still counts. */
-  g_object_set (gegl_config (), "mipmap-rendering", TRUE, NULL);
   const GeglRectangle quarter = { 0, 0, 1000, 750 };
   float *at_quarter[2];
   for (int k = 0; k < 2; k++)
     {
       Pipeline p = pipeline_new (input, k ? dot : NULL, "gray", hint_gray);
-      at_quarter[k] = g_new (float, (gsize)quarter.width * quarter.height * 4);
-      gegl_node_blit (p.op, 0.25, &quarter, babl_format ("R'G'B'A float"), at_quarter[k],
-                      GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      at_quarter[k] = render_quarter (&p, &quarter);
       g_object_unref (p.graph);
     }
   g_assert_cmpfloat (window_difference (at_quarter[0], at_quarter[1], 1000, 740, 490, 760, 510), >,
                      1e-3);
   g_free (at_quarter[0]);
   g_free (at_quarter[1]);
-  g_object_set (gegl_config (), "mipmap-rendering", FALSE, NULL);
+}
+
+/* Zoomed out and in parts, as GIMP renders a zoomed-out view (GEGL hands
+ * the op level-0 rectangles at level 2): a part around the tiny dot shows
+ * it, and every part is that window of the whole picture at a quarter,
+ * for the hints op with and without hints and for cocolor:colorize. */
+static void
+test_tiny_dot_zoomed_out_in_parts (void)
+{
+  g_autoptr (GeglBuffer) input = big_picture ();
+  g_autoptr (GeglBuffer) dot = tiny_dot ();
+  const GeglRectangle quarter = { 0, 0, 1000, 750 };
+  /* 600 x 450 of the quarter, the dot (750, 500 there) inside. */
+  const GeglRectangle part = { 400, 275, 600, 450 };
+  GeglBuffer *auxes[] = { NULL, dot, FILTER };
+  float *parts[G_N_ELEMENTS (auxes)];
+
+  for (guint k = 0; k < G_N_ELEMENTS (auxes); k++)
+    {
+      Pipeline p = pipeline_new (input, auxes[k], "gray", hint_gray);
+      parts[k] = render_quarter (&p, &part);
+      g_object_unref (p.graph);
+      p = pipeline_new (input, auxes[k], "gray", hint_gray);
+      g_autofree float *whole = render_quarter (&p, &quarter);
+      g_object_unref (p.graph);
+      double e = 0;
+      for (int y = 0; y < part.height; y++)
+        for (int x = 0; x < part.width; x++)
+          for (int c = 0; c < 4; c++)
+            {
+              float a = parts[k][((gsize)y * part.width + x) * 4 + c];
+              float b = whole[((gsize)(part.y + y) * quarter.width + part.x + x) * 4 + c];
+              e = MAX (e, fabs ((double)a - b));
+            }
+      g_assert_cmpfloat (e, <, 1e-5);
+    }
+  const int dx = DOT_X / 4 - part.x, dy = DOT_Y / 4 - part.y;
+  g_assert_cmpfloat (
+      window_difference (parts[0], parts[1], part.width, dx - 10, dy - 10, dx + 10, dy + 10), >,
+      1e-3);
+  for (guint k = 0; k < G_N_ELEMENTS (auxes); k++)
+    g_free (parts[k]);
+}
+
+/* The op in mode auto on input after gegl:invert-gamma, which renders
+ * only the level GEGL asks for (a buffer source has every level). */
+static Pipeline
+pipeline_after_op (GeglBuffer *input, GeglBuffer *aux, GeglNode **before)
+{
+  Pipeline p = pipeline_new (input, aux, "auto", hint_gray);
+  GeglNode *source = gegl_node_get_producer (p.op, "input", NULL);
+
+  *before = gegl_node_new_child (p.graph, "operation", "gegl:invert-gamma", NULL);
+  gegl_node_link_many (source, *before, p.op, NULL);
+  return p;
+}
+
+/* Zoomed out, in parts, after such an op: a colour photo in mode auto goes
+ * through as the op before made it, in both ops. */
+static void
+test_pass_through_zoomed_out (void)
+{
+  g_autoptr (GeglBuffer) input = photo ();
+  const GeglRectangle *r = gegl_buffer_get_extent (input);
+  const GeglRectangle part
+      = { r->x / 4 + 10, r->y / 4 + 10, r->width / 4 - 30, r->height / 4 - 30 };
+  const gsize n = (gsize)part.width * part.height * 4;
+  GeglBuffer *auxes[] = { NULL, FILTER };
+
+  for (guint k = 0; k < G_N_ELEMENTS (auxes); k++)
+    {
+      GeglNode *before;
+      Pipeline p = pipeline_after_op (input, auxes[k], &before);
+      Pipeline up_to_before = { p.graph, before, NULL };
+      g_autofree float *expected = render_quarter (&up_to_before, &part);
+      g_object_unref (p.graph);
+
+      p = pipeline_after_op (input, auxes[k], &before);
+      g_test_expect_message ("cocolor", G_LOG_LEVEL_WARNING, "*colour photo*");
+      g_autofree float *through = render_quarter (&p, &part);
+      g_test_assert_expected_messages ();
+      g_object_unref (p.graph);
+      g_assert_cmpfloat (op_test_max_difference (expected, through, n), <, 1e-6);
+    }
 }
 
 /* The op node keeps its prediction between renders: new hints on the same
@@ -346,6 +460,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hints/no-hints-bit-identical", test_no_hints_bit_identical);
   g_test_add_func ("/hints/change-colour", test_hints_change_colour);
   g_test_add_func ("/hints/tiny-dot-big-picture", test_tiny_dot_on_big_picture);
+  g_test_add_func ("/hints/tiny-dot-zoomed-out-in-parts", test_tiny_dot_zoomed_out_in_parts);
+  g_test_add_func ("/hints/pass-through-zoomed-out", test_pass_through_zoomed_out);
   g_test_add_func ("/hints/cache-follows-hints", test_cache_follows_hints);
   g_test_add_func ("/hints/model-without-hints", test_model_without_hints);
   int rc = g_test_run ();

@@ -343,8 +343,8 @@ process (GeglOperation *operation, GeglBuffer *input, GeglBuffer *output,
   const Babl *rgba = babl_format ("R'G'B'A float");
   /* GEGL's filter and composer hand process () level-0 rectangles at any
    * level (its point ops alone scale them): taken as rectangles at the
-   * level, a part of a zoomed-out view (GIMP renders those in parts) was
-   * written elsewhere and its own pixels never. */
+   * level, a part of a zoomed-out view (with GEGL's mipmap rendering on)
+   * was written elsewhere and its own pixels never. */
   const GeglRectangle scaled = cc_rect_at_level (result, level);
   result = &scaled;
 

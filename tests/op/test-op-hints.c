@@ -6,7 +6,8 @@
  * luminance; hints outside the picture or outside the aux's extent count for
  * nothing; the cached prediction follows the hints; a model without hint
  * inputs colorizes as without hints and says so once, as a note.  Zoomed
- * out (GEGL's mipmap level 2, as GIMP renders a zoomed-out view, in parts),
+ * out (GEGL's mipmap level 2, rendered whole or in parts by an application
+ * that turns GEGL's mipmap rendering on),
  * every part is that window of the whole, the dot still shows, and a
  * pass-through passes the level through.
  *
@@ -266,7 +267,7 @@ test_tiny_dot_on_big_picture (void)
   }
   g_assert_cmpfloat (window_difference (none, hinted, 80, 30, 30, 50, 50), >, 1e-3);
 
-  /* Zoomed out (GEGL's mipmap level 2, as GIMP renders a zoomed-out view):
+  /* Zoomed out (GEGL's mipmap level 2, with mipmap rendering on):
    * the dot, a fraction of a pixel there, still counts. */
   const GeglRectangle quarter = { 0, 0, 1000, 750 };
   float *at_quarter[2];
@@ -282,7 +283,7 @@ test_tiny_dot_on_big_picture (void)
   g_free (at_quarter[1]);
 }
 
-/* Zoomed out and in parts, as GIMP renders a zoomed-out view (GEGL hands
+/* Zoomed out and in parts, with mipmap rendering on (GEGL hands
  * the op level-0 rectangles at level 2): a part around the tiny dot shows
  * it, and every part is that window of the whole picture at a quarter,
  * for the hints op with and without hints and for cocolor:colorize. */

@@ -25,6 +25,14 @@ DATA_NOTE = ("VCIP 2020 NIR colorization challenge training pairs and EPFL RGB-N
              "Urban100. Research datasets, research-use terms.")
 
 
+def last_crop(lineage, task, default):
+    """The crop side of the last run that trained this task's network: a run that only
+    fine-tuned the other network says nothing about this one's training resolution."""
+    net = "fn" if task == "nir" else "fg"
+    trained = [run["crop"] for run in lineage if run.get("steps", {}).get(net, 0) > 0 and "crop" in run]
+    return trained[-1] if trained else default
+
+
 def _summary(metrics, row):
     out = {}
     for s, rows in metrics.items():
@@ -42,7 +50,6 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
     choice = ck.get("nir_choice", results.get("nir_choice", "coop"))
     gray_choice = ck.get("gray_choice", results.get("gray_choice", "coop"))
     nets = load_models_for_eval(ck, choice, gray_choice)
-    train_res = cfg["crop"]
     # the runs these weights went through, oldest first (a run continuing the shipped weights adds one)
     lineage = ck.get("lineage", []) + [run_summary(cfg, ck["steps"])]
     common = {"config": cfg["name"], "seed": cfg["seed"], "data": DATA_NOTE,
@@ -65,7 +72,7 @@ def export_run(run_dir, out_dir=MODELS_DIR, log=print):
         hints = export.hint_contract(HINT_CHANNELS[nets[task].mode]) if k else None
         contract = export.make_contract(task, input_channels=1 + k,
                                         input_space="nir" if task == "nir" else "srgb-luma",
-                                        output_space="srgb", train_resolution=train_res,
+                                        output_space="srgb", train_resolution=last_crop(lineage, task, cfg["crop"]),
                                         version=VERSION, provenance=prov, hints=hints)
         path = os.path.join(out_dir, f"cocolor-{task}.safetensors")
         graph = export.export_model(nets[task].float().eval(), path, contract, dtype="fp16")

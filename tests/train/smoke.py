@@ -32,6 +32,7 @@ from models.train.cocolor_nets import build, rgb_to_gray, rgb_to_ycbcr          
 from models.train.config import get                                                   # noqa: E402
 from models.train.data import Pair, Sampler, mix_weights, source_of                   # noqa: E402
 from models.train.evaluate import FUSED_MIN_GAIN_DB, choose_nir                       # noqa: E402
+from models.train.export_models import last_crop                                      # noqa: E402
 from models.train.join import join_parts, slim                                        # noqa: E402
 from models.train.losses import colour_loss, colourfulness_loss, psnr_loss, range_loss  # noqa: E402
 from models.train.reference import run_file                                           # noqa: E402
@@ -235,6 +236,14 @@ def test_finish_run_evaluates_and_exports():
         err = (got - want).abs().mean().item()
         assert got.shape == (1, 3, 32, 32) and err < 5e-3, f"{task}: the file is {err:.2e} from its network"
 
+
+
+def test_each_file_states_its_own_training_resolution():
+    """A run that fine-tuned one network at another crop does not restamp the other network's file."""
+    lineage = [{"crop": 192, "steps": {"fg": 10, "fn": 10}}, {"crop": 256, "steps": {"fg": 5}},
+               {"crop": 160, "steps": {"fn": 7, "fg": 0}}]
+    assert last_crop(lineage, "gray", 999) == 256 and last_crop(lineage, "nir", 999) == 160
+    assert last_crop([], "gray", 192) == 192
 
 # ---- continuing the shipped weights
 

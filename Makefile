@@ -51,7 +51,7 @@ fuzz:
 # Every benchmark's report, then the core benchmark's closing "bench: ..." line
 # once, as the last line (meson's own summary would otherwise follow it).
 bench:
-	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && { DEVICE=$(or $(DEVICE),cpu) meson test -C $(BUILD) --benchmark --verbose --no-rebuild 2>&1; echo "meson-exit=$$?"; } | tee $(BUILD)/bench.log | grep --line-buffered -v -e "^bench: " -e "^meson-exit=" ; grep -h "^bench: " $(BUILD)/bench.log | tail -n 1; grep -q "^meson-exit=0" $(BUILD)/bench.log'
+	$(RUN) sh -c '$(call MESON_SETUP,$(BUILD)) && meson compile -C $(BUILD) && meson compile -C $(BUILD) bench-hint-model && { DEVICE=$(or $(DEVICE),cpu) meson test -C $(BUILD) --benchmark --verbose --no-rebuild 2>&1; echo "meson-exit=$$?"; } | tee $(BUILD)/bench.log | grep --line-buffered -v -e "^bench: " -e "^meson-exit=" ; grep -h "^bench: " $(BUILD)/bench.log | tail -n 1; grep -q "^meson-exit=0" $(BUILD)/bench.log'
 
 shell:
 	$(RUN) --shell

@@ -6,7 +6,7 @@
 #include "cc-prediction.h"
 
 #include "cc-blend.h"
-#include "cc-hints.h"
+#include "cc-hints-read.h"
 #include "cc-luma.h"
 #include "cc-nir-signal.h"
 #if COCOLOR_HAVE_OPENCL
@@ -149,13 +149,11 @@ read_hints (GeglBuffer *hints, const GeglRectangle *rect, int w, int h, const Cc
   /* The hint colour as 8-bit sRGB, whatever the hint picture's space (an
    * 8-bit sRGB layer or PNG is read as it is stored); outside the hint
    * picture nothing (GEGL_ABYSS_NONE is transparent). */
-  GeglBufferIterator *it = gegl_buffer_iterator_new (hints, rect, 0, babl_format ("R'G'B'A u8"),
-                                                     GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
-  while (gegl_buffer_iterator_next (it))
+  if (!cc_hint_grid_read (grid, hints, rect, 0, 0, NULL))
     {
-      const GeglRectangle *roi = &it->items[0].roi;
-      cc_hint_grid_add (grid, it->items[0].data, roi->x - rect->x, roi->y - rect->y, roi->width,
-                        roi->height, (gsize)roi->width * 4);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _ ("Out of memory for the colour hints of a %d×%d working picture"), w, h);
+      return FALSE;
     }
   for (gsize i = 0; i < (gsize)w * h && !*found; i++)
     *found = grid->count[i] > 0;

@@ -4,10 +4,7 @@
 
 #include <string.h>
 
-#include "cc-hints.h" /* the op's grid: the preview maps hints as the op does */
-
-/* Rows of the hints layer read at a time by cocolor_hints_reduce. */
-#define STRIP_ROWS 64
+#include "cc-hints-read.h" /* the op's grid: the preview maps hints as the op does */
 
 GimpLayer *
 cocolor_hints_find (GimpImage *image)
@@ -96,19 +93,12 @@ cocolor_hints_reduce (const CocolorHints *hints, int full_width, int full_height
   /* No grid (no memory): a preview without the hints, not a crash. */
   if (grid && gegl_rectangle_intersect (&area, &placed, &full))
     {
-      /* The op's rule for its grid (cc-hints.h), on strips of the layer. */
-      const Babl *u8 = babl_format_with_space ("R'G'B'A u8", space);
-      g_autofree guint8 *rows = g_new (guint8, (gsize)area.width * STRIP_ROWS * 4);
+      /* The op's rule for its grid (cc-hints-read.h). */
+      const GeglRectangle source
+          = { area.x - hints->x, area.y - hints->y, area.width, area.height };
 
-      for (int y0 = area.y; y0 < area.y + area.height; y0 += STRIP_ROWS)
-        {
-          const int n = MIN (STRIP_ROWS, area.y + area.height - y0);
-          const GeglRectangle strip = { area.x - hints->x, y0 - hints->y, area.width, n };
-
-          gegl_buffer_get (hints->buffer, &strip, 1.0, u8, rows, GEGL_AUTO_ROWSTRIDE,
-                           GEGL_ABYSS_NONE);
-          cc_hint_grid_add (grid, rows, area.x, y0, area.width, n, (gsize)area.width * 4);
-        }
+      if (!cc_hint_grid_read (grid, hints->buffer, &source, area.x, area.y, space))
+        g_clear_pointer (&grid, cc_hint_grid_free);
     }
   if (grid)
     cc_hint_grid_rgba (grid, pixels);

@@ -18,10 +18,10 @@ import sys
 
 MAX_LINES = 800
 # The headers of ops/ the plug-in may include: the op's contract, mode
-# auto's guess with what it includes, and the hint grid (static inline: the
-# preview decides as the op does).
+# auto's guess with what it includes, and the hint grid with its reader
+# (static inline: the preview decides as the op does).
 PLUG_IN_SHARES = {"ops/cocolor-op-contract.h", "ops/cc-mode-guess-buffer.h", "ops/cc-mode-guess.h",
-                  "ops/cc-luma.h", "ops/cc-hints.h"}
+                  "ops/cc-luma.h", "ops/cc-hints.h", "ops/cc-hints-read.h"}
 HOST_HEADERS = re.compile(r"^(gegl|babl|libgimp|gtk|gdk)")
 OPENCL_HEADERS = re.compile(r"^(CL/|clblast)")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

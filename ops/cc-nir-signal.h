@@ -12,7 +12,9 @@
  *
  * - a neutral picture (channel means within 5 % of each other: a gray NIR
  *   file, or a camera file already white-balanced) is taken as it is
- *   (gain 1), since the user has set its tones;
+ *   (gain 1), since the user has set its tones, unless it is darker than
+ *   any of the full-size NIR photos the network learnt from (its 99.5th
+ *   percentile below 0.70): then it is lifted to that;
  * - a colour-cast picture (channel means 15 % or more apart) is stretched
  *   so that its 99.5th percentile lands where that of the training data's
  *   NIR pictures typically lies;

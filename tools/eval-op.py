@@ -13,7 +13,9 @@ With --camera-sim SEED it also scores what a converted IR camera writes
 (mode nir-camera): the same NIR picture with per-channel gains (R 0.85-1.0,
 G 0.45-0.65, B 0.30-0.50), an exposure gain 0.6-1.3 and a gamma 0.8-1.25,
 saved as an RGB JPEG (quality 90), drawn per picture from SEED and the
-picture's name; the op colorizes that file in NIR mode.
+picture's name; the op colorizes that file in NIR mode.  Mode nir-gray-file
+is the same without the cast (neutral gains of 0.9, the same exposure and
+gamma), saved as a gray PNG: a NIR file someone converted to black and white.
 
     tools/devroot.sh sh -c 'make install >/dev/null && \
       XDG_DATA_HOME=$PWD/build/prefix/share python3 tools/eval-op.py'
@@ -75,17 +77,21 @@ def colorize(src, out, mode, working_size):
 CAMERA_GAINS = ((0.85, 1.0), (0.45, 0.65), (0.30, 0.50))  # R, G, B
 
 
-def camera_sim(nir, seed, name):
+def camera_sim(nir, seed, name, neutral=False):
     """What a converted IR camera writes for NIR picture nir (PIL L): an RGB
     picture with a colour cast, its own exposure and gamma, deterministic per
-    (seed, name).  Returns the picture and its parameters."""
+    (seed, name); neutral: the same exposure and gamma without the cast, as
+    a gray picture.  Returns the picture and its parameters."""
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     gains = np.array([rng.uniform(lo, hi) for lo, hi in CAMERA_GAINS], dtype=np.float32)
     exposure = float(rng.uniform(0.6, 1.3))
     gamma = float(rng.uniform(0.8, 1.25))
+    if neutral:
+        gains = np.full(1, 0.9, dtype=np.float32)
     x = np.asarray(nir, dtype=np.float32)[..., None] / 255.0
     v = np.clip(x * gains * exposure, 0.0, 1.0) ** gamma
-    img = Image.fromarray(np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8), "RGB")
+    v = np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8)
+    img = Image.fromarray(v[..., 0], "L") if neutral else Image.fromarray(v, "RGB")
     return img, {"gains": gains.tolist(), "exposure": exposure, "gamma": gamma}
 
 
@@ -130,7 +136,7 @@ def main():
     p.add_argument("--camera-sim", type=int, default=None, metavar="SEED",
                    help="also score simulated IR-camera JPEGs of the NIR pictures (mode nir-camera)")
     p.add_argument("--modes", default=None,
-                   help="comma-separated modes to score: nir, nir-camera, gray "
+                   help="comma-separated modes to score: nir, nir-camera, nir-gray-file, gray "
                         "(default: nir,gray, and nir-camera with --camera-sim)")
     p.add_argument("--working-sizes", default="default",
                    help="comma-separated working sizes to score ('default': the op's own)")
@@ -140,8 +146,9 @@ def main():
 
     modes = args.modes.split(",") if args.modes else (
         ["nir", "nir-camera", "gray"] if args.camera_sim is not None else ["nir", "gray"])
-    if "nir-camera" in modes and args.camera_sim is None:
-        p.error("mode nir-camera needs --camera-sim SEED")
+    for mode in ("nir-camera", "nir-gray-file"):
+        if mode in modes and args.camera_sim is None:
+            p.error(f"mode {mode} needs --camera-sim SEED")
     pairs = epfl_pairs(root, val=args.split == "val")[:: max(args.stride, 1)]
     if args.limit:
         pairs = pairs[: args.limit]
@@ -164,6 +171,10 @@ def main():
                 cam.save(f"{tmp}/nir-camera.jpg", quality=90)
                 inputs["nir-camera"] = (Image.open(f"{tmp}/nir-camera.jpg").convert("RGB"),
                                         f"{tmp}/nir-camera.jpg", "nir")
+            if "nir-gray-file" in modes:
+                bw, _ = camera_sim(nir, args.camera_sim, os.path.basename(stem), neutral=True)
+                bw.save(f"{tmp}/nir-gray-file.png")
+                inputs["nir-gray-file"] = (bw, f"{tmp}/nir-gray-file.png", "nir")
             for mode in modes:
                 src, path, op_mode = inputs[mode]
                 rows.setdefault((mode, "no colour"), []).append(metrics(as_tensor(src), gt, mask))
@@ -178,7 +189,7 @@ def main():
           f"{len(pairs)} "
           f"({', '.join(sorted({c for c, _ in pairs}))})\n")
     if args.camera_sim is not None:
-        print(f"nir-camera: simulated IR-camera JPEGs, --camera-sim {args.camera_sim}\n")
+        print(f"nir-camera, nir-gray-file: simulated IR-camera files, --camera-sim {args.camera_sim}\n")
     print("| mode | working size | PSNR (dB) | SSIM | AE (°) | colourfulness / GT |")
     print("|---|---|---|---|---|---|")
     for mode in modes:

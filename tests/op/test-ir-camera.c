@@ -185,6 +185,48 @@ test_camera_like_clean (void)
     }
 }
 
+/* The picture as a float gray file at exposure e of the clean one. */
+static GeglBuffer *
+exposed (const float *nir, const GeglRectangle *rect, float e)
+{
+  gsize n = (gsize)rect->width * rect->height;
+  g_autofree float *y = g_new (float, n);
+  GeglBuffer *buffer = gegl_buffer_new (rect, babl_format ("Y' float"));
+
+  for (gsize i = 0; i < n; i++)
+    y[i] = nir[3 * i] * e;
+  gegl_buffer_set (buffer, rect, 0, babl_format ("Y' float"), y, GEGL_AUTO_ROWSTRIDE);
+  return buffer;
+}
+
+/* A gray NIR file darker than any training picture is lifted to the
+ * darkest one's level (cc-nir-signal.h): at a third and at a quarter of
+ * the clean exposure it comes out the same, far closer than two files above
+ * that level, the clean one and one 1.1 times as bright, which are taken as
+ * they are.  (The test models' colour varies little with their input.) */
+static void
+test_dark_gray_lifted (void)
+{
+  GeglRectangle rect;
+  g_autofree float *nir = clean_nir (&rect);
+  gsize n = (gsize)rect.width * rect.height;
+  g_autoptr (GeglBuffer) third = exposed (nir, &rect, 1.0f / 3.0f);
+  g_autoptr (GeglBuffer) quarter = exposed (nir, &rect, 0.25f);
+  g_autoptr (GeglBuffer) clean = exposed (nir, &rect, 1.0f);
+  g_autoptr (GeglBuffer) lighter = exposed (nir, &rect, 1.1f);
+  g_autofree float *a = colorize (third, 1.0);
+  g_autofree float *b = colorize (quarter, 1.0);
+  g_autofree float *c = colorize (clean, 1.0);
+  g_autofree float *d = colorize (lighter, 1.0);
+  double dark_db = psnr (a, b, n), light_db = psnr (c, d, n);
+
+  g_test_message ("a third and a quarter of the exposure: %.1f dB apart; the clean one and 1.1 "
+                  "times it: %.1f dB",
+                  dark_db, light_db);
+  g_assert_cmpfloat (dark_db, >=, 60.0);
+  g_assert_cmpfloat (dark_db, >=, light_db + 20.0);
+}
+
 /* Strength mixes the colour with a gray picture: 2 × (strength 0.5) −
  * (strength 1) is gray wherever neither was clipped, where mixing with
  * the input would give back its red cast. */
@@ -232,6 +274,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ir-camera/like-clean", test_camera_like_clean);
   g_test_add_func ("/ir-camera/strength-mixes-neutral", test_strength_mixes_neutral);
+  g_test_add_func ("/ir-camera/dark-gray-lifted", test_dark_gray_lifted);
   int status = g_test_run ();
   g_rmdir (tmp_dir);
   g_free (tmp_dir);

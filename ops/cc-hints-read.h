@@ -40,6 +40,9 @@ static inline gboolean
 cc_hint_grid_read (CcHintGrid *grid, GeglBuffer *buffer, const GeglRectangle *source, int x, int y,
                    const Babl *space)
 {
+  if (source->width <= 0 || source->height <= 0)
+    return TRUE; /* nothing to read */
+
   const gboolean bytes
       = babl_format_get_type (gegl_buffer_get_format (buffer), 0) == babl_type ("u8");
   const Babl *format = babl_format_with_space (bytes ? "R'G'B'A u8" : "R'G'B'A float", space);

@@ -111,7 +111,7 @@ test_float_non_finite (void)
 
 /* A source rectangle of the hint picture placed at (x, y) of the grid's
  * picture, taller than one strip: a pixel outside the source is not read,
- * one past the picture's edge is not a hint. */
+ * one past the picture's edge is not a hint; an empty source. */
 static void
 test_source_and_place (void)
 {
@@ -130,6 +130,11 @@ test_source_and_place (void)
   g_autoptr (CcHintGrid) moved = read_grid (buffer, &source, 250, 100);
   g_assert_cmpuint (hinted (moved), ==, 1);
   g_assert_cmpuint (moved->count[10 * WORK_W + 25], ==, 1);
+
+  /* An empty source reads nothing and is no error. */
+  const GeglRectangle empty = { 100, 10, 0, 130 };
+  g_autoptr (CcHintGrid) none = read_grid (buffer, &empty, 0, 0);
+  g_assert_cmpuint (hinted (none), ==, 0);
 }
 
 int

@@ -14,6 +14,13 @@ noise; this module makes exactly that from a clean NIR crop:
 
 The gain is taken over the crop (the op takes it over the whole picture): a crop's high percentile is
 noisier than a picture's, which is a harmless extra exposure augmentation.
+
+The same NIR converted to black and white (fn_gray_file) has no cast: the op takes it as it is unless its
+99.5th percentile is below 0.70, which it lifts to 0.70 (ops/cc-nir-signal.c), so what is left for the
+network is the file's exposure (within the training pictures' range, or lifted to its edge) and gamma:
+
+    v = round(clamp(nir * 0.9 * exposure, 0, 1) ** gamma * 255 + noise) / 255
+    signal = v * max(1, 0.70 / quantile(v, 0.995))
 """
 import torch
 
@@ -24,6 +31,8 @@ EXPOSURE = (0.6, 1.3)
 GAMMA = (0.8, 1.25)
 NOISE = 1.5             # at most this many 8-bit steps of Gaussian noise
 TARGET, PERCENTILE = 0.87, 0.995                    # ops/cc-nir-signal.c
+NEUTRAL_FLOOR = 0.70                                # ops/cc-nir-signal.c: a gray file darker is lifted to it
+GRAY_GAIN = 0.9                                     # tools/eval-op.py's nir-gray-file
 
 
 def _uniform(gen, n, lo, hi):
@@ -46,6 +55,28 @@ def camera_file(nir, gen):
     return v
 
 
+def gray_file(nir, gen):
+    """The 8-bit gray file someone makes of NIR crops nir [N,1,H,W] in [0,1] with a camera's exposure and
+    gamma and no cast (tools/eval-op.py's nir-gray-file, with noise): [N,1,H,W] on nir's device."""
+    n = nir.shape[0]
+    exposure = _uniform(gen, n, *EXPOSURE)
+    gamma = _uniform(gen, n, *GAMMA)
+    sigma = _uniform(gen, n, 0.0, NOISE)
+    noise = torch.randn(nir.shape, generator=gen)
+    dev = nir.device
+    v = (nir.float() * (GRAY_GAIN * exposure).to(dev)[:, None, None, None]).clamp(0, 1)
+    v = v ** gamma.to(dev)[:, None, None, None]
+    return (v * 255 + noise.to(dev) * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
+
+
+def op_gray_signal(gray):
+    """The NIR the op derives from neutral files gray [N,1,H,W]: the file as it is, lifted to a 99.5th
+    percentile of 0.70 when darker (ops/cc-nir-signal.c; the gain at most 8)."""
+    high = torch.quantile(gray.flatten(1), PERCENTILE, dim=1)
+    gain = (NEUTRAL_FLOOR / high.clamp_min(1e-6)).clamp(1, 8)
+    return gray * gain[:, None, None, None]
+
+
 def op_signal(rgb):
     """The NIR the op derives from colour-cast camera files rgb [N,3,H,W]: luma times the gain that puts its
     99.5th percentile at 0.87 (ops/cc-nir-signal.c for a cast picture; the gain within [1/8, 8])."""
@@ -55,13 +86,18 @@ def op_signal(rgb):
     return luma * gain[:, None, None, None]
 
 
-def augment(nir, p, gen):
+def augment(nir, p, gen, p_gray=0.0):
     """nir [N,1,H,W] with each crop, with probability p, replaced by what the op makes of a camera's file of
-    it (camera_file, op_signal); the others as they were."""
-    pick = torch.rand(nir.shape[0], generator=gen) < p
-    if p <= 0 or not pick.any():
+    it (camera_file, op_signal), or with probability p_gray by what it makes of a gray file of it
+    (gray_file, op_gray_signal); the others as they were."""
+    if p <= 0 and p_gray <= 0:
         return nir
-    out = nir.clone()
-    idx = pick.nonzero()[:, 0].to(nir.device)
-    out[idx] = op_signal(camera_file(nir[idx], gen)).to(nir.dtype)
+    u = torch.rand(nir.shape[0], generator=gen)
+    out = nir
+    for pick, make in ((u < p, lambda x: op_signal(camera_file(x, gen))),
+                       ((u >= p) & (u < p + p_gray), lambda x: op_gray_signal(gray_file(x, gen)))):
+        if pick.any():
+            out = out.clone() if out is nir else out
+            idx = pick.nonzero()[:, 0].to(nir.device)
+            out[idx] = make(nir[idx]).to(nir.dtype)
     return out

@@ -47,6 +47,8 @@ BASE = {
     "fn_synth_frac": 0.25,        # share of an F_N batch that is T_G2N(gray of RGB photos)
     "fn_camera": 0.0,             # share of F_N's crops given as the op derives them from an IR camera's
                                   # colour-cast file (camera.py: gains, exposure, gamma, 8 bits, noise)
+    "fn_gray_file": 0.0,          # share of F_N's crops given as the op derives them from a gray NIR file at a
+                                  # camera's exposure and gamma (camera.py; after the fn_camera share)
     "coop_lr_frac": 0.3,          # cooperative stage lr = lr * this
     "coop_extra_frac": 0.5,       # coop: extra half-batches of photos for F_G (gray) and F_N (synthetic NIR)
     "w_gray": W_GRAY,

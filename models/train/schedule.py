@@ -167,7 +167,7 @@ def step_fn(cfg, nets, data, sampler, frac):
     if ns:
         sn, sr, sm = _synthetic_nir(cfg, nets, data, sampler, ns)
         nir, rgb, mask = torch.cat([nir, sn]), torch.cat([rgb, sr]), torch.cat([mask, sm])
-    nir = camera.augment(nir, cfg.get("fn_camera", 0.0), sampler.camera_gen)
+    nir = camera.augment(nir, cfg.get("fn_camera", 0.0), sampler.camera_gen, cfg.get("fn_gray_file", 0.0))
     hints = _hints(cfg, sampler, rgb, mask)
     with _ac(cfg):
         out = nets["fn"](net_input(nets["fn"], nir, hints))

@@ -89,9 +89,43 @@ def test_augment_share():
     assert 0 < sum(half) < len(half), f"p = 0.5 changed {sum(half)} of {len(half)}"
 
 
+def test_gray_file_signal_lifts_only_dark_files():
+    """A gray file is one channel on 8-bit steps; the op's signal of it is the file itself when its 99.5th
+    percentile is at least 0.70 and the file lifted to 0.70 when darker."""
+    nir = nir_crops()
+    dark = camera.gray_file(nir * 0.5, torch.Generator().manual_seed(7))
+    bright = camera.gray_file(nir.clamp(0, 1) ** 0.5, torch.Generator().manual_seed(7))
+    for files in (dark, bright):
+        assert files.shape == nir.shape and torch.equal((files * 255).round(), files * 255)
+        s = camera.op_gray_signal(files)
+        before = torch.quantile(files.flatten(1), camera.PERCENTILE, dim=1)
+        after = torch.quantile(s.flatten(1), camera.PERCENTILE, dim=1)
+        for i in range(len(files)):
+            if before[i] >= camera.NEUTRAL_FLOOR:
+                assert torch.equal(s[i], files[i]), f"crop {i} (percentile {before[i]:.3f}) was changed"
+            else:
+                assert abs(after[i] - camera.NEUTRAL_FLOOR) < 1e-4, f"crop {i}: lifted to {after[i]:.4f}"
+    assert (torch.quantile(dark.flatten(1), camera.PERCENTILE, dim=1) < camera.NEUTRAL_FLOOR).any()
+
+
+def test_augment_shares_of_camera_and_gray_files():
+    """p_gray = 1 makes every crop a gray file's signal (no crop below the floor); p = p_gray = 0.5
+    makes both kinds and no crop is left as it was."""
+    nir = nir_crops(16, 32) * 0.6
+    out = camera.augment(nir, 0.0, torch.Generator().manual_seed(8), p_gray=1.0)
+    high = torch.quantile(out.flatten(1), camera.PERCENTILE, dim=1)
+    assert (high >= camera.NEUTRAL_FLOOR - 1e-4).all() and not any(torch.equal(out[i], nir[i]) for i in
+                                                                     range(len(nir))), high
+    both = camera.augment(nir, 0.5, torch.Generator().manual_seed(9), p_gray=0.5)
+    on_target = (torch.quantile(both.flatten(1), camera.PERCENTILE, dim=1) - camera.TARGET).abs() < 1e-3
+    assert 0 < on_target.sum() < len(nir), f"{on_target.sum()} of {len(nir)} crops were camera files"
+    assert not any(torch.equal(both[i], nir[i]) for i in range(len(nir)))
+
+
 def test_fn_step_feeds_the_camera_signal():
     """With fn_camera = 1 the F_N step's network input is the op's signal of a camera file (its high
-    percentile on the target for every crop); with 0 it is the clean crop."""
+    percentile on the target for every crop); with 0 it is the clean crop; with fn_gray_file = 1 a gray
+    file's signal."""
     nir = nir_crops(4, 64)
     rgb = nir.expand(-1, 3, -1, -1)
     pairs = [Pair(f"p{i}", "g", (nir[i] * 255).byte(), (rgb[i] * 255).byte()) for i in range(4)]
@@ -105,6 +139,13 @@ def test_fn_step_feeds_the_camera_signal():
         high = torch.quantile(seen[share].flatten(1), camera.PERCENTILE, dim=1)
         on_target = (high - camera.TARGET).abs() < 1e-3
         assert on_target.all() if share else not on_target.any(), f"fn_camera {share}: percentiles {high}"
+    # fn_gray_file: the input is a gray file's signal, never below the floor, never the clean crop
+    cfg = get("smoke", fn_camera=0.0, fn_gray_file=1.0, fn_synth_frac=0.0, device="cpu")
+    net = build("fn", cfg["widths_colour"])
+    net.register_forward_pre_hook(lambda m, a: seen.__setitem__("gray", a[0].detach()))
+    schedule.step_fn(cfg, {"fn": net}, data, Sampler(0), 0.0)
+    high = torch.quantile(seen["gray"].flatten(1), camera.PERCENTILE, dim=1)
+    assert (high >= camera.NEUTRAL_FLOOR - 1e-3).all() and not torch.equal(seen["gray"], seen[0.0]), high
 
 
 TESTS = [f for name, f in globals().items() if name.startswith("test_")]

@@ -3,7 +3,10 @@
  * The network predicts colour on a small picture; the full-resolution input
  * then guides it back up.  On the small picture each output channel is fitted
  * as a local linear function of the guide, out ≈ a·guide + b, in windows of
- * (2r+1)²; a and b are smoothed, upsampled bilinearly and applied to the
+ * (2r+1)²; each pixel's a and b are the mean of those of the windows that
+ * cover it, weighted by the inverse of each window's fit error (so that a
+ * window straddling an edge where the colour stops following the guide
+ * counts little), then upsampled bilinearly and applied to the
  * full-resolution guide.  Texture and edges come from the input, and any
  * output pixel is a pure function of its coordinates, so GEGL tiles agree
  * with a whole-picture pass. */

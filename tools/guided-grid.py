@@ -4,7 +4,7 @@
 A PyTorch replica of what cocolor:colorize does at a working size (ops/cc-prediction.c, ops/cc-guided.c):
 the input's luminance area-averaged down so that its long side is the working size, the shipped network
 (from models/cocolor-train-state.pt, in fp32) on it, a guided fit of its colour against that luminance with
-window radius r and regulariser eps, applied to the full-resolution luminance; gray mode then restores the
+window radius r and regulariser eps (the windows' coefficients weighted by their fit), applied to the full-resolution luminance; gray mode then restores the
 input's luminance.  Scored (8-bit PSNR, masks respected) on the EPFL pairs of the training split by default,
 so that a setting can be chosen without looking at the validation pairs; `--split val` checks it there.
 With r = 2, eps = 1e-3 it reproduced the op's validation figures to 0.01 dB (2026-11-27).
@@ -55,11 +55,20 @@ def box(x, r):
     return F.avg_pool2d(x, 2 * r + 1, 1, r, count_include_pad=False)
 
 
+FIT_ERROR_FLOOR = 1e-4   # ops/cc-guided.c
+
+
 def guided_upsample(guide, src, r, eps, full):
+    """ops/cc-guided.c: each window's fit, its coefficients averaged over the windows covering a pixel with
+    weights 1 / (the window's fit error, summed over the channels, + FIT_ERROR_FLOOR)."""
     mg, ms = box(guide, r), box(src, r)
     var = (box(guide * guide, r) - mg * mg).clamp_min(0)
-    a = (box(guide * src, r) - mg * ms) / (var + eps)
-    a, b = box(a, r), box(ms - a * mg, r)
+    cov = box(guide * src, r) - mg * ms
+    a = cov / (var + eps)
+    b = ms - a * mg
+    err = (box(src * src, r) - ms * ms - a * cov).clamp_min(0).sum(1, keepdim=True)
+    wt = 1.0 / (err + FIT_ERROR_FLOOR)
+    a, b = box(a * wt, r) / box(wt, r), box(b * wt, r) / box(wt, r)
     up = lambda t: F.interpolate(t, size=full.shape[-2:], mode="bilinear", align_corners=False)
     return up(a) * full + up(b)
 

@@ -120,9 +120,10 @@ cc_guided_fit (const float *guide, const float *src, int width, int height, int 
    * stops following the guide (foliage bright in NIR against a dark sky)
    * fits badly and counts little, which keeps its colour from bleeding
    * over the edge as a halo once upsampled. */
+  float *weight_mean = cov; /* cov is done with */
   for (gsize i = 0; i < n; i++)
     weight[i] = 1.0f / (weight[i] + FIT_ERROR_FLOOR);
-  smooth (weight, width, height, radius, sat, cov);
+  smooth (weight, width, height, radius, sat, weight_mean);
   for (int c = 0; c < channels; c++)
     for (int k = 0; k < 2; k++)
       {
@@ -131,7 +132,7 @@ cc_guided_fit (const float *guide, const float *src, int width, int height, int 
           scratch[i] = coef[i] * weight[i];
         smooth (scratch, width, height, radius, sat, mean_s);
         for (gsize i = 0; i < n; i++)
-          coef[i] = mean_s[i] / cov[i];
+          coef[i] = mean_s[i] / weight_mean[i];
       }
   return g_steal_pointer (&model);
 }

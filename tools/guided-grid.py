@@ -10,6 +10,7 @@ so that a setting can be chosen without looking at the validation pairs; `--spli
 With r = 2, eps = 1e-3 it reproduced the op's validation figures to 0.01 dB (2026-11-27).
 
     tools/devroot.sh python3 tools/guided-grid.py --modes nir --radii 1,2,4 --eps 1e-4,1e-3,1e-2
+    tools/devroot.sh python3 tools/guided-grid.py --split val --radii 2 --eps 1e-4 --modes nir --pool 6
 """
 import argparse
 import importlib.util
@@ -81,6 +82,9 @@ def main():
     p.add_argument("--radii", default="1,2,4,8")
     p.add_argument("--eps", default="1e-4,1e-3,1e-2,1e-1")
     p.add_argument("--data", default=None)
+    p.add_argument("--pool", type=int, default=1, metavar="K",
+                   help="area-average the working-size guide and colour by K before the fit: the K times larger "
+                        "upsampling of a picture K times larger than the EPFL frames (6: a 24 MP photo's)")
     args = p.parse_args()
     torch.set_num_threads(1)
     nets = load_models_for_eval(torch.load(TRAIN_STATE, map_location="cpu", weights_only=False), "fn", "fg_pre")
@@ -101,13 +105,16 @@ def main():
             full = inputs[mode]
             small = area_average(full[0, 0].numpy(), sw, sh)
             colour = run_network(nets[mode], small)
+            if args.pool > 1:
+                small, colour = (F.avg_pool2d(t, args.pool, ceil_mode=True) for t in (small, colour))
             for r, eps in grid:
                 out = guided_upsample(small, colour, r, eps, full)
                 if mode == "gray":   # the op keeps the input's luminance (cc_blend)
                     out = out + (full - (0.299 * out[:, :1] + 0.587 * out[:, 1:2] + 0.114 * out[:, 2:]))
                 scores.setdefault((mode, r, eps), []).append(psnr(out, gt, mask))
         print(f"{cat}/{os.path.basename(stem)}", file=sys.stderr, flush=True)
-    print(f"EPFL {args.split} pairs at full resolution: {len(pairs)}, working size {args.working_size}\n")
+    print(f"EPFL {args.split} pairs at full resolution: {len(pairs)}, working size {args.working_size}"
+          + (f", fitted at 1/{args.pool} of it" if args.pool > 1 else "") + "\n")
     print("| mode | radius | eps | PSNR (dB) |\n|---|---|---|---|")
     for (mode, r, eps), v in scores.items():
         print(f"| {mode} | {r} | {eps:g} | {np.mean(v):.3f} |")

@@ -93,11 +93,10 @@ def augment(nir, p, gen, p_gray=0.0):
     if p <= 0 and p_gray <= 0:
         return nir
     u = torch.rand(nir.shape[0], generator=gen)
-    out = nir
+    out = nir.clone()
     for pick, make in ((u < p, lambda x: op_signal(camera_file(x, gen))),
                        ((u >= p) & (u < p + p_gray), lambda x: op_gray_signal(gray_file(x, gen)))):
         if pick.any():
-            out = out.clone() if out is nir else out
             idx = pick.nonzero()[:, 0].to(nir.device)
             out[idx] = make(nir[idx]).to(nir.dtype)
     return out

@@ -62,15 +62,16 @@ clean_nir (GeglRectangle *rect)
   return rgb;
 }
 
-/* The picture as an 8-bit gray file would hold it. */
+/* The picture as a gray file of `format` ("Y' u8": as an 8-bit file holds
+ * it) at exposure e of the clean one. */
 static GeglBuffer *
-gray_buffer (const float *rgb, const GeglRectangle *rect)
+gray_buffer (const float *rgb, const GeglRectangle *rect, const char *format, float e)
 {
-  GeglBuffer *buffer = gegl_buffer_new (rect, babl_format ("Y' u8"));
+  GeglBuffer *buffer = gegl_buffer_new (rect, babl_format (format));
   gsize n = (gsize)rect->width * rect->height;
   g_autofree float *y = g_new (float, n);
   for (gsize i = 0; i < n; i++)
-    y[i] = rgb[3 * i];
+    y[i] = rgb[3 * i] * e;
   gegl_buffer_set (buffer, rect, 0, babl_format ("Y' float"), y, GEGL_AUTO_ROWSTRIDE);
   return buffer;
 }
@@ -159,7 +160,7 @@ test_camera_like_clean (void)
   GeglRectangle rect;
   g_autofree float *nir = clean_nir (&rect);
   gsize n = (gsize)rect.width * rect.height;
-  g_autoptr (GeglBuffer) gray = gray_buffer (nir, &rect);
+  g_autoptr (GeglBuffer) gray = gray_buffer (nir, &rect, "Y' u8", 1.0f);
   g_autofree float *want = colorize (gray, 1.0);
   const struct
   {
@@ -185,20 +186,6 @@ test_camera_like_clean (void)
     }
 }
 
-/* The picture as a float gray file at exposure e of the clean one. */
-static GeglBuffer *
-exposed (const float *nir, const GeglRectangle *rect, float e)
-{
-  gsize n = (gsize)rect->width * rect->height;
-  g_autofree float *y = g_new (float, n);
-  GeglBuffer *buffer = gegl_buffer_new (rect, babl_format ("Y' float"));
-
-  for (gsize i = 0; i < n; i++)
-    y[i] = nir[3 * i] * e;
-  gegl_buffer_set (buffer, rect, 0, babl_format ("Y' float"), y, GEGL_AUTO_ROWSTRIDE);
-  return buffer;
-}
-
 /* A gray NIR file darker than any training picture is lifted to the
  * darkest one's level (cc-nir-signal.h): at a third and at a quarter of
  * the clean exposure it comes out the same, far closer than two files above
@@ -210,10 +197,10 @@ test_dark_gray_lifted (void)
   GeglRectangle rect;
   g_autofree float *nir = clean_nir (&rect);
   gsize n = (gsize)rect.width * rect.height;
-  g_autoptr (GeglBuffer) third = exposed (nir, &rect, 1.0f / 3.0f);
-  g_autoptr (GeglBuffer) quarter = exposed (nir, &rect, 0.25f);
-  g_autoptr (GeglBuffer) clean = exposed (nir, &rect, 1.0f);
-  g_autoptr (GeglBuffer) lighter = exposed (nir, &rect, 1.1f);
+  g_autoptr (GeglBuffer) third = gray_buffer (nir, &rect, "Y' float", 1.0f / 3.0f);
+  g_autoptr (GeglBuffer) quarter = gray_buffer (nir, &rect, "Y' float", 0.25f);
+  g_autoptr (GeglBuffer) clean = gray_buffer (nir, &rect, "Y' float", 1.0f);
+  g_autoptr (GeglBuffer) lighter = gray_buffer (nir, &rect, "Y' float", 1.1f);
   g_autofree float *a = colorize (third, 1.0);
   g_autofree float *b = colorize (quarter, 1.0);
   g_autofree float *c = colorize (clean, 1.0);

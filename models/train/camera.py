@@ -39,6 +39,13 @@ def _uniform(gen, n, lo, hi):
     return lo + (hi - lo) * torch.rand(n, generator=gen)
 
 
+def _noise(shape, gen, device):
+    """Standard normal noise made on `device` from a seed drawn from the CPU generator gen (noise made on
+    the host would hold a GPU run up at every step)."""
+    g = torch.Generator(device=device).manual_seed(int(torch.randint(0, 2 ** 62, (), generator=gen)))
+    return torch.randn(shape, generator=g, device=device)
+
+
 def camera_file(nir, gen):
     """The 8-bit RGB a converted camera writes for NIR crops nir [N,1,H,W] in [0,1] (on the CPU generator
     gen; the result on nir's device): [N,3,H,W]."""
@@ -47,11 +54,11 @@ def camera_file(nir, gen):
     exposure = _uniform(gen, n, *EXPOSURE)
     gamma = _uniform(gen, n, *GAMMA)
     sigma = _uniform(gen, n, 0.0, NOISE)
-    noise = torch.randn(nir.shape[0], 3, *nir.shape[2:], generator=gen)
     dev = nir.device
+    noise = _noise((n, 3, *nir.shape[2:]), gen, dev)
     v = (nir.float() * (gains * exposure[:, None]).to(dev)[:, :, None, None]).clamp(0, 1)
     v = v ** gamma.to(dev)[:, None, None, None]
-    v = (v * 255 + noise.to(dev) * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
+    v = (v * 255 + noise * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
     return v
 
 
@@ -62,11 +69,11 @@ def gray_file(nir, gen):
     exposure = _uniform(gen, n, *EXPOSURE)
     gamma = _uniform(gen, n, *GAMMA)
     sigma = _uniform(gen, n, 0.0, NOISE)
-    noise = torch.randn(nir.shape, generator=gen)
     dev = nir.device
+    noise = _noise(nir.shape, gen, dev)
     v = (nir.float() * (GRAY_GAIN * exposure).to(dev)[:, None, None, None]).clamp(0, 1)
     v = v ** gamma.to(dev)[:, None, None, None]
-    return (v * 255 + noise.to(dev) * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
+    return (v * 255 + noise * sigma.to(dev)[:, None, None, None]).round().clamp(0, 255) / 255
 
 
 def op_gray_signal(gray):

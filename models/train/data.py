@@ -210,8 +210,18 @@ def _match_vcip_sources(epfl, vcip_val, thresh=8.0):
     return out
 
 
+def make_resident(pairs, device):
+    """The pairs' pictures moved onto `device` in place, so that a GPU run makes its crops there (no copy
+    from the host, which would hold the GPU up, at every step)."""
+    for p in pairs:
+        for k in ("nir", "rgb", "mask"):
+            t = getattr(p, k)
+            if t is not None:
+                setattr(p, k, t.to(device))
+
+
 class Sampler:
-    """Random crops + flips from lists of Pairs, as float tensors in [0,1].
+    """Random crops + flips from lists of Pairs, as float tensors in [0,1] on the pictures' device.
 
     cutmix > 0: each crop of a batch, with that probability, gets a square of a quarter to a half of its side
     from the next crop of the batch, at the same place, in NIR, RGB and mask alike (new scene layouts from
@@ -248,8 +258,9 @@ class Sampler:
                 q = None if q is None else q.flip(-1)
                 m = None if m is None else m.flip(-1)
             rgbs.append(r)
-            nirs.append(q if q is not None else torch.zeros(1, size, size, dtype=torch.uint8))
-            masks.append(m if m is not None else torch.full((1, size, size), 255, dtype=torch.uint8))
+            nirs.append(q if q is not None else torch.zeros(1, size, size, dtype=torch.uint8, device=r.device))
+            masks.append(m if m is not None else torch.full((1, size, size), 255, dtype=torch.uint8,
+                                                            device=r.device))
         f = lambda l: torch.stack(l).float().div_(255.0)
         nir, rgb, mask = f(nirs), f(rgbs), f(masks)
         if self.cutmix > 0 and n > 1:

@@ -9,7 +9,8 @@ a hint picture: alpha >= 0.5).  Every hint is one colour over one shape, the tru
   the mean count is hint_mean; each hint a disc of radius max(2, long side / 200) px at a random valid pixel,
   or with probability hint_stroke a stroke (a thick polyline of a few segments) and with hint_region a
   larger region (an ellipse of 5-25 % of the long side), both kept to the pixels whose colour is within
-  hint_similar (YCbCr distance) of their seed's, as a user paints one colour on one thing.
+  hint_similar (YCbCr distance) of their seed's, as a user paints one colour on one thing.  Made on the
+  batch's device, every hint a dense mask (a loop over hints kept a GPU waiting on the CPU).
 - eval_hints (the protocol of the model card): n discs of that radius at seeded random valid pixels, the
   first n of one seeded sequence (so the 5 hints are among the 10), colours rounded to 8 bits as a hint
   picture holds them.
@@ -37,39 +38,6 @@ def disc_radius(h, w):
     return max(2.0, max(h, w) / 200.0)
 
 
-def _disc_offsets(r):
-    """(dy, dx) [P,2] of the pixels within r of a disc's centre pixel."""
-    k = int(math.ceil(r))
-    d = torch.arange(-k, k + 1)
-    dy, dx = torch.meshgrid(d, d, indexing="ij")
-    keep = dy ** 2 + dx ** 2 <= r * r + 1e-6
-    return torch.stack([dy[keep], dx[keep]], 1)
-
-
-def _disc_pixels(centres, r, h, w):
-    """Flat pixel indices of discs of radius r around centres [K,2] (y, x): [K,P] and [K,P] in-picture."""
-    off = _disc_offsets(r)
-    yy, xx = centres[:, None, 0] + off[None, :, 0], centres[:, None, 1] + off[None, :, 1]
-    inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-    return yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1), inside
-
-
-def _box(y0, y1, x0, x1, h, w):
-    """A local grid: (pixel ys, xs, flat indices) of rows y0..y1 and columns x0..x1 clipped to the picture."""
-    y0, y1, x0, x1 = max(0, int(y0)), min(h - 1, int(math.ceil(y1))), max(0, int(x0)), min(w - 1, int(math.ceil(x1)))
-    ys = torch.arange(y0, y1 + 1, dtype=torch.float32)[:, None].expand(-1, x1 - x0 + 1)
-    xs = torch.arange(x0, x1 + 1, dtype=torch.float32)[None, :].expand(y1 - y0 + 1, -1)
-    return ys, xs, (ys.long() * w + xs.long())
-
-
-def _segment_dist2(yy, xx, p, q):
-    """Squared distance of every pixel to the segment p-q."""
-    d = q - p
-    t = ((yy - p[0]) * d[0] + (xx - p[1]) * d[1]) / max(float(d @ d), 1e-6)
-    t = t.clamp(0, 1)
-    return (yy - p[0] - t * d[0]) ** 2 + (xx - p[1] - t * d[1]) ** 2
-
-
 def hint_count(gen, p0, mean):
     """0 with probability p0, else 1 + a geometric number with the mean that makes the count's mean `mean`."""
     if torch.rand((), generator=gen).item() < p0:
@@ -81,28 +49,147 @@ def hint_count(gen, p0, mean):
     return min(HINT_MAX, 1 + int(math.log(max(u, 1e-12)) / math.log(1.0 - p)))
 
 
-def _stroke(gen, h, w, start, r):
-    """A stroke from `start`: 2-4 segments of 4-12 radii at smoothly turning angles, as thick as a disc:
-    (flat pixel indices, None) of its box and the mask of the stroke in it."""
-    pts = [start.float()]
-    ang = torch.rand((), generator=gen).item() * 2 * math.pi
-    for _ in range(2 + int(torch.randint(0, 3, (), generator=gen))):
-        length = r * (4 + 8 * torch.rand((), generator=gen).item())
-        ang += (torch.rand((), generator=gen).item() - 0.5) * math.pi / 2
-        q = pts[-1] + length * torch.tensor([math.sin(ang), math.cos(ang)])
-        pts.append(torch.stack([q[0].clamp(0, h - 1), q[1].clamp(0, w - 1)]))
-    p = torch.stack(pts)
-    ys, xs, flat = _box(p[:, 0].min() - r, p[:, 0].max() + r, p[:, 1].min() - r, p[:, 1].max() + r, h, w)
-    d2 = torch.stack([_segment_dist2(ys, xs, p[i], p[i + 1]) for i in range(len(pts) - 1)]).amin(0)
-    return flat, d2 <= r * r + 1e-6
+# ---- shapes: every hint is a dense mask over its sample's picture, so that a whole batch's hints are a few
+# tensor operations on the batch's device (a loop over hints kept the GPU waiting on the CPU)
+
+MASK_BUDGET = 1 << 24    # hint masks made at once: at most this many pixels (bounds the memory)
 
 
-def _region(gen, h, w, start, r):
-    """A filled area around `start`: an ellipse of 5-25 % of the long side, as _stroke."""
-    ry, rx = (max(r, max(h, w) * (0.05 + 0.2 * torch.rand((), generator=gen).item())) for _ in range(2))
-    cy, cx = start.float()
-    ys, xs, flat = _box(cy - ry, cy + ry, cx - rx, cx + rx, h, w)
-    return flat, ((ys - cy) / ry) ** 2 + ((xs - cx) / rx) ** 2 <= 1.0
+def _grid(h, w, device):
+    """Pixel rows [1,H,1] and columns [1,1,W] as floats, to broadcast against per-hint [K,1,1] values."""
+    return (torch.arange(h, device=device, dtype=torch.float32).view(1, h, 1),
+            torch.arange(w, device=device, dtype=torch.float32).view(1, 1, w))
+
+
+def _discs(centres, r, grid):
+    """[K,H,W] the pixels within r of each centre [K,2] (y, x)."""
+    ys, xs = grid
+    dy, dx = ys - centres[:, 0, None, None], xs - centres[:, 1, None, None]
+    return dy * dy + dx * dx <= r * r + 1e-6
+
+
+def _strokes(centres, draws, r, h, w, grid):
+    """[K,H,W] strokes from the centres: 2-4 segments (draws[:, 1]) of 4-12 radii (draws[:, 2:6]) at
+    smoothly turning angles (start draws[:, 0], turns draws[:, 6:10]), as thick as a disc, the points kept
+    in the picture."""
+    ys, xs = grid
+    ang = draws[:, 0] * 2 * math.pi
+    segments = 2 + (draws[:, 1] * 3).floor().clamp(max=2)
+    p = centres
+    best = torch.full((centres.shape[0], h, w), math.inf, device=centres.device)
+    for s in range(4):
+        ang = ang + (draws[:, 6 + s] - 0.5) * math.pi / 2
+        length = r * (4 + 8 * draws[:, 2 + s])
+        q = p + length[:, None] * torch.stack([torch.sin(ang), torch.cos(ang)], 1)
+        q = torch.stack([q[:, 0].clamp(0, h - 1), q[:, 1].clamp(0, w - 1)], 1)
+        d = (q - p)[:, :, None, None]
+        py, px = ys - p[:, 0, None, None], xs - p[:, 1, None, None]
+        t = ((py * d[:, 0] + px * d[:, 1]) / (d * d).sum(1).clamp(min=1e-6)).clamp(0, 1)
+        ey, ex = py - t * d[:, 0], px - t * d[:, 1]
+        on = (s < segments)[:, None, None]
+        best = torch.where(on, torch.minimum(best, ey * ey + ex * ex), best)
+        p = q
+    return best <= r * r + 1e-6
+
+
+def _regions(centres, draws, r, h, w, grid):
+    """[K,H,W] filled ellipses around the centres, radii 5-25 % of the long side (draws[:, 10:12])."""
+    ys, xs = grid
+    radii = (max(h, w) * (0.05 + 0.2 * draws[:, 10:12])).clamp(min=r)
+    dy = (ys - centres[:, 0, None, None]) / radii[:, 0, None, None]
+    dx = (xs - centres[:, 1, None, None]) / radii[:, 1, None, None]
+    return dy * dy + dx * dx <= 1.0
+
+
+def _random_valid_pixels(valid, sample, u):
+    """(y, x) [K,2] of valid pixels of the samples `sample` [K] (sorted; anywhere in a sample without a
+    valid pixel), each picked uniformly by u [K] in [0, 1)."""
+    n, h, w = valid.shape
+    v = valid.reshape(n, -1)
+    v = v | ~v.any(1, keepdim=True)
+    cum = v.long().cumsum(1)
+    total = cum[:, -1]
+    rank = (u * total[sample]).long().clamp(max=total[sample] - 1) + 1      # the rank-th valid pixel
+    slot = torch.arange(sample.numel(), device=valid.device) - torch.searchsorted(sample, sample)
+    want = torch.ones(n, int(slot.max()) + 1, dtype=torch.long, device=valid.device)
+    want[sample, slot] = rank
+    idx = torch.searchsorted(cum, want)[sample, slot]
+    return torch.stack([idx // w, idx % w], 1).float()
+
+
+def _shapes(ycc, valid, sample, kinds, centres, draws, r, cfg):
+    """[K,H,W] the pixels of hints of the given kinds (0 disc, 1 stroke, 2 region) in their samples;
+    strokes and regions keep to the pixels near their seed's colour, as a user paints one colour on one
+    thing, and one that keeps fewer pixels than a disc stays a disc."""
+    n, _, h, w = ycc.shape
+    grid = _grid(h, w, ycc.device)
+    shape = _discs(centres, r, grid)
+    big = (kinds > 0).nonzero()[:, 0]
+    if big.numel():
+        disc = shape[big]
+        stroke = (kinds[big] == 1).nonzero()[:, 0]
+        region = (kinds[big] == 2).nonzero()[:, 0]
+        made = torch.zeros_like(disc)
+        made[stroke] = _strokes(centres[big[stroke]], draws[big[stroke]], r, h, w, grid)
+        made[region] = _regions(centres[big[region]], draws[big[region]], r, h, w, grid)
+        col = ycc[sample[big]]                                                        # [B,3,H,W]
+        ok = valid[sample[big]]
+        seed_px = disc & ok
+        seed_px = torch.where(seed_px.flatten(1).any(1)[:, None, None], seed_px, disc)
+        seed = (col * seed_px[:, None]).sum((2, 3)) / seed_px.sum((1, 2))[:, None]  # the seed's mean colour
+        diff = col - seed[:, :, None, None]
+        keep = made & ok & ((diff * diff).sum(1) <= cfg["hint_similar"] ** 2)
+        enough = keep.flatten(1).sum(1) >= disc.flatten(1).sum(1)
+        shape[big] = torch.where(enough[:, None, None], keep, disc)
+    return shape
+
+
+def _paint(rgb, valid, sample, shapes):
+    """Hint rgb and mask [N,3|1,H,W] from hint masks [K,H,W] in their samples [K], in painting order: each
+    hint the mean colour of rgb over its valid pixels; a later hint covers an earlier."""
+    n, _, h, w = rgb.shape
+    k, y, x = shapes.nonzero(as_tuple=True)
+    i = sample[k]
+    wv = valid[i, y, x].to(rgb.dtype)
+    sums = torch.zeros(shapes.shape[0], 3, dtype=rgb.dtype, device=rgb.device)
+    sums.index_add_(0, k, rgb[i, :, y, x] * wv[:, None])
+    cnt = torch.zeros(shapes.shape[0], dtype=rgb.dtype, device=rgb.device).index_add_(0, k, wv)
+    colours = sums / cnt.clamp(min=1.0)[:, None]
+    pix = (i * h + y) * w + x
+    last = torch.zeros(n * h * w, dtype=torch.long, device=rgb.device)
+    last.scatter_reduce_(0, pix, k + 1, "amax")
+    hit = last > 0
+    out = torch.zeros(n * h * w, 3, dtype=rgb.dtype, device=rgb.device)
+    out[hit] = colours[last[hit] - 1]
+    return out.view(n, h, w, 3).permute(0, 3, 1, 2).contiguous(), hit.view(n, 1, h, w).to(rgb.dtype)
+
+
+def simulate(rgb, mask=None, cfg=None, gen=None):
+    """Training hints for a batch: rgb [N,3,H,W] the truth in [0,1], mask [N,1,H,W] its valid pixels (or
+    None), cfg the hint_* keys (DEFAULTS for those missing), gen a CPU torch.Generator (every draw is made
+    on the CPU, so a seed gives the same hints on any device).  Computed on rgb's device; returns (hint rgb
+    [N,3,H,W], hint mask [N,1,H,W]) there."""
+    c = dict(DEFAULTS, **{k: v for k, v in (cfg or {}).items() if k in DEFAULTS})
+    gen = gen or torch.Generator().manual_seed(0)
+    n, _, h, w = rgb.shape
+    dev = rgb.device
+    valid = torch.ones(n, h, w, dtype=torch.bool, device=dev) if mask is None else mask[:, 0] > 0.5
+    counts = [hint_count(gen, c["hint_p0"], c["hint_mean"]) for _ in range(n)]
+    k = sum(counts)
+    if k == 0:
+        return torch.zeros_like(rgb), torch.zeros_like(rgb[:, :1])
+    u = torch.rand(k, 14, generator=gen)           # place, kind, then 12 for a stroke or a region
+    kinds = (u[:, 1] < c["hint_stroke"] + c["hint_region"]).long() + (u[:, 1] < c["hint_stroke"]).long()
+    kinds = torch.where(kinds == 0, 0, 3 - kinds)                                # 0 disc, 1 stroke, 2 region
+    sample = torch.repeat_interleave(torch.arange(n), torch.tensor(counts)).to(dev)
+    u, kinds = u.to(dev), kinds.to(dev)
+    centres = _random_valid_pixels(valid, sample, u[:, 0])
+    ycc = rgb_to_ycbcr(rgb)
+    r = disc_radius(h, w)
+    step = max(1, MASK_BUDGET // (h * w))
+    shapes = torch.cat([_shapes(ycc, valid, sample[a:a + step], kinds[a:a + step], centres[a:a + step],
+                                u[a:a + step, 2:], r, c) for a in range(0, k, step)])
+    return _paint(rgb, valid, sample, shapes)
 
 
 def _valid_points(valid, n, gen):
@@ -115,65 +202,6 @@ def _valid_points(valid, n, gen):
     return torch.stack([pick // w, pick % w], 1)
 
 
-def _paint(rgb, valid, shapes):
-    """Hint rgb and mask [N,3|1,H,W] from shapes [(sample, flat pixel indices)] in painting order: each
-    shape the mean colour of rgb over its valid pixels; a later shape covers an earlier."""
-    n, _, h, w = rgb.shape
-    out_rgb, out_mask = torch.zeros_like(rgb), torch.zeros_like(rgb[:, :1])
-    if not shapes:
-        return out_rgb, out_mask
-    owner = torch.cat([torch.full_like(px, t) for t, (_, px) in enumerate(shapes)])
-    pix = torch.cat([i * h * w + px for i, px in shapes])              # into [N,H,W]
-    flat_rgb = rgb.permute(1, 0, 2, 3).reshape(3, -1)
-    wv = valid.reshape(-1)[pix].to(rgb.dtype)
-    k = len(shapes)
-    sums = torch.zeros(k, 3, dtype=rgb.dtype).index_add_(0, owner, (flat_rgb[:, pix] * wv).T)
-    cnt = torch.zeros(k, dtype=rgb.dtype).index_add_(0, owner, wv)
-    colours = sums / cnt.clamp_min(1.0)[:, None]
-    last = torch.zeros(n * h * w, dtype=torch.long).scatter_reduce_(0, pix, owner + 1, "amax")
-    hit = last > 0
-    out = torch.zeros(3, n * h * w, dtype=rgb.dtype)
-    out[:, hit] = colours[last[hit] - 1].T
-    out_rgb = out.view(3, n, h, w).permute(1, 0, 2, 3).contiguous()
-    out_mask = hit.view(n, 1, h, w).to(rgb.dtype)
-    return out_rgb, out_mask
-
-
-def simulate(rgb, mask=None, cfg=None, gen=None):
-    """Training hints for a batch: rgb [N,3,H,W] the truth in [0,1], mask [N,1,H,W] its valid pixels (or
-    None), cfg the hint_* keys (DEFAULTS for those missing), gen a torch.Generator.  On the CPU; returns
-    (hint rgb [N,3,H,W], hint mask [N,1,H,W])."""
-    c = dict(DEFAULTS, **{k: v for k, v in (cfg or {}).items() if k in DEFAULTS})
-    gen = gen or torch.Generator().manual_seed(0)
-    n, _, h, w = rgb.shape
-    r = disc_radius(h, w)
-    valid = torch.ones(n, h, w, dtype=torch.bool) if mask is None else mask[:, 0] > 0.5
-    shapes = []
-    for i in range(n):
-        k = hint_count(gen, c["hint_p0"], c["hint_mean"])
-        if k == 0:
-            continue
-        starts = _valid_points(valid[i], k, gen)
-        kinds = torch.rand(k, generator=gen).tolist()
-        discs, inside = _disc_pixels(starts, r, h, w)
-        for j in range(k):
-            disc = discs[j][inside[j]]
-            if kinds[j] < c["hint_stroke"] + c["hint_region"]:
-                # strokes and regions keep to the pixels near their seed's colour, as a user paints one
-                # colour on one thing; one that keeps less than a disc stays a disc
-                ycc = rgb_to_ycbcr(rgb[i:i + 1]).reshape(3, -1)
-                make = _stroke if kinds[j] < c["hint_stroke"] else _region
-                px, inside_shape = make(gen, h, w, starts[j], r)
-                ok_seed = valid[i].reshape(-1)[disc]
-                seed = ycc[:, disc[ok_seed]].mean(1) if ok_seed.any() else ycc[:, disc].mean(1)
-                near = (ycc[:, px] - seed[:, None, None]).pow(2).sum(0).sqrt() <= c["hint_similar"]
-                keep = px[inside_shape & near & valid[i].reshape(-1)[px]]
-                if keep.numel() >= disc.numel():
-                    disc = keep
-            shapes.append((i, disc))
-    return _paint(rgb, valid, shapes)
-
-
 def eval_hints(rgb, n, seed, mask=None):
     """The evaluation protocol's hints for one picture rgb [1,3,H,W]: the first n of EVAL_SEQUENCE discs of
     radius disc_radius at valid pixels drawn with `seed`, each filled with the truth's mean colour over the
@@ -183,46 +211,45 @@ def eval_hints(rgb, n, seed, mask=None):
         raise ValueError(f"at most {EVAL_SEQUENCE} evaluation hints")
     valid = torch.ones(1, h, w, dtype=torch.bool) if mask is None else mask[:, 0] > 0.5
     starts = _valid_points(valid[0], EVAL_SEQUENCE, torch.Generator().manual_seed(seed))[:n]
-    discs, inside = _disc_pixels(starts, disc_radius(h, w), h, w)
-    hint_rgb, hint_mask = _paint(rgb, valid, [(0, discs[j][inside[j]]) for j in range(n)])
+    discs = _discs(starts.float(), disc_radius(h, w), _grid(h, w, rgb.device))
+    hint_rgb, hint_mask = _paint(rgb, valid, torch.zeros(n, dtype=torch.long), discs)
     return (hint_rgb * 255).round() / 255, hint_mask
 
 
 NEAR_SCALE = 128.0      # near_close: 1 - the distance to the nearest hint in pixels over this, at least 0
 
 
-def nearest_fill(values, hint_mask, chunk=4096):
+def nearest_fill(values, hint_mask, budget=MASK_BUDGET):
     """At every pixel the values [N,C,H,W] of the nearest hint pixel (Euclidean, in pixels; a hint pixel is
-    its own nearest; ties: the first in raster order) and its closeness max(0, 1 - that distance / NEAR_SCALE)
-    [N,1,H,W].  A sample without hints: all 0, so that no hint is zeros in every plane.  Only hint pixels with a non-hint 8-neighbour can be nearest
-    to a pixel outside the hints, so only those are searched."""
+    its own nearest) and its closeness max(0, 1 - that distance / NEAR_SCALE) [N,1,H,W].  A sample without
+    hints: all 0, so that no hint is zeros in every plane.
+
+    Exact and separable, for the whole batch at once: first the nearest hint row in every column, then for
+    every pixel the nearest of those (budget bounds the pixel-column pairs compared at once).  Between
+    equally near hint pixels any may be taken."""
     n, c, h, w = values.shape
-    m = hint_mask > 0.5
-    inner = -torch.nn.functional.max_pool2d(-(m.to(values.dtype)), 3, 1, 1) > 0.5   # all 8 neighbours hint
-    edge = m & ~inner
-    near = values.new_zeros(n, c, h, w)
-    close = values.new_zeros(n, 1, h, w)
-    ys, xs = torch.meshgrid(torch.arange(h, device=values.device), torch.arange(w, device=values.device),
-                            indexing="ij")
-    grid = torch.stack([ys.flatten(), xs.flatten()], 1).to(values.dtype)
-    for i in range(n):
-        src = edge[i, 0].flatten().nonzero()[:, 0]
-        if src.numel() == 0:
-            continue
-        pts = grid[src]
-        best_d = values.new_empty(h * w)
-        best_i = torch.empty(h * w, dtype=torch.long, device=values.device)
-        for a in range(0, h * w, chunk):
-            d2 = torch.cdist(grid[a:a + chunk], pts, compute_mode="donot_use_mm_for_euclid_dist")
-            best_d[a:a + chunk], best_i[a:a + chunk] = d2.min(1)
-        flat = values[i].reshape(c, -1)
-        fill = flat[:, src[best_i]]
-        own = m[i, 0].flatten()
-        fill[:, own] = flat[:, own]
-        best_d[own] = 0
-        near[i] = fill.view(c, h, w)
-        close[i, 0] = (1.0 - best_d / NEAR_SCALE).clamp(min=0.0).view(h, w)
-    return near, close
+    dev = values.device
+    m = (hint_mask > 0.5)[:, 0]
+    rows = torch.arange(h, device=dev, dtype=torch.int32).view(1, h, 1)
+    none_below = 2 * h + w
+    above = torch.where(m, rows, -1).cummax(1).values                              # -1: none
+    below = torch.where(m, rows, none_below).flip(1).cummin(1).values.flip(1)
+    hint_row = torch.where((above >= 0) & (rows - above <= below - rows), above, below)   # [N,H,W]
+    dy = hint_row - rows
+    d2_col = torch.where(hint_row < h, dy * dy, (h + w) ** 2 + 1)     # no hint in the column: beyond all
+    cols = torch.arange(w, device=dev, dtype=torch.int32)
+    dx2 = (cols.view(w, 1) - cols.view(1, w)) ** 2                    # [x, x']
+    d2 = torch.empty(n, h, w, dtype=torch.int32, device=dev)
+    col = torch.empty(n, h, w, dtype=torch.long, device=dev)
+    step = max(1, budget // max(1, n * w * w))
+    for a in range(0, h, step):
+        d2[:, a:a + step], col[:, a:a + step] = (d2_col[:, a:a + step, None, :] + dx2).min(3)
+    src = hint_row.long().clamp(max=h - 1).gather(2, col) * w + col    # the nearest hint pixel, flat
+    flat = values.reshape(n, c, -1)
+    near = flat.gather(2, src.view(n, 1, -1).expand(-1, c, -1)).view(n, c, h, w)
+    close = (1.0 - d2.to(values.dtype).sqrt() / NEAR_SCALE).clamp(min=0.0)[:, None]
+    none = ~m.flatten(1).any(1)[:, None, None, None]
+    return near.masked_fill(none, 0.0), close.masked_fill(none, 0.0)
 
 
 def encode(hint_rgb, hint_mask, mode):

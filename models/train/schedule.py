@@ -110,19 +110,19 @@ def _to(cfg, *ts):
 
 
 def _hints(cfg, sampler, rgb, mask):
-    """Simulated hints for a batch (cfg hints: true), made on the CPU from the sampler's own generator, on
-    the training device; None without hints."""
+    """Simulated hints for a batch on the training device (cfg hints: true), drawn from the sampler's own
+    generator; None without hints."""
     if not cfg.get("hints"):
         return None
-    return tuple(_to(cfg, *simulate(rgb.float().cpu(), mask.cpu(), cfg, sampler.hint_gen)))
+    return simulate(rgb.float(), mask, cfg, sampler.hint_gen)
 
 
 def step_fg(cfg, nets, data, sampler, frac):
     items = data.rgb_train
     weights = mix_weights(items, cfg.get("fg_mix"))
     _, rgb, mask = sampler.crop(items, cfg["batch"], cfg["crop"], need_nir=False, weights=weights)
-    hints = _hints(cfg, sampler, rgb, mask)
     rgb, mask = _to(cfg, rgb, mask)
+    hints = _hints(cfg, sampler, rgb, mask)
     with _ac(cfg):
         out = nets["fg"](net_input(nets["fg"], rgb_to_gray(rgb), hints))
     return colour_loss(out.float(), rgb, mask, cfg["w_gray"])

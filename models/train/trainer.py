@@ -19,7 +19,7 @@ from . import schedule
 from .checkpoints import (SNAPSHOT_NET, STAGE_SNAPSHOT, TRAIN_STATE, load_nets_state, make_nets, nets_state,
                           network_part, run_summary)
 from .cocolor_nets import train_hint_columns_only
-from .data import Sampler
+from .data import Sampler, make_resident
 
 REFIT_EVERY = 500   # steps between re-fits of a budgeted stage's step count
 
@@ -39,6 +39,10 @@ class Trainer:
         self.nets = make_nets(cfg)
         for m in self.nets.values():
             m.to(cfg["device"])
+        if cfg["device"] != "cpu":
+            train = {id(p): p for name in ("pairs_train", "rgb_train", "photos_train")
+                     for p in getattr(data, name, None) or []}
+            make_resident(train.values(), cfg["device"])
         self.sampler = Sampler(cfg["seed"], cfg.get("cutmix", 0.0))
         self.stage_i, self.step, self.opt = 0, 0, None
         self._opt_state = None  # the optimiser state a resumed stage continues with

@@ -153,6 +153,20 @@ def test_simulated_regions_keep_to_their_colour():
             assert torch.allclose(got, want.expand_as(got), atol=1e-5), f"{kind} {i}: not the region's colour"
 
 
+def test_simulation_is_seeded_and_chunk_free():
+    """The same seed gives the same hints, whether a batch's hint masks are made at once or one by one."""
+    rgb = torch.rand(5, 3, 40, 56, generator=torch.Generator().manual_seed(8))
+    cfg = {"hint_p0": 0.1, "hint_mean": 6.0, "hint_stroke": 0.3, "hint_region": 0.3, "hint_similar": 0.3}
+    a = hints.simulate(rgb, None, cfg, torch.Generator().manual_seed(9))
+    budget = hints.MASK_BUDGET
+    try:
+        hints.MASK_BUDGET = 40 * 56
+        b = hints.simulate(rgb, None, cfg, torch.Generator().manual_seed(9))
+    finally:
+        hints.MASK_BUDGET = budget
+    assert a[1].sum() > 0 and all(torch.equal(x, y) for x, y in zip(a, b)), "chunking changed the hints"
+
+
 def test_eval_hints_are_seeded_and_nested():
     """The protocol's discs: n discs, seeded, the 5 among the 10, colours on 8-bit steps."""
     rgb = photo()
@@ -193,7 +207,7 @@ def test_nearest_fill_matches_brute_force():
     cfg = {"hint_p0": 0.2, "hint_mean": 3.0, "hint_stroke": 0.4, "hint_region": 0.3, "hint_similar": 2.0}
     hr, hm = hints.simulate(rgb, None, cfg, gen)
     vals = rgb_to_ycbcr(hr) * hm
-    near, close = hints.nearest_fill(vals, hm, chunk=1000)
+    near, close = hints.nearest_fill(vals, hm, budget=5000)
     ys, xs = torch.meshgrid(torch.arange(24.), torch.arange(200.), indexing="ij")
     grid = torch.stack([ys.flatten(), xs.flatten()], 1)
     seen = 0

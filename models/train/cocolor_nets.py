@@ -106,10 +106,13 @@ class UNetCore(nn.Module):
         return self.head(d), f4
 
 
-# The hint channels a colour network takes beside its input (hints.py fills them): in gray mode only the
-# hint's chroma is used (the output's luma is the input's), in NIR mode it sets colour and lightness.
-HINT_CHANNELS = {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_close"),
-                 "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close")}
+# The hint channels a colour network takes beside its input (hints.py fills them): the mask and, at every
+# pixel, the nearest hint's colour and closeness; in gray mode only the hint's chroma is used (the output's
+# luma is the input's), in NIR mode it sets colour and lightness.  The sparse planes (y, cb, cr: the hint's
+# colour at hint pixels only) are left out: the dense ones hold the same there, and each input plane costs
+# the op's first convolutions time at every working pixel.
+HINT_CHANNELS = {"gray": ("mask", "near_cb", "near_cr", "near_close"),
+                 "nir": ("mask", "near_y", "near_cb", "near_cr", "near_close")}
 
 # The input-channel columns of the convolutions that see the network's input: the first encoder conv sees
 # it alone, the first full-resolution decoder conv after the upsampled features and the encoder's first
@@ -194,7 +197,7 @@ def widen_state(sd, names):
     """A colour network's state taking hint planes `names` (HINT_CHANNELS[mode]) after x: the planes it took
     keep their weights, the others get zero weights wherever the input enters.  From a state without hints
     (the shipped networks), the network given no hint sums the same products (the added ones are exact
-    zeros); from F_G's (Cb, Cr, mask) to F_N's (Y, Cb, Cr, mask) as F_N starts from F_G."""
+    zeros); from F_G's planes to F_N's of the same names as F_N starts from F_G."""
     sd = dict(sd)
     src = _hint_names(sd[_INPUT_CONVS[0]].shape[1] - 1)
     for k in _INPUT_CONVS:

@@ -15,10 +15,10 @@ a hint picture: alpha >= 0.5).  Every hint is one colour over one shape, the tru
   first n of one seeded sequence (so the 5 hints are among the 10), colours rounded to 8 bits as a hint
   picture holds them.
 
-encode() turns hints into the input channels cocolor_nets.HINT_CHANNELS names: gray mode Cb, Cr, mask
-(only chroma is used), NIR mode Y, Cb, Cr, mask (BT.601, as the networks' output), then the nearest hint's
-colour and its closeness at every pixel (a dense start the network refines: sparse dots alone were not
-learnt beyond a local tint in CPU-sized fine-tunes); net_input() puts them beside x, none given = no hint.
+encode() turns hints into the input channels cocolor_nets.HINT_CHANNELS names: the mask, then at every pixel
+the nearest hint's colour (gray mode Cb, Cr, as only chroma is used; NIR mode Y, Cb, Cr; BT.601, as the
+networks' output) and its closeness (a dense start the network refines: sparse dots alone were not learnt
+beyond a local tint in CPU-sized fine-tunes); net_input() puts them beside x, none given = no hint.
 """
 import math
 

@@ -180,21 +180,20 @@ def test_eval_hints_are_seeded_and_nested():
 
 
 def test_encoding():
-    """Gray mode: Cb, Cr, mask, then the nearest hint's Cb, Cr and its closeness; NIR mode the same with Y;
-    the sparse planes zero where there is no hint, the dense ones equal to them at hint pixels."""
+    """Gray mode: the mask, then the nearest hint's Cb, Cr and its closeness; NIR mode the same with Y; the
+    dense planes the hint's own colour at hint pixels, closeness 1 there and below 1 elsewhere."""
     rgb = photo(64)
     hr, hm = hints.eval_hints(rgb, 10, 2)
     ycc = rgb_to_ycbcr(hr)
     g, n = hints.encode(hr, hm, "gray"), hints.encode(hr, hm, "nir")
-    assert HINT_CHANNELS == {"gray": ("cb", "cr", "mask", "near_cb", "near_cr", "near_close"),
-                             "nir": ("y", "cb", "cr", "mask", "near_y", "near_cb", "near_cr", "near_close")}
-    assert g.shape[1] == 6 and n.shape[1] == 8
-    assert torch.equal(g[:, 2:3], hm) and torch.equal(n[:, 3:4], hm)
-    assert torch.allclose(g[:, :2], ycc[:, 1:] * hm) and torch.allclose(n[:, :3], ycc * hm)
-    assert (n[:, :3][hm.expand(-1, 3, -1, -1) == 0] == 0).all()
+    assert HINT_CHANNELS == {"gray": ("mask", "near_cb", "near_cr", "near_close"),
+                             "nir": ("mask", "near_y", "near_cb", "near_cr", "near_close")}
+    assert g.shape[1] == 4 and n.shape[1] == 5
+    assert torch.equal(g[:, :1], hm) and torch.equal(n[:, :1], hm)
     on = hm[0, 0] > 0.5
-    assert torch.equal(n[0, 4:7][:, on], n[0, :3][:, on])
-    assert (n[0, 7][~on] < 1).all() and (n[0, 7][on] == 1).all() and torch.equal(g[:, 3:], n[:, 5:]), "gray's dense planes are NIR's"
+    assert torch.allclose(n[0, 1:4][:, on], ycc[0][:, on]) and torch.equal(g[:, 1:], n[:, 2:]), \
+        "the dense planes: the hint's colour at hint pixels, gray's the same as NIR's"
+    assert (n[0, 4][~on] < 1).all() and (n[0, 4][on] == 1).all()
     none = hints.encode(torch.zeros_like(hr), torch.zeros_like(hm), "nir")
     assert (none == 0).all(), "no hint: every plane 0"
 

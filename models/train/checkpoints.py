@@ -46,11 +46,16 @@ def takes_hints(cfg, net):
     return net in h if isinstance(h, (list, tuple)) else bool(h)
 
 
+def colour_net(cfg, net):
+    """Colour network `net` (fg, fn) as a run's config builds it: its hint inputs and hint gate."""
+    hints = takes_hints(cfg, net)
+    return build(net, cfg["widths_colour"], hints, gate=hints and cfg.get("hint_gate", False))
+
+
 def make_nets(cfg):
     """The networks of a run: {fg, fn, tn2g, tg2n, fuse}; the fusion module holds F_N, F_G and T_N2G and
     owns only its gate (schedule.owned)."""
-    nets = {"fg": build("fg", cfg["widths_colour"], takes_hints(cfg, "fg")),
-            "fn": build("fn", cfg["widths_colour"], takes_hints(cfg, "fn")),
+    nets = {"fg": colour_net(cfg, "fg"), "fn": colour_net(cfg, "fn"),
             "tn2g": build("tn2g", cfg["widths_trans"]), "tg2n": build("tg2n", cfg["widths_trans"])}
     nets["fuse"] = FusedNIR(nets["fn"], nets["fg"], nets["tn2g"], cfg["fuse_width"])
     return nets
@@ -74,7 +79,7 @@ def net_from_snapshot(cfg, snapshots, name):
     if name not in snapshots:
         return None
     kind, mode = SNAPSHOT_NET[name]
-    m = build(kind, cfg["widths_colour"], takes_hints(cfg, kind))
+    m = colour_net(cfg, kind)
     m.load_state_dict(snapshots[name])
     m.set_mode(mode)
     return m
@@ -95,15 +100,15 @@ def load_models_for_eval(ck, nir_choice=None, gray_choice=None):
     return {"nir": nir.eval(), "gray": gray.eval()}
 
 
-def shipped_with_hints(path=TRAIN_STATE):
+def shipped_with_hints(path=TRAIN_STATE, gate=False):
     """The shipped networks {'nir', 'gray'} (the state's choices, F_N alone or cooperative, F_G before or after
     cooperation; a fused NIR graph has no hint form) taking colour hints: those without hint inputs widened with
     zero weights for them, so that with no hint they compute what the shipped ones do; a hint continuation
-    starts there."""
+    starts there.  gate: with a closed hint gate (cocolor_nets.Colorizer) too."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
     if ck.get("nir_choice") == "fused":
         raise ValueError(f"{path}: the shipped NIR model is the fused graph, which takes no hints")
-    return {k: (m.float() if m.hints else widen(m.float())).eval() for k, m in load_models_for_eval(ck).items()}
+    return {k: (m.float() if m.hints else widen(m.float(), gate)).eval() for k, m in load_models_for_eval(ck).items()}
 
 
 def training_state(ck, nir_choice, gray_choice, lineage):

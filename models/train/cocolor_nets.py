@@ -132,18 +132,25 @@ class Colorizer(nn.Module):
     network sees them like x, and the fixed output convolution gives them zero weights (the model format
     cannot slice x out of the input), so the output's luma is still x (+ dY)."""
 
-    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False, hints=False):
+    def __init__(self, mode="gray", widths=(16, 32, 64, 96, 128), gain=False, hints=False, gate=False):
         super().__init__()
         assert mode in ("gray", "nir")
         assert not (gain and hints), "the gain head multiplies the input: one channel only"
-        self.mode, self.gain, self.hints = mode, gain, hints
+        assert hints or not gate, "the hint gate needs hint inputs"
+        self.mode, self.gain, self.hints, self.gate = mode, gain, hints, gate
         self.n_hints = len(HINT_CHANNELS[mode]) if hints else 0
         self.core = UNetCore(1 + self.n_hints, 3, widths)
         if gain:
             self.gain_head = nn.Conv2d(widths[0], 1, 1)
             nn.init.zeros_(self.gain_head.weight)   # starts as the network without it
             nn.init.zeros_(self.gain_head.bias)
-        self.to_rgb = nn.Conv2d(1 + self.n_hints + (4 if gain else 3), 3, 1, bias=False)
+        if gate:
+            # one gate per input channel (the format multiplies same-shaped values); only the nearest hint's
+            # colour columns reach the output (set_mode), zero at the start: the network without it
+            self.gate_head = nn.Conv2d(widths[0], 1 + self.n_hints, 1)
+            nn.init.zeros_(self.gate_head.weight)
+            nn.init.zeros_(self.gate_head.bias)
+        self.to_rgb = nn.Conv2d((1 + self.n_hints) * (2 if gate else 1) + (4 if gain else 3), 3, 1, bias=False)
         self.set_mode(mode)
 
     def set_mode(self, mode):
@@ -159,6 +166,11 @@ class Colorizer(nn.Module):
             m[i, o + 2] = YCC_TO_RGB[i][2]                  # Cr
             if self.gain:
                 m[i, o + 3] = 1.0 if mode == "nir" else 0.0     # x * g
+            if self.gate:                                       # x * gate: the nearest hint's colour
+                names = ("x",) + HINT_CHANNELS[mode]
+                for c, k in (("near_y", 0), ("near_cb", 1), ("near_cr", 2)):
+                    if c in names and (k or mode == "nir"):
+                        m[i, o + 3 + names.index(c)] = YCC_TO_RGB[i][k]
         with torch.no_grad():
             self.to_rgb.weight.copy_(m.view(3, -1, 1, 1))
         self.to_rgb.weight.requires_grad_(False)
@@ -172,6 +184,9 @@ class Colorizer(nn.Module):
         if self.hints and sd[_INPUT_CONVS[0]].shape[1] != 1 + self.n_hints:
             sd = widen_state(sd, HINT_CHANNELS[self.mode])
         sd["to_rgb.weight"] = self.state_dict()["to_rgb.weight"]
+        if self.gate and "gate_head.weight" not in sd:         # a state without the gate: it starts closed
+            sd["gate_head.weight"] = torch.zeros_like(self.gate_head.weight)
+            sd["gate_head.bias"] = torch.zeros_like(self.gate_head.bias)
         return super().load_state_dict(sd, strict, **kw)
 
     def forward_with_features(self, x):
@@ -179,6 +194,8 @@ class Colorizer(nn.Module):
         parts = [x, self.core.head(d)]
         if self.gain:
             parts.append(x * self.gain_head(d))
+        if self.gate:
+            parts.append(x * self.gate_head(d))
         return self.to_rgb(torch.cat(parts, 1)), f
 
     def forward(self, x):
@@ -197,7 +214,8 @@ def widen_state(sd, names):
     """A colour network's state taking hint planes `names` (HINT_CHANNELS[mode]) after x: the planes it took
     keep their weights, the others get zero weights wherever the input enters.  From a state without hints
     (the shipped networks), the network given no hint sums the same products (the added ones are exact
-    zeros); from F_G's planes to F_N's of the same names as F_N starts from F_G."""
+    zeros); from F_G's planes to F_N's of the same names as F_N starts from F_G.  A hint gate's rows (one per
+    input channel, x's first) follow the planes; with no plane left the gate goes too."""
     sd = dict(sd)
     src = _hint_names(sd[_INPUT_CONVS[0]].shape[1] - 1)
     for k in _INPUT_CONVS:
@@ -206,6 +224,13 @@ def widen_state(sd, names):
         zeros = torch.zeros(w.shape[0], 1, *w.shape[2:], dtype=w.dtype, device=w.device)
         cols = [w[:, :keep + 1]] + [w[:, keep + 1 + src.index(n)][:, None] if n in src else zeros for n in names]
         sd[k] = torch.cat(cols, 1)
+    if "gate_head.weight" in sd:         # the hint gate: one row per input channel, x's first
+        if not names:
+            del sd["gate_head.weight"], sd["gate_head.bias"]
+        for k in ("gate_head.weight", "gate_head.bias") if names else ():
+            w = sd[k]
+            rows = [w[:1]] + [w[1 + src.index(n)][None] if n in src else torch.zeros_like(w[:1]) for n in names]
+            sd[k] = torch.cat(rows, 0)
     return sd
 
 
@@ -229,12 +254,13 @@ def train_hint_columns_only(net):
     return out
 
 
-def widen(net):
-    """A hint network computing what `net` (a Colorizer without hints) computes when no hint is given."""
+def widen(net, gate=False):
+    """A hint network (with a closed hint gate when `gate`) computing what `net` (a Colorizer without hints)
+    computes when no hint is given."""
     assert not net.hints and not net.gain
     widths = (net.core.e0[0].out_channels, net.core.e1[0][0].out_channels, net.core.e2[0][0].out_channels,
               net.core.e3[0][0].out_channels, net.core.e4[0][0].out_channels)
-    out = Colorizer(net.mode, widths, hints=True)
+    out = Colorizer(net.mode, widths, hints=True, gate=gate)
     out.load_state_dict(net.state_dict())
     return out.to(next(net.parameters()).device).train(net.training)
 
@@ -271,11 +297,11 @@ class FusedNIR(nn.Module):
         return b + s * (a - b)
 
 
-def build(name, widths=None, hints=False):
+def build(name, widths=None, hints=False, gate=False):
     if name == "fg":
-        return Colorizer("gray", widths or (16, 32, 64, 96, 128), hints=hints)
+        return Colorizer("gray", widths or (16, 32, 64, 96, 128), hints=hints, gate=gate)
     if name == "fn":
-        return Colorizer("nir", widths or (16, 32, 64, 96, 128), hints=hints)
+        return Colorizer("nir", widths or (16, 32, 64, 96, 128), hints=hints, gate=gate)
     if name in ("tn2g", "tg2n"):
         return Translator(widths or (8, 16, 32, 48, 64))
     raise ValueError(name)

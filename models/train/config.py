@@ -75,6 +75,8 @@ BASE = {
     # weights, the networks are widened with zero weights for the hint channels (cocolor_nets.widen_state).
     "hints": False,
     "hint_only": False,           # train only the hint channels' input columns (the rest frozen, BatchNorm too)
+    "hint_gate": False,           # a hint network also adds its input times a computed gate to its output
+                                  # (cocolor_nets.Colorizer): the nearest hint's colour, where the gate opens
     "hint_p0": 0.3,               # share of samples with no hint (automatic colour must not get worse)
     "hint_mean": 8.0,             # mean hint count per sample, the zeros included (1 + geometric otherwise)
     "hint_stroke": 0.15,          # share of hints that are strokes (a thick polyline of one colour)

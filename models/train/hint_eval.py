@@ -25,7 +25,7 @@ import torch
 
 from . import camera
 from .baselines import levin, nearest_fill, ycc_to_rgb
-from .checkpoints import load_models_for_eval, takes_hints
+from .checkpoints import colour_net, load_models_for_eval
 from .cocolor_nets import build, rgb_to_gray, rgb_to_ycbcr
 from .config import get
 from .data import Data
@@ -184,7 +184,7 @@ def load_part(path):
     """A continuation part (join slim) as its network: {'gray' or 'nir': net}."""
     part = torch.load(path, map_location="cpu", weights_only=False)
     cfg, stage = part["config"], part["stage"]
-    net = build(stage, cfg["widths_colour"], takes_hints(cfg, stage))
+    net = colour_net(cfg, stage)
     net.load_state_dict({k: v.float() for k, v in part["state"].items()})
     net.set_mode("gray" if stage == "fg" else "nir")
     return {"gray" if stage == "fg" else "nir": net.eval()}, cfg

@@ -25,7 +25,8 @@ from PIL import Image                                                           
 from models.train import export, hints, train                                         # noqa: E402
 from models.train.baselines import levin, nearest_fill, ycc_to_rgb                     # noqa: E402
 from models.train.checkpoints import TRAIN_STATE, load_models_for_eval, shipped_with_hints, training_state  # noqa: E402
-from models.train.cocolor_nets import HINT_CHANNELS, build, rgb_to_gray, rgb_to_ycbcr, widen  # noqa: E402
+from models.train.cocolor_nets import (HINT_CHANNELS, build, rgb_to_gray, rgb_to_ycbcr, widen,  # noqa: E402
+                                      widen_state)
 from models.train.config import get                                                   # noqa: E402
 from models.train.data import Pair                                                    # noqa: E402
 from models.train.evaluate import psnr                                                # noqa: E402
@@ -248,6 +249,34 @@ def test_widened_networks_compute_the_same():
                                b(hints.net_input(b, x))), f"{name}: zero hints are not no hints"
 
 
+def test_hint_gate():
+    """The hint gate (the input times a computed gate, its nearest-hint colour columns into the output):
+    closed at the start, so the shipped networks with it compute what they did, hints or not; open, it moves
+    only the chroma in gray mode (the luma stays the input's); without hint planes it goes."""
+    st = torch.load(TRAIN_STATE, weights_only=False)
+    shipped = load_models_for_eval(st)
+    x = torch.rand(1, 1, 48, 64, generator=torch.Generator().manual_seed(12))
+    hr, hm = hints.eval_hints(photo(64)[..., :48, :], 10, 3)
+    for kind, mode in (("fg", "gray"), ("fn", "nir")):
+        a = shipped[mode].float().eval()
+        b = build(kind, st["config"]["widths_colour"], hints=True, gate=True)
+        b.load_state_dict(a.state_dict())
+        b.set_mode(mode)
+        b.eval()
+        with torch.no_grad():
+            want = a(x)
+            assert torch.allclose(b(hints.net_input(b, x)), want, atol=1e-6) and \
+                torch.allclose(b(hints.net_input(b, x, (hr, hm))), want, atol=1e-6), f"{kind}: closed gate moved"
+            b.gate_head.bias.fill_(1.0)
+            y = b(hints.net_input(b, x, (hr, hm)))
+        assert (y - want).abs().max() > 0.05, f"{kind}: an open gate changes nothing"
+        if mode == "gray":
+            assert torch.allclose(rgb_to_ycbcr(y)[:, :1], x, atol=1e-5), "gray: the gate moved the luma"
+        sd = widen_state(b.state_dict(), ())
+        assert not any(k.startswith("gate_head") for k in sd), "no hint planes, yet a gate"
+        build(kind, st["config"]["widths_colour"]).load_state_dict(sd)
+
+
 def test_fn_starts_from_fg_hint_weights():
     """From scratch F_N starts from F_G: F_G's hint weights go to F_N's planes of the same names, the planes
     F_G lacks (Y, near Y) get zeros."""
@@ -431,10 +460,12 @@ def test_hint_evaluation():
 def test_hint_network_exports():
     """A hint network's model file: its contract declares the hint inputs, the reference interpreter runs
     it as PyTorch does; a contract whose hints do not match the input is refused."""
-    for i, name in enumerate(("fg", "fn")):
-        net = widen(random_bn(build(name, CFG["widths_colour"]), 20 + i))
+    for i, (name, gate) in enumerate((("fg", False), ("fn", False), ("fg", True), ("fn", True))):
+        net = random_bn(build(name, CFG["widths_colour"], hints=True, gate=gate), 20 + i)
         with torch.no_grad():
             net.core.e0[0].weight[:, 1:] = torch.randn_like(net.core.e0[0].weight[:, 1:]) * 0.3
+            if gate:
+                net.gate_head.weight.normal_(0, 0.3)
         task = "gray" if name == "fg" else "nir"
         contract = export.make_contract(task, input_channels=1 + net.n_hints,
                                         hints=export.hint_contract(HINT_CHANNELS[net.mode]))

@@ -38,7 +38,7 @@ if [ -f models/train/data-pack.tar ] && [ ! -d models/train/data-pack ]; then
   tar xf models/train/data-pack.tar -C models/train
 fi
 # the hint fine-tunes' recipes: the shipped continuations' (models/train/NOTES.md) with hint inputs and the
-# hint gate (a CPU A/B: hint colour kept better, CIEDE2000 at the hint pixels 2.3 lower on photos); F_N also
+# hint gate (cocolor_nets.Colorizer; it gave the hint's colour back better in a CPU A/B, NOTES.md); F_N also
 # learns IR-camera files and gray NIR files at a camera's exposure and gamma (fn_camera, fn_gray_file, camera.py)
 HINT_FG='hints=true,hint_gate=true,lr=0.0005,warmup=100,freeze_bn=true,cutmix=0.5,w_gray={"chroma":2.0,"mag":1.0,"colourful":0.0,"range":0.003,"range_margin":0.1,"psnr":0.1},fg_mix={"epfl/indoor":4.0,"epfl/oldbuilding":4.0,"epfl/street":4.0,"epfl/urban":4.0,"epfl/water":4.0}'
 HINT_FN='hints=true,hint_gate=true,lr=0.0005,warmup=100,freeze_bn=true,fn_synth_frac=0.0,fn_camera=0.3,fn_gray_file=0.1,cutmix=0.5,w_nir={"chroma":1.0,"luma":1.0,"mag":0.5,"colourful":0.0,"grad":0.5,"range":0.05,"psnr":0.03}'

@@ -224,13 +224,11 @@ def widen_state(sd, names):
         zeros = torch.zeros(w.shape[0], 1, *w.shape[2:], dtype=w.dtype, device=w.device)
         cols = [w[:, :keep + 1]] + [w[:, keep + 1 + src.index(n)][:, None] if n in src else zeros for n in names]
         sd[k] = torch.cat(cols, 1)
-    if "gate_head.weight" in sd:         # the hint gate: one row per input channel, x's first
-        if not names:
-            del sd["gate_head.weight"], sd["gate_head.bias"]
-        for k in ("gate_head.weight", "gate_head.bias") if names else ():
-            w = sd[k]
-            rows = [w[:1]] + [w[1 + src.index(n)][None] if n in src else torch.zeros_like(w[:1]) for n in names]
-            sd[k] = torch.cat(rows, 0)
+    for k in ("gate_head.weight", "gate_head.bias") if "gate_head.weight" in sd else ():
+        w = sd.pop(k)                    # the hint gate: one row per input channel, x's first
+        if names:
+            sd[k] = torch.cat([w[:1]] + [w[1 + src.index(n)][None] if n in src else torch.zeros_like(w[:1])
+                                         for n in names], 0)
     return sd
 
 

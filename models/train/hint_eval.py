@@ -26,7 +26,7 @@ import torch
 from . import camera
 from .baselines import levin, nearest_fill, ycc_to_rgb
 from .checkpoints import colour_net, load_models_for_eval
-from .cocolor_nets import build, rgb_to_gray, rgb_to_ycbcr
+from .cocolor_nets import rgb_to_gray, rgb_to_ycbcr
 from .config import get
 from .data import Data
 from .evaluate import _crop16, metrics

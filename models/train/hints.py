@@ -179,8 +179,8 @@ def simulate(rgb, mask=None, cfg=None, gen=None):
     if k == 0:
         return torch.zeros_like(rgb), torch.zeros_like(rgb[:, :1])
     u = torch.rand(k, 14, generator=gen)           # place, kind, then 12 for a stroke or a region
-    kinds = (u[:, 1] < c["hint_stroke"] + c["hint_region"]).long() + (u[:, 1] < c["hint_stroke"]).long()
-    kinds = torch.where(kinds == 0, 0, 3 - kinds)                                # 0 disc, 1 stroke, 2 region
+    kinds = torch.where(u[:, 1] < c["hint_stroke"], 1,                           # 0 disc, 1 stroke, 2 region
+                        torch.where(u[:, 1] < c["hint_stroke"] + c["hint_region"], 2, 0))
     sample = torch.repeat_interleave(torch.arange(n), torch.tensor(counts)).to(dev)
     u, kinds = u.to(dev), kinds.to(dev)
     centres = _random_valid_pixels(valid, sample, u[:, 0])
@@ -212,7 +212,7 @@ def eval_hints(rgb, n, seed, mask=None):
     valid = torch.ones(1, h, w, dtype=torch.bool) if mask is None else mask[:, 0] > 0.5
     starts = _valid_points(valid[0], EVAL_SEQUENCE, torch.Generator().manual_seed(seed))[:n]
     discs = _discs(starts.float(), disc_radius(h, w), _grid(h, w, rgb.device))
-    hint_rgb, hint_mask = _paint(rgb, valid, torch.zeros(n, dtype=torch.long), discs)
+    hint_rgb, hint_mask = _paint(rgb, valid, torch.zeros(n, dtype=torch.long, device=rgb.device), discs)
     return (hint_rgb * 255).round() / 255, hint_mask
 
 
@@ -253,9 +253,9 @@ def nearest_fill(values, hint_mask, budget=MASK_BUDGET):
 
 
 def encode(hint_rgb, hint_mask, mode):
-    """The hint input channels of a `mode` network (HINT_CHANNELS): BT.601 Y, Cb, Cr of the hint colour at
-    hint pixels, 0 elsewhere, the mask, and the nearest hint's Y, Cb, Cr with its closeness at every
-    pixel (nearest_fill; models/FORMAT.md, *Hint inputs*)."""
+    """The hint input channels of a `mode` network, those HINT_CHANNELS names, each a plane of the format
+    (models/FORMAT.md, *Hint inputs*): BT.601 Y, Cb, Cr of the hint colour at hint pixels (0 elsewhere), the
+    mask, and the nearest hint's Y, Cb, Cr with its closeness at every pixel (nearest_fill)."""
     ycc = rgb_to_ycbcr(hint_rgb) * hint_mask
     near, close = nearest_fill(ycc, hint_mask)
     planes = {"y": ycc[:, 0:1], "cb": ycc[:, 1:2], "cr": ycc[:, 2:3], "mask": hint_mask,
